@@ -1,0 +1,44 @@
+//! Introspection and calibration calls: version, error codes, and the calls the
+//! `native-call` benchmark times.
+use napi_derive::napi;
+
+use napi::bindgen_prelude::Unknown;
+use napi::Result;
+
+use crate::args;
+use crate::errors::{all_codes, guard};
+
+/// The native engine's version; the facade checks it matches the package.
+#[napi]
+pub fn native_version() -> &'static str {
+    weft_core::VERSION
+}
+
+/// The error codes the native side can throw.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    all_codes()
+}
+
+/// Does nothing: measures the cost of crossing into native code.
+#[napi]
+pub fn noop() {}
+
+/// Returns the length of a buffer passed by reference (no copy): measures passing bytes.
+#[napi]
+pub fn buffer_length(bytes: &[u8]) -> u32 {
+    bytes.len() as u32
+}
+
+/// Checks a size argument the way every sized constructor does; used to test the
+/// `INVALID_ARGUMENT` path end to end.
+#[napi(ts_args_type = "size: number")]
+pub fn check_size(size: Unknown<'_>) -> Result<u32> {
+    guard(|| args::size(&size, "size"))
+}
+
+/// Panics inside a native call; proves panics become `INTERNAL` errors, never aborts.
+#[napi]
+pub fn debug_panic(message: String) -> Result<()> {
+    guard(|| panic!("{message}"))
+}

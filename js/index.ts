@@ -1,0 +1,19 @@
+/**
+ * @weft/core: Go-style concurrency and native-accelerated compute for Node.js.
+ *
+ * @example
+ * import { version, WeftError, isWeftError } from '@weft/core'
+ */
+export {
+  ErrorCodes,
+  WeftError,
+  deserializeError,
+  isWeftError,
+  serializeError,
+  wrap,
+  type ErrorCode,
+  type SerializedError,
+  type WeftErrorOptions,
+} from './errors.js';
+export { nativeOrigin, platformTriple, type NativeOrigin } from './native.js';
+export { nativeVersion, version } from './version.js';

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Builds weft from a clone: the native addon (cargo, through the napi-rs CLI) and the
+// TypeScript facade (tsc for ESM + .d.ts, esbuild for the CommonJS bundle).
+//   node scripts/build.mjs            both
+//   node scripts/build.mjs --native   the addon only
+//   node scripts/build.mjs --ts       the TypeScript only
+// Runs as `prepare`, so `npm install` / `npm ci` in a clone builds everything. Users who
+// install the published package (or the packed tarballs) never run it.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const all = !args.has('--native') && !args.has('--ts');
+
+function run(cmd, cmdArgs) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+function bin(name) {
+  return join(root, 'node_modules', '.bin', name);
+}
+
+function haveCargo() {
+  const r = spawnSync('cargo', ['--version'], { stdio: 'ignore' });
+  return !r.error && r.status === 0;
+}
+
+if (all || args.has('--native')) {
+  if (!haveCargo()) {
+    console.error(
+      [
+        'weft: cannot build the native addon: `cargo` (the Rust toolchain) is not on PATH.',
+        '  A clone of weft builds its addon from source. Install Rust 1.88 or newer:',
+        '    curl --proto =https --tlsv1.2 -sSf https://sh.rustup.rs | sh   (or your OS package, e.g. apt-get install cargo)',
+        '  then run `npm install` again.',
+        '  To use weft without Rust, install the published package or the prebuilt tarballs',
+        '  (see README, "Installing prebuilt binaries").',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+  run(bin('napi'), [
+    'build',
+    '--platform',
+    '--release',
+    '--manifest-path',
+    'crates/weft-node/Cargo.toml',
+    '--package-json-path',
+    'package.json',
+    '--output-dir',
+    '.',
+    '--no-js',
+    '--dts',
+    'js/binding.d.ts',
+  ]);
+}
+
+if (all || args.has('--ts')) {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  // ESM, one file per module, with declarations.
+  run(bin('tsc'), ['-p', 'tsconfig.json']);
+  // tsc does not copy hand-written or generated .d.ts sources; the binding's types are one.
+  copyFileSync(join(root, 'js', 'binding.d.ts'), join(root, 'dist', 'esm', 'binding.d.ts'));
+  // CommonJS: one bundle per entry, plus declarations interpreted as CommonJS.
+  run(bin('esbuild'), [
+    'js/index.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=cjs',
+    '--target=node20',
+    '--packages=external',
+    '--outfile=dist/cjs/index.cjs',
+    // The facade finds its package root from import.meta.url; give the CJS bundle one.
+    '--define:import.meta.url=__weftImportMetaUrl',
+    "--banner:js=const __weftImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    '--log-level=warning',
+  ]);
+  run(bin('tsc'), ['-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', 'dist/cjs']);
+  mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
+  writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
+  copyFileSync(join(root, 'js', 'binding.d.ts'), join(root, 'dist', 'cjs', 'binding.d.ts'));
+  // The .d.ts files under dist/cjs are CommonJS declarations (type: commonjs above);
+  // index.d.cts is what `require` resolution looks for beside index.cjs.
+  writeFileSync(join(root, 'dist', 'cjs', 'index.d.cts'), "export * from './index.js';\n");
+}
