@@ -7,7 +7,7 @@
 // Runs as `prepare`, so `npm install` / `npm ci` in a clone builds everything. Users who
 // install the published package (or the packed tarballs) never run it.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,6 +66,8 @@ if (all || args.has('--ts')) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
   // tsc does not copy hand-written or generated .d.ts sources; the binding's types are one.
   copyFileSync(join(root, 'js', 'binding.d.ts'), join(root, 'dist', 'esm', 'binding.d.ts'));
+  // The `weft` bin; npm links it before `prepare` has built it, so set the mode here.
+  chmodSync(join(root, 'dist', 'esm', 'cli.js'), 0o755);
   // CommonJS: one bundle per entry, plus declarations interpreted as CommonJS.
   run(bin('esbuild'), [
     'js/index.ts',

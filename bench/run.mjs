@@ -1,0 +1,110 @@
+/**
+ * Benchmark driver: `node bench/run.mjs <suite> [--runs N] [--warmup N] [--json FILE]`.
+ * Every run is a fresh child process (worker-run.mjs), and impls are interleaved round by
+ * round with a rotating order, so machine noise (load, thermals) spreads over all of them.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { renderTable, summarize } from './lib/report.mjs';
+import { BenchError, benchDir, listSuites, loadSuite } from './lib/suites.mjs';
+
+const execFileAsync = promisify(execFile);
+const workerPath = join(benchDir, 'worker-run.mjs');
+
+const usage = () => `usage: npm run bench -- <suite> [--runs N] [--warmup N] [--json FILE]
+  --runs N     counted runs per (case, impl), each in a fresh process (default 7)
+  --warmup N   uncounted warm-up rounds before them (default 1)
+  --json FILE  also write the summary rows as JSON to FILE
+suites: ${listSuites().join(', ') || '(none)'}`;
+
+/** Reads a non-negative integer option, or fails with a message naming it. */
+function intOption(value, name, fallback, min) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new BenchError(`--${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+/** Runs one (case, impl) in a fresh node process and returns its parsed results. */
+async function runOnce(suite, caseDef, impl) {
+  const args = [...(suite.nodeArgs ?? []), workerPath, suite.name, caseDef.name, impl];
+  const timeout = suite.timeoutMs ?? 120_000;
+  try {
+    const { stdout } = await execFileAsync(process.execPath, args, { timeout, maxBuffer: 16 << 20 });
+    return JSON.parse(stdout.trim().split('\n').at(-1)).results;
+  } catch (err) {
+    const why = err.killed ? `timed out after ${timeout} ms (does measure() stop everything it starts?)` : 'failed';
+    throw new BenchError(`${suite.name}: case "${caseDef.name}" impl "${impl}" ${why}:\n${err.stderr?.trim() || err.message}`);
+  }
+}
+
+/** Round-robin schedule: each round runs every case once per impl, impl order rotated by round. */
+async function runRounds(suite, opts) {
+  const samples = new Map(); // case -> impl -> metric -> {unit, better, values}
+  const total = opts.warmup + opts.runs;
+  for (let round = 0; round < total; round++) {
+    const counted = round >= opts.warmup;
+    const started = Date.now();
+    for (const c of suite.cases) {
+      const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
+      for (const impl of order) {
+        const results = await runOnce(suite, c, impl);
+        if (!counted) continue;
+        if (!samples.has(c.name)) samples.set(c.name, new Map());
+        const byImpl = samples.get(c.name);
+        if (!byImpl.has(impl)) byImpl.set(impl, new Map());
+        for (const { metric, unit, better, value } of results) {
+          const byMetric = byImpl.get(impl);
+          if (!byMetric.has(metric)) byMetric.set(metric, { unit, better, values: [] });
+          byMetric.get(metric).values.push(value);
+        }
+      }
+    }
+    const label = counted ? `run ${round - opts.warmup + 1}/${opts.runs}` : `warm-up ${round + 1}/${opts.warmup}`;
+    process.stderr.write(`${suite.name}: ${label} done (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
+  return samples;
+}
+
+async function main(argv) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' }, list: { type: 'boolean' },
+    },
+  });
+  if (values.help || values.list) return void console.log(usage());
+  const [name, ...extra] = positionals;
+  if (!name || extra.length > 0 || !listSuites().includes(name)) {
+    if (name) console.error(extra.length ? `expected one suite, got: ${positionals.join(' ')}` : `unknown suite "${name}"`);
+    console.error(usage());
+    return 1;
+  }
+  const opts = { runs: intOption(values.runs, 'runs', 7, 1), warmup: intOption(values.warmup, 'warmup', 1, 0) };
+  const suite = await loadSuite(name);
+  const rows = summarize(suite, await runRounds(suite, opts));
+  console.log(`\nsuite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
+    `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process\n`);
+  console.log(renderTable(rows, suite.reference));
+  if (values.json) {
+    const file = resolve(values.json);
+    const meta = { node: process.version, date: new Date().toISOString() };
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(rows.map((r) => ({ ...r, ...meta })), null, 2)}\n`);
+    console.log(`\nwrote ${rows.length} rows to ${file}`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  const badArgs = err.code?.startsWith?.('ERR_PARSE_ARGS');
+  console.error(err instanceof BenchError || badArgs ? `bench: ${err.message}${badArgs ? ' (see --help)' : ''}` : err);
+  process.exitCode = 1;
+}

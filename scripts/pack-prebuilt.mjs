@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// Packs weft for installation without Rust: two tarballs in artifacts/ (gitignored):
+//   weft-core-<version>.tgz                 the root package (dist/ + README, no binary)
+//   weft-core-<triple>-<version>.tgz        the platform package, holding weft.<triple>.node
+// Installing both (`npm install ./weft-core-0.1.0.tgz ./weft-core-linux-x64-gnu-0.1.0.tgz`)
+// gives a working @weft/core whose addon is the prebuilt one (nativeOrigin().kind ===
+// 'prebuilt'); npm never runs cargo.
+//
+// Needs `npm run build` first (the addon at the repo root and dist/). The platform package
+// is packed from a temporary staging folder (npm/<triple>/package.json + README.md + the
+// binary), so the binary is never copied into npm/ and the repository stays clean.
+// Both packs use --ignore-scripts: the root's `prepare` would otherwise rebuild everything.
+//
+//   node scripts/pack-prebuilt.mjs          (npm run pack:prebuilt) prints the two paths
+//   node scripts/pack-prebuilt.mjs --json   prints {"root": "...", "platform": "..."} on stdout
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, 'artifacts');
+const jsonOutput = process.argv.includes('--json');
+
+function fail(message) {
+  console.error(`weft pack:prebuilt: ${message}`);
+  process.exit(1);
+}
+
+function warn(message) {
+  console.error(`weft pack:prebuilt: warning: ${message}`);
+}
+
+function readJson(file) {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** The napi-rs platform triple of this process (the same rule as js/native.ts). */
+function platformTriple() {
+  const { platform, arch } = process;
+  switch (platform) {
+    case 'linux': {
+      const report = process.report?.getReport?.();
+      return `linux-${arch}-${report?.header?.glibcVersionRuntime === undefined ? 'musl' : 'gnu'}`;
+    }
+    case 'win32':
+      return `win32-${arch}-msvc`;
+    case 'darwin':
+      return `darwin-${arch}`;
+    default:
+      return `${platform}-${arch}`;
+  }
+}
+
+/** Newest modification time of the files under `dir` whose names pass `keep`. */
+function newestMtime(dir, keep) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, keep));
+    else if (entry.isFile() && keep(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Runs npm with `args` in `cwd`; returns its stdout. Uses the npm that runs this script when there is one. */
+function npm(args, cwd) {
+  const execPath = process.env.npm_execpath;
+  const viaNode = execPath !== undefined && /npm-cli\.c?js$/.test(basename(execPath));
+  const [cmd, cmdArgs] = viaNode ? [process.execPath, [execPath, ...args]] : ['npm', args];
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    shell: !viaNode && process.platform === 'win32',
+  });
+  if (r.error) fail(`could not run npm ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) fail(`npm ${args.join(' ')} (in ${cwd}) exited with ${r.status}:\n${r.stdout}`);
+  return r.stdout;
+}
+
+/** `npm pack` of `dir` into artifacts/; returns the tarball's absolute path and its file list. */
+function pack(dir) {
+  const out = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', artifacts], dir);
+  let result;
+  try {
+    [result] = JSON.parse(out);
+  } catch {
+    fail(`could not read npm pack's JSON output:\n${out}`);
+  }
+  return { path: join(artifacts, result.filename), files: result.files.map((f) => f.path) };
+}
+
+// --- Preconditions ------------------------------------------------------------------
+
+const rootPkg = readJson(join(root, 'package.json'));
+const { version } = rootPkg;
+const triple = platformTriple();
+const binaryName = rootPkg.napi?.binaryName ?? 'weft';
+const binaryFile = `${binaryName}.${triple}.node`;
+const binary = join(root, binaryFile);
+const platformDir = join(root, 'npm', triple);
+const platformPkgName = `${rootPkg.name}-${triple}`;
+
+const missing = [binary, join(root, 'dist', 'esm', 'index.js'), join(root, 'dist', 'cjs', 'index.cjs')].filter(
+  (p) => !existsSync(p),
+);
+if (missing.length > 0) {
+  fail(`missing build output:\n  - ${missing.map((p) => relative(root, p)).join('\n  - ')}\nRun \`npm run build\` first.`);
+}
+if (!existsSync(join(platformDir, 'package.json'))) {
+  fail(`no platform package for ${triple}: ${relative(root, platformDir)}/package.json does not exist.`);
+}
+
+const platformPkg = readJson(join(platformDir, 'package.json'));
+if (platformPkg.name !== platformPkgName) {
+  fail(`${relative(root, platformDir)}/package.json is named ${platformPkg.name}; expected ${platformPkgName}.`);
+}
+if (platformPkg.version !== version) {
+  fail(`${platformPkgName} is version ${platformPkg.version} but ${rootPkg.name} is ${version}; they must match.`);
+}
+if (!(platformPkg.files ?? []).includes(binaryFile) || platformPkg.main !== binaryFile) {
+  fail(`${relative(root, platformDir)}/package.json must have "main" and "files" naming ${binaryFile}.`);
+}
+const optional = rootPkg.optionalDependencies?.[platformPkgName];
+if (optional !== version) {
+  fail(`package.json optionalDependencies["${platformPkgName}"] is ${optional ?? 'missing'}; expected "${version}".`);
+}
+
+// The loader refuses an addon of another version; refuse to pack one.
+let nativeVersion;
+try {
+  nativeVersion = createRequire(import.meta.url)(binary).nativeVersion();
+} catch (err) {
+  fail(`could not load ${binaryFile}: ${err.message}`);
+}
+if (nativeVersion !== version) {
+  fail(`${binaryFile} is version ${nativeVersion} but the package is ${version}; run \`npm run build\`.`);
+}
+
+const binaryTime = statSync(binary).mtimeMs;
+const rustSources = Math.max(
+  newestMtime(join(root, 'crates'), (n) => n.endsWith('.rs') || n === 'Cargo.toml'),
+  statSync(join(root, 'Cargo.toml')).mtimeMs,
+);
+if (rustSources > binaryTime) warn(`${binaryFile} is older than the Rust sources; run \`npm run build\` to refresh it.`);
+const distTime = statSync(join(root, 'dist', 'esm', 'index.js')).mtimeMs;
+const tsSources = newestMtime(join(root, 'js'), (n) => n.endsWith('.ts'));
+if (tsSources > distTime) warn('dist/ is older than the TypeScript sources in js/; run `npm run build` to refresh it.');
+
+// --- Pack -----------------------------------------------------------------------------
+
+mkdirSync(artifacts, { recursive: true });
+
+const rootTarball = pack(root);
+const strayBinaries = rootTarball.files.filter((f) => f.endsWith('.node'));
+if (strayBinaries.length > 0) {
+  fail(`the root tarball must not contain native binaries, but holds: ${strayBinaries.join(', ')}`);
+}
+for (const required of ['package.json', 'dist/esm/index.js', 'dist/cjs/index.cjs']) {
+  if (!rootTarball.files.includes(required)) fail(`the root tarball lacks ${required}.`);
+}
+
+const staging = mkdtempSync(join(tmpdir(), `weft-pack-${triple}-`));
+let platformTarball;
+try {
+  copyFileSync(join(platformDir, 'package.json'), join(staging, 'package.json'));
+  if (existsSync(join(platformDir, 'README.md'))) copyFileSync(join(platformDir, 'README.md'), join(staging, 'README.md'));
+  copyFileSync(binary, join(staging, binaryFile));
+  platformTarball = pack(staging);
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}
+if (!platformTarball.files.includes(binaryFile)) fail(`the platform tarball lacks ${binaryFile}.`);
+
+if (jsonOutput) {
+  console.log(JSON.stringify({ root: rootTarball.path, platform: platformTarball.path, triple, version }));
+} else {
+  console.log(`${rootPkg.name}@${version}: ${rootTarball.path}`);
+  console.log(`${platformPkgName}@${version}: ${platformTarball.path}`);
+  console.log(`Install both without Rust: npm install ${rootTarball.path} ${platformTarball.path}`);
+}

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+const cli = join(__dirname, '..', 'dist', 'esm', 'cli.js');
+
+function weft(...args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+}
+
+describe('weft CLI', () => {
+  it('doctor says where the native binary was loaded from', () => {
+    const r = weft('doctor');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^package\s+@weft\/core \d+\.\d+\.\d+/m);
+    expect(r.stdout).toMatch(/^platform\s+linux-x64-gnu$/m);
+    expect(r.stdout).toMatch(/^native addon\s+local build, version \d+\.\d+\.\d+$/m);
+    expect(r.stdout).toMatch(/^\s+loaded from\s+\/.*weft\.linux-x64-gnu\.node$/m);
+    expect(r.stdout).toMatch(/^cpus\s+\d+/m);
+    expect(r.stdout).toContain(process.version);
+  });
+
+  it('doctor --json reports the same as data', () => {
+    const r = weft('doctor', '--json');
+    const report = JSON.parse(r.stdout);
+    expect(report.native).toMatchObject({ ok: true, from: 'local build' });
+    expect(report.platform.triple).toBe('linux-x64-gnu');
+    expect(Object.keys(report.optional)).toContain('gpu.js');
+  });
+
+  it('an unknown command exits non-zero with usage', () => {
+    const r = weft('frobnicate');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stderr).toContain('usage: weft');
+  });
+});

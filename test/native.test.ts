@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+
+import { fromNative } from '../dist/esm/errors.js';
+import { loadNative } from '../dist/esm/native.js';
+import { isWeftError, nativeOrigin, nativeVersion, platformTriple, version } from '@weft/core';
+
+function nativeError(call: () => unknown, operation: string) {
+  try {
+    call();
+  } catch (err) {
+    return fromNative(err, operation);
+  }
+  throw new Error('expected the native call to throw');
+}
+
+describe('native addon', () => {
+  it('loads the local build in a clone and matches the package version', () => {
+    expect(platformTriple()).toMatch(/^linux-(x64|arm64)-(gnu|musl)$/);
+    const origin = nativeOrigin();
+    expect(origin.kind).toBe('local');
+    expect(origin.path.endsWith(`weft.${platformTriple()}.node`)).toBe(true);
+    expect(nativeVersion()).toBe(version);
+  });
+
+  it('a wrong argument type rejects with INVALID_ARGUMENT naming the parameter', () => {
+    const native = loadNative();
+    const err = nativeError(() => native.checkSize('ten' as unknown as number), 'checkSize');
+    expect(err.code).toBe('INVALID_ARGUMENT');
+    expect(err.message).toBe('size must be a number, got string');
+  });
+
+  it('an out-of-range argument rejects with INVALID_ARGUMENT naming the parameter', () => {
+    const native = loadNative();
+    for (const bad of [-1, 1.5, Number.NaN, Infinity, 2 ** 32]) {
+      const err = nativeError(() => native.checkSize(bad), 'checkSize');
+      expect(err.code).toBe('INVALID_ARGUMENT');
+      expect(err.message).toMatch(/^size must be an integer in 0\.\.=4294967295, got /);
+    }
+    expect(native.checkSize(0)).toBe(0);
+    expect(native.checkSize(2 ** 32 - 1)).toBe(2 ** 32 - 1);
+  });
+
+  it('a panic inside a native call becomes INTERNAL with a report id, and the process lives on', () => {
+    const native = loadNative();
+    const err = nativeError(() => native.debugPanic('invariant xyz broken'), 'debugPanic');
+    expect(isWeftError(err, 'INTERNAL')).toBe(true);
+    expect(err.message).toContain('native panic: invariant xyz broken');
+    expect(err.message).toContain(err.id);
+    // The addon still works after the panic was caught.
+    expect(native.bufferLength(new Uint8Array(10))).toBe(10);
+  });
+
+  it('reads buffers in place', () => {
+    const native = loadNative();
+    expect(native.bufferLength(Buffer.alloc(64 * 1024))).toBe(65536);
+    expect(native.bufferLength(new Uint8Array(new ArrayBuffer(100), 10, 20))).toBe(20);
+  });
+});
