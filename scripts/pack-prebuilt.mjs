@@ -14,7 +14,7 @@
 //   node scripts/pack-prebuilt.mjs          (npm run pack:prebuilt) prints the two paths
 //   node scripts/pack-prebuilt.mjs --json   prints {"root": "...", "platform": "..."} on stdout
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -125,10 +125,6 @@ if (platformPkg.version !== version) {
 if (!(platformPkg.files ?? []).includes(binaryFile) || platformPkg.main !== binaryFile) {
   fail(`${relative(root, platformDir)}/package.json must have "main" and "files" naming ${binaryFile}.`);
 }
-const optional = rootPkg.optionalDependencies?.[platformPkgName];
-if (optional !== version) {
-  fail(`package.json optionalDependencies["${platformPkgName}"] is ${optional ?? 'missing'}; expected "${version}".`);
-}
 
 // The loader refuses an addon of another version; refuse to pack one.
 let nativeVersion;
@@ -153,9 +149,49 @@ if (tsSources > distTime) warn('dist/ is older than the TypeScript sources in js
 
 // --- Pack -----------------------------------------------------------------------------
 
+/**
+ * The published root manifest, as `napi pre-publish` would write it: one optional
+ * dependency per napi target's platform package, at this version. The repository's own
+ * package.json lists none, because unpublished platform packages cannot be locked, and
+ * `npm ci` refuses a lockfile that lacks one. Dev-only fields are dropped, `prepare` too
+ * (it builds from source, which an installed tarball never does).
+ */
+function publishedManifest() {
+  const { devDependencies: _dev, scripts: _scripts, ...manifest } = rootPkg;
+  const targets = rootPkg.napi?.targets ?? [];
+  manifest.optionalDependencies = Object.fromEntries(
+    targets.map((target) => [`${rootPkg.name}-${napiTriple(target)}`, version]).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  return manifest;
+}
+
+/** napi-rs's package suffix for a Rust target triple (x86_64-unknown-linux-gnu -> linux-x64-gnu). */
+function napiTriple(target) {
+  const [archPart, ...rest] = target.split('-');
+  const arch = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm' }[archPart] ?? archPart;
+  const osPart = rest.find((p) => ['linux', 'darwin', 'windows', 'freebsd', 'android'].includes(p));
+  const abi = rest.at(-1);
+  if (osPart === 'darwin') return `darwin-${arch}`;
+  if (osPart === 'windows') return `win32-${arch}-${abi}`;
+  return `${osPart}-${arch}-${abi}`;
+}
+
+/** Packs the root package from a staging folder holding dist/, README.md and the published manifest. */
+function packRoot() {
+  const stage = mkdtempSync(join(tmpdir(), 'weft-pack-root-'));
+  try {
+    cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true });
+    if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
+    writeFileSync(join(stage, 'package.json'), JSON.stringify(publishedManifest(), null, 2) + '\n');
+    return pack(stage);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
 mkdirSync(artifacts, { recursive: true });
 
-const rootTarball = pack(root);
+const rootTarball = packRoot();
 const strayBinaries = rootTarball.files.filter((f) => f.endsWith('.node'));
 if (strayBinaries.length > 0) {
   fail(`the root tarball must not contain native binaries, but holds: ${strayBinaries.join(', ')}`);
