@@ -9,8 +9,12 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod error;
+pub mod pool;
+pub mod registry;
+pub mod value;
 
 pub use error::{Error, ErrorCode, Result};
+pub use value::{BytesKind, Value};
 
 /// The engine's version (the crate version).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,408 @@
+//! The worker pool's engine: a [`Dispatcher`] owns the task queue, parks idle workers,
+//! tracks what each worker runs, and queues completions for the submitting thread.
+//!
+//! It knows nothing of JS: a submitter calls [`Dispatcher::submit`] and later
+//! [`Dispatcher::drain_completions`]; each worker thread calls [`Dispatcher::next`] in a
+//! loop and [`Dispatcher::complete`] for each task.
+//!
+//! ```
+//! use std::time::Duration;
+//! use weft_core::pool::{Dispatcher, Next, Outcome, Task};
+//! use weft_core::Value;
+//!
+//! let d = Dispatcher::new(16);
+//! let worker = d.attach_worker();
+//! d.submit(Task::new(7, 0, 0, Value::Number(41.0))).unwrap();
+//! let Next::Task(task) = d.next(worker, Duration::ZERO, Duration::from_secs(1)) else { panic!() };
+//! let Value::Number(x) = task.arg else { panic!() };
+//! d.complete(worker, task.id, Outcome::Ok(Value::Number(x + 1.0)));
+//! let done = d.drain_completions(usize::MAX);
+//! assert_eq!(done[0].outcome, Outcome::Ok(Value::Number(42.0)));
+//! ```
+mod completions;
+mod parking;
+mod queue;
+mod task;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, RwLock};
+
+pub use completions::Completions;
+pub use parking::Parking;
+pub use queue::TaskQueue;
+pub use task::{Completion, Outcome, Task, TaskId};
+
+use crate::{Error, ErrorCode, Result};
+
+/// What [`Dispatcher::next`] hands a worker.
+#[derive(Debug)]
+pub enum Next {
+    /// Run this task, then call [`Dispatcher::complete`].
+    Task(Task),
+    /// The pool is closed and its queue drained: the worker should exit.
+    Closed,
+    /// This worker was asked to stop ([`Dispatcher::stop_worker`]): exit.
+    Stopped,
+    /// No work arrived before the idle deadline.
+    Idle,
+}
+
+/// A worker's identity in its dispatcher.
+pub type WorkerId = usize;
+
+/// What one worker is doing, readable from any thread (the pool's steward reads it).
+#[derive(Default)]
+pub struct WorkerSlot {
+    /// Id + 1 of the task it runs, or 0 when between tasks.
+    running: AtomicU64,
+    /// Milliseconds since the dispatcher started, at its last heartbeat.
+    last_beat_ms: AtomicU64,
+    stop: AtomicBool,
+    attached: AtomicBool,
+}
+
+/// Counts for `stats()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DispatcherStats {
+    pub queued: usize,
+    pub running: usize,
+    pub parked: usize,
+    pub workers: usize,
+    pub completions_waiting: usize,
+}
+
+/// The shared state of one pool.
+pub struct Dispatcher {
+    queue: TaskQueue,
+    /// Tasks queued and not yet taken or cancelled; bounded by `max_queue`.
+    queued: AtomicUsize,
+    max_queue: AtomicUsize,
+    closed: AtomicBool,
+    parking: Parking,
+    completions: Completions,
+    /// Claim flags of queued cancellable tasks, by id.
+    cancellable: Mutex<HashMap<TaskId, Arc<AtomicBool>>>,
+    /// Submitters waiting for room; while non-zero, taking a task requests a wakeup.
+    room_waiters: AtomicUsize,
+    workers: RwLock<Vec<Arc<WorkerSlot>>>,
+    names: RwLock<Vec<String>>,
+    waker: RwLock<Option<Waker>>,
+    epoch: Instant,
+}
+
+type Waker = Box<dyn Fn() + Send + Sync>;
+
+impl Dispatcher {
+    /// A dispatcher whose queue holds at most `max_queue` tasks.
+    pub fn new(max_queue: usize) -> Dispatcher {
+        Dispatcher {
+            queue: TaskQueue::new(),
+            queued: AtomicUsize::new(0),
+            max_queue: AtomicUsize::new(max_queue),
+            closed: AtomicBool::new(false),
+            parking: Parking::default(),
+            completions: Completions::default(),
+            cancellable: Mutex::new(HashMap::new()),
+            room_waiters: AtomicUsize::new(0),
+            workers: RwLock::new(Vec::new()),
+            names: RwLock::new(Vec::new()),
+            waker: RwLock::new(None),
+            epoch: Instant::now(),
+        }
+    }
+
+    /// Queues a task. Fails with `POOL_CLOSED` after [`close`](Self::close) and with
+    /// `QUEUE_FULL` when `max_queue` tasks are waiting; the task is handed back either way.
+    pub fn submit(&self, task: Task) -> std::result::Result<(), (Error, Task)> {
+        self.submit_inner(task, false)
+    }
+
+    /// Like [`submit`](Self::submit), and the task can later be removed with
+    /// [`cancel`](Self::cancel) as long as no worker has taken it.
+    pub fn submit_cancellable(&self, task: Task) -> std::result::Result<(), (Error, Task)> {
+        self.submit_inner(task, true)
+    }
+
+    fn submit_inner(
+        &self,
+        mut task: Task,
+        cancellable: bool,
+    ) -> std::result::Result<(), (Error, Task)> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err((
+                Error::new(ErrorCode::PoolClosed, "the pool is closed"),
+                task,
+            ));
+        }
+        let max = self.max_queue.load(Ordering::Relaxed);
+        let before = self.queued.fetch_add(1, Ordering::SeqCst);
+        if before >= max {
+            self.queued.fetch_sub(1, Ordering::SeqCst);
+            return Err((
+                Error::new(
+                    ErrorCode::QueueFull,
+                    format!("the queue is full ({max} tasks waiting)"),
+                ),
+                task,
+            ));
+        }
+        if cancellable {
+            let flag = Arc::new(AtomicBool::new(false));
+            self.cancellable.lock().insert(task.id, flag.clone());
+            task.claim = Some(flag);
+        }
+        self.queue.push(task);
+        self.parking.wake_one();
+        Ok(())
+    }
+
+    /// Removes a queued cancellable task. True if it will never run; false if a worker
+    /// already took it (or it was never cancellable, or is unknown).
+    pub fn cancel(&self, id: TaskId) -> bool {
+        let Some(flag) = self.cancellable.lock().remove(&id) else {
+            return false;
+        };
+        if flag.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        true
+    }
+
+    /// Registers a worker thread; its id is passed to [`next`](Self::next) and friends.
+    pub fn attach_worker(&self) -> WorkerId {
+        let mut workers = self.workers.write();
+        let fresh = || {
+            let slot = Arc::new(WorkerSlot::default());
+            slot.attached.store(true, Ordering::Release);
+            slot
+        };
+        if let Some(i) = workers
+            .iter()
+            .position(|s| !s.attached.load(Ordering::Acquire))
+        {
+            workers[i] = fresh();
+            self.beat(i);
+            return i;
+        }
+        workers.push(fresh());
+        let id = workers.len() - 1;
+        drop(workers);
+        self.beat(id);
+        id
+    }
+
+    /// Frees a worker's slot (after its thread is gone). Returns the task it was running,
+    /// which the caller must settle (reject or retry): it will never complete.
+    pub fn detach_worker(&self, worker: WorkerId) -> Option<TaskId> {
+        let slot = self.slot(worker)?;
+        let running = slot.running.swap(0, Ordering::AcqRel);
+        slot.attached.store(false, Ordering::Release);
+        running.checked_sub(1).map(|id| id as TaskId)
+    }
+
+    fn slot(&self, worker: WorkerId) -> Option<Arc<WorkerSlot>> {
+        self.workers.read().get(worker).cloned()
+    }
+
+    /// Blocks the calling worker until it has a task, the pool is closed and drained, the
+    /// worker is stopped, or `idle` passes with no work. Spins for `spin` before parking.
+    pub fn next(&self, worker: WorkerId, spin: Duration, idle: Duration) -> Next {
+        let Some(slot) = self.slot(worker) else {
+            return Next::Stopped;
+        };
+        slot.running.store(0, Ordering::Release);
+        let deadline = Instant::now() + idle;
+        let found = self.parking.wait(spin, deadline, || {
+            if slot.stop.load(Ordering::Acquire) {
+                return Some(Next::Stopped);
+            }
+            while let Some(task) = self.queue.pop() {
+                if let Some(flag) = &task.claim {
+                    if flag.swap(true, Ordering::AcqRel) {
+                        continue; // cancelled while queued: already uncounted
+                    }
+                    self.cancellable.lock().remove(&task.id);
+                }
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+                slot.running.store(task.id as u64 + 1, Ordering::Release);
+                return Some(Next::Task(task));
+            }
+            if self.closed.load(Ordering::Acquire) {
+                return Some(Next::Closed);
+            }
+            None
+        });
+        self.beat(worker);
+        match found {
+            Some(Next::Task(task)) => {
+                if self.room_waiters.load(Ordering::Acquire) > 0 {
+                    // Room appeared for a waiting submitter; a completion may not follow
+                    // soon, so wake the owner now.
+                    self.wake_owner();
+                }
+                Next::Task(task)
+            }
+            Some(other) => other,
+            None => Next::Idle,
+        }
+    }
+
+    /// Reports a finished task and wakes the submitting thread if it is not already due.
+    pub fn complete(&self, worker: WorkerId, id: TaskId, outcome: Outcome) {
+        if let Some(slot) = self.slot(worker) {
+            slot.running.store(0, Ordering::Release);
+        }
+        self.beat(worker);
+        if self.completions.push(Completion { id, outcome }) {
+            self.call_waker();
+        }
+    }
+
+    /// Takes up to `max` completions (the owner's side of the coalesced wakeup).
+    pub fn drain_completions(&self, max: usize) -> Vec<Completion> {
+        self.completions.drain(max)
+    }
+
+    /// Installs what [`complete`](Self::complete) calls to wake the submitting thread
+    /// (the binding fires a threadsafe function). Set once, before workers run.
+    pub fn set_waker(&self, waker: impl Fn() + Send + Sync + 'static) {
+        *self.waker.write() = Some(Box::new(waker));
+    }
+
+    fn wake_owner(&self) {
+        if self.completions.request_wakeup() {
+            self.call_waker();
+        }
+    }
+
+    fn call_waker(&self) {
+        if let Some(waker) = self.waker.read().as_ref() {
+            waker();
+        }
+    }
+
+    /// Counts a submitter waiting for room (`delta` +1 when it starts, -1 when done).
+    pub fn room_waiters_add(&self, delta: isize) {
+        if delta >= 0 {
+            self.room_waiters.fetch_add(delta as usize, Ordering::AcqRel);
+        } else {
+            self.room_waiters
+                .fetch_sub(delta.unsigned_abs(), Ordering::AcqRel);
+        }
+    }
+
+    /// Changes the queue bound (tasks already queued stay).
+    pub fn set_max_queue(&self, max_queue: usize) {
+        self.max_queue.store(max_queue, Ordering::Relaxed);
+    }
+
+    /// Stops accepting tasks. Workers finish what is queued, then get [`Next::Closed`].
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.parking.wake_all();
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Closes and removes every queued task, returning their ids (the caller rejects them).
+    pub fn drain_queue(&self) -> Vec<TaskId> {
+        self.close();
+        let mut ids = Vec::new();
+        for task in self.queue.drain() {
+            if task.claim() {
+                if task.claim.is_some() {
+                    self.cancellable.lock().remove(&task.id);
+                }
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+                ids.push(task.id);
+            }
+        }
+        ids
+    }
+
+    /// Asks one worker to exit: a parked worker wakes now, a busy one on its next `next`.
+    pub fn stop_worker(&self, worker: WorkerId) {
+        if let Some(slot) = self.slot(worker) {
+            slot.stop.store(true, Ordering::Release);
+            self.parking.wake_all();
+        }
+    }
+
+    /// Wakes every parked worker so each returns to JS once (used before the process exits,
+    /// since a thread parked in native code cannot be terminated).
+    pub fn interrupt_all(&self) {
+        for slot in self.workers.read().iter() {
+            slot.stop.store(true, Ordering::Release);
+        }
+        self.parking.wake_all();
+    }
+
+    /// Records that `worker` is alive (called on every take and completion, and by the
+    /// worker's own timer while it awaits an async task).
+    pub fn beat(&self, worker: WorkerId) {
+        if let Some(slot) = self.workers.read().get(worker) {
+            slot.last_beat_ms
+                .store(self.epoch.elapsed().as_millis() as u64, Ordering::Release);
+        }
+    }
+
+    /// The task `worker` is running, and milliseconds since its last heartbeat.
+    pub fn worker_state(&self, worker: WorkerId) -> Option<(Option<TaskId>, u64)> {
+        let slot = self.slot(worker)?;
+        let running = slot.running.load(Ordering::Acquire).checked_sub(1);
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let silent = now.saturating_sub(slot.last_beat_ms.load(Ordering::Acquire));
+        Some((running.map(|id| id as TaskId), silent))
+    }
+
+    /// Interns a task function's name; tasks carry the index.
+    pub fn intern(&self, name: &str) -> u32 {
+        if let Some(i) = self.names.read().iter().position(|n| n == name) {
+            return i as u32;
+        }
+        let mut names = self.names.write();
+        if let Some(i) = names.iter().position(|n| n == name) {
+            return i as u32;
+        }
+        names.push(name.to_owned());
+        (names.len() - 1) as u32
+    }
+
+    /// The name behind an interned index.
+    pub fn name(&self, index: u32) -> Result<String> {
+        self.names
+            .read()
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| Error::internal(format!("unknown task function index {index}")))
+    }
+
+    /// Counts for `stats()`.
+    pub fn stats(&self) -> DispatcherStats {
+        let workers = self.workers.read();
+        DispatcherStats {
+            queued: self.queued.load(Ordering::Acquire),
+            running: workers
+                .iter()
+                .filter(|s| s.running.load(Ordering::Acquire) != 0)
+                .count(),
+            parked: self.parking.parked(),
+            workers: workers
+                .iter()
+                .filter(|s| s.attached.load(Ordering::Acquire))
+                .count(),
+            completions_waiting: self.completions.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,83 @@
+//! Idle workers: spin briefly, then park on a condition variable until work, a stop or a
+//! deadline. Submitters pay for a wakeup only when some worker is actually parked.
+//!
+//! The handshake that rules out a lost wakeup: a parking worker registers in `sleepers`
+//! (SeqCst) and re-checks for work while holding the lock; a submitter publishes its work,
+//! then reads `sleepers` (SeqCst) and, if any, notifies under the same lock. Either the
+//! worker's re-check sees the work or the submitter sees the sleeper.
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+/// Where idle workers wait.
+#[derive(Default)]
+pub struct Parking {
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+impl Parking {
+    /// Number of workers parked now (a snapshot).
+    pub fn parked(&self) -> usize {
+        self.sleepers.load(Ordering::Relaxed)
+    }
+
+    /// Wakes one parked worker, if any. Call after publishing work.
+    pub fn wake_one(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock();
+            self.cond.notify_one();
+        }
+    }
+
+    /// Wakes every parked worker (close, stop, interrupt).
+    pub fn wake_all(&self) {
+        fence(Ordering::SeqCst);
+        let _guard = self.lock.lock();
+        self.cond.notify_all();
+    }
+
+    /// Waits until `ready()` returns `Some`, spinning for `spin` first, then parking until
+    /// `deadline`. Returns `None` if the deadline passed first.
+    pub fn wait<T>(
+        &self,
+        spin: Duration,
+        deadline: Instant,
+        mut ready: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        if let Some(v) = ready() {
+            return Some(v);
+        }
+        let spin_until = Instant::now() + spin;
+        let mut round = 0u32;
+        while Instant::now() < spin_until {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+            if let Some(v) = ready() {
+                return Some(v);
+            }
+            round += 1;
+            // On a machine with few cores, let the producer run.
+            if round % 8 == 0 {
+                std::thread::yield_now();
+            }
+        }
+        let mut guard = self.lock.lock();
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let result = loop {
+            if let Some(v) = ready() {
+                break Some(v);
+            }
+            if self.cond.wait_until(&mut guard, deadline).timed_out() {
+                // One last look: a notify may have raced with the timeout.
+                break ready();
+            }
+        };
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+}

@@ -1,0 +1,177 @@
+//! Dispatcher behaviour and stress tests: every task is run or cancelled exactly once.
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use super::*;
+use crate::Value;
+
+const SPIN: Duration = Duration::from_micros(20);
+const IDLE: Duration = Duration::from_millis(50);
+
+fn worker_loop(d: Arc<Dispatcher>) -> thread::JoinHandle<usize> {
+    thread::spawn(move || {
+        let me = d.attach_worker();
+        let mut ran = 0;
+        loop {
+            match d.next(me, SPIN, IDLE) {
+                Next::Task(t) => {
+                    ran += 1;
+                    d.complete(me, t.id, Outcome::Ok(t.arg));
+                }
+                Next::Idle => continue,
+                Next::Closed | Next::Stopped => break,
+            }
+        }
+        d.detach_worker(me);
+        ran
+    })
+}
+
+#[test]
+fn queue_full_and_closed_hand_the_task_back() {
+    let d = Dispatcher::new(2);
+    d.submit(Task::new(1, 0, 0, Value::Null)).unwrap();
+    d.submit(Task::new(2, 0, 0, Value::Null)).unwrap();
+    let (err, task) = d.submit(Task::new(3, 0, 0, Value::Bool(true))).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::QueueFull);
+    assert_eq!((task.id, task.arg), (3, Value::Bool(true)));
+    d.close();
+    let (err, task) = d.submit(Task::new(4, 0, 0, Value::Null)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::PoolClosed);
+    assert_eq!(task.id, 4);
+    assert_eq!(d.drain_queue(), vec![1, 2]);
+    assert_eq!(d.stats().queued, 0);
+}
+
+#[test]
+fn a_cancelled_task_never_runs_and_frees_its_place() {
+    let d = Dispatcher::new(1);
+    d.submit_cancellable(Task::new(1, 0, 0, Value::Null))
+        .unwrap();
+    assert!(d.cancel(1));
+    assert!(!d.cancel(1), "cancelling twice reports false");
+    d.submit(Task::new(2, 0, 0, Value::Null)).unwrap();
+    let w = d.attach_worker();
+    match d.next(w, SPIN, IDLE) {
+        Next::Task(t) => assert_eq!(t.id, 2),
+        other => panic!("expected task 2, got {other:?}"),
+    }
+    assert!(matches!(d.next(w, SPIN, Duration::from_millis(1)), Next::Idle));
+}
+
+#[test]
+fn close_lets_workers_drain_then_stop() {
+    let d = Arc::new(Dispatcher::new(usize::MAX));
+    for i in 0..1000 {
+        d.submit(Task::new(i, 0, 0, Value::Number(i as f64))).unwrap();
+    }
+    let workers: Vec<_> = (0..2).map(|_| worker_loop(d.clone())).collect();
+    d.close();
+    let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(ran, 1000);
+    assert_eq!(d.drain_completions(usize::MAX).len(), 1000);
+}
+
+#[test]
+fn a_parked_worker_wakes_for_new_work_and_for_stop() {
+    let d = Arc::new(Dispatcher::new(16));
+    let w = d.attach_worker();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let d2 = d.clone();
+    let h = thread::spawn(move || {
+        tx.send(d2.next(w, Duration::ZERO, Duration::from_secs(30)))
+            .unwrap();
+        d2.next(w, Duration::ZERO, Duration::from_secs(30))
+    });
+    while d.stats().parked == 0 {
+        thread::yield_now();
+    }
+    d.submit(Task::new(9, 0, 0, Value::Null)).unwrap();
+    assert!(matches!(rx.recv().unwrap(), Next::Task(t) if t.id == 9));
+    while d.stats().parked == 0 {
+        thread::yield_now();
+    }
+    d.stop_worker(w);
+    assert!(matches!(h.join().unwrap(), Next::Stopped));
+}
+
+#[test]
+fn the_waker_fires_once_per_batch_of_completions() {
+    let d = Dispatcher::new(16);
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let w2 = wakes.clone();
+    d.set_waker(move || {
+        w2.fetch_add(1, Ordering::SeqCst);
+    });
+    let w = d.attach_worker();
+    for id in 0..5 {
+        d.complete(w, id, Outcome::Ok(Value::Null));
+    }
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    assert_eq!(d.drain_completions(usize::MAX).len(), 5);
+    d.complete(w, 5, Outcome::Ok(Value::Null));
+    assert_eq!(wakes.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn a_detached_worker_reports_the_task_it_was_running() {
+    let d = Dispatcher::new(16);
+    let w = d.attach_worker();
+    d.submit(Task::new(77, 0, 0, Value::Null)).unwrap();
+    assert!(matches!(d.next(w, SPIN, IDLE), Next::Task(_)));
+    assert_eq!(d.worker_state(w).unwrap().0, Some(77));
+    assert_eq!(d.detach_worker(w), Some(77));
+    assert_eq!(d.stats().workers, 0);
+}
+
+/// Many submitters, cancels racing with workers taking the same tasks: each task ends up
+/// exactly once either completed or cancelled.
+#[test]
+fn stress_cancel_racing_with_take_settles_each_task_exactly_once() {
+    let d = Arc::new(Dispatcher::new(usize::MAX));
+    let workers: Vec<_> = (0..3).map(|_| worker_loop(d.clone())).collect();
+    let per = 20_000u32;
+    let submitters: Vec<_> = (0..3u32)
+        .map(|s| {
+            let d = d.clone();
+            thread::spawn(move || {
+                let mut cancelled = Vec::new();
+                for i in 0..per {
+                    let id = s * per + i;
+                    d.submit_cancellable(Task::new(id, 0, (i % 3) as i32 - 1, Value::Null))
+                        .unwrap();
+                    // Cancel an earlier task: it may be queued, running or done.
+                    if i % 2 == 1 {
+                        let victim = id - 1;
+                        if d.cancel(victim) {
+                            cancelled.push(victim);
+                        }
+                    }
+                }
+                cancelled
+            })
+        })
+        .collect();
+    let cancelled: Vec<u32> = submitters
+        .into_iter()
+        .flat_map(|s| s.join().unwrap())
+        .collect();
+    d.close();
+    let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    let completed: Vec<u32> = d
+        .drain_completions(usize::MAX)
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ran, completed.len());
+    let completed_set: HashSet<u32> = completed.iter().copied().collect();
+    assert_eq!(completed_set.len(), completed.len(), "a task completed twice");
+    for id in &cancelled {
+        assert!(!completed_set.contains(id), "task {id} was cancelled and ran");
+    }
+    assert_eq!(completed.len() + cancelled.len(), (3 * per) as usize);
+    assert_eq!(d.stats().queued, 0);
+}
