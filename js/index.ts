@@ -17,3 +17,13 @@ export {
 } from './errors.js';
 export { nativeOrigin, platformTriple, type NativeOrigin } from './native.js';
 export { nativeVersion, version } from './version.js';
+export {
+  Pool,
+  type CloseOptions,
+  type LatencyStats,
+  type MapOptions,
+  type PoolStats,
+  type TaskResult,
+} from './pool/pool.js';
+export type { PoolOptions, RunOptions } from './pool/options.js';
+export type { TaskContext } from './pool/worker-runtime.js';

@@ -5,3 +5,5 @@
 mod args;
 mod diagnostics;
 mod errors;
+mod pool;
+mod value;

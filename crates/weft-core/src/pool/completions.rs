@@ -7,8 +7,8 @@
 //! use weft_core::pool::{Completion, Completions, Outcome};
 //! use weft_core::Value;
 //! let c = Completions::default();
-//! assert!(c.push(Completion { id: 1, outcome: Outcome::Ok(Value::Null) }));  // wake the owner
-//! assert!(!c.push(Completion { id: 2, outcome: Outcome::Ok(Value::Null) })); // already asked
+//! assert!(c.push(Completion { id: 1, outcome: Outcome::Ok(Value::Null), run_us: 0.0 }));  // wake the owner
+//! assert!(!c.push(Completion { id: 2, outcome: Outcome::Ok(Value::Null), run_us: 0.0 })); // already asked
 //! assert_eq!(c.drain(usize::MAX).len(), 2);
 //! ```
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -15,7 +15,7 @@
 //! d.submit(Task::new(7, 0, 0, Value::Number(41.0))).unwrap();
 //! let Next::Task(task) = d.next(worker, Duration::ZERO, Duration::from_secs(1)) else { panic!() };
 //! let Value::Number(x) = task.arg else { panic!() };
-//! d.complete(worker, task.id, Outcome::Ok(Value::Number(x + 1.0)));
+//! d.complete(worker, task.id, Outcome::Ok(Value::Number(x + 1.0)), 3.0);
 //! let done = d.drain_completions(usize::MAX);
 //! assert_eq!(done[0].outcome, Outcome::Ok(Value::Number(42.0)));
 //! ```
@@ -253,12 +253,16 @@ impl Dispatcher {
     }
 
     /// Reports a finished task and wakes the submitting thread if it is not already due.
-    pub fn complete(&self, worker: WorkerId, id: TaskId, outcome: Outcome) {
+    pub fn complete(&self, worker: WorkerId, id: TaskId, outcome: Outcome, run_us: f64) {
         if let Some(slot) = self.slot(worker) {
             slot.running.store(0, Ordering::Release);
         }
         self.beat(worker);
-        if self.completions.push(Completion { id, outcome }) {
+        if self.completions.push(Completion {
+            id,
+            outcome,
+            run_us,
+        }) {
             self.call_waker();
         }
     }
@@ -272,6 +276,11 @@ impl Dispatcher {
     /// (the binding fires a threadsafe function). Set once, before workers run.
     pub fn set_waker(&self, waker: impl Fn() + Send + Sync + 'static) {
         *self.waker.write() = Some(Box::new(waker));
+    }
+
+    /// Drops the waker (and whatever it holds, e.g. a JS callback) once the pool is done.
+    pub fn clear_waker(&self) {
+        self.waker.write().take();
     }
 
     fn wake_owner(&self) {
@@ -289,7 +298,8 @@ impl Dispatcher {
     /// Counts a submitter waiting for room (`delta` +1 when it starts, -1 when done).
     pub fn room_waiters_add(&self, delta: isize) {
         if delta >= 0 {
-            self.room_waiters.fetch_add(delta as usize, Ordering::AcqRel);
+            self.room_waiters
+                .fetch_add(delta as usize, Ordering::AcqRel);
         } else {
             self.room_waiters
                 .fetch_sub(delta.unsigned_abs(), Ordering::AcqRel);

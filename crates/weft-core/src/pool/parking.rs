@@ -62,7 +62,7 @@ impl Parking {
             }
             round += 1;
             // On a machine with few cores, let the producer run.
-            if round % 8 == 0 {
+            if round.is_multiple_of(8) {
                 std::thread::yield_now();
             }
         }

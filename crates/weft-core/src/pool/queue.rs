@@ -149,7 +149,16 @@ mod tests {
     #[test]
     fn higher_priority_first_fifo_within_a_priority() {
         let q = TaskQueue::new();
-        let order = [(1, 0), (2, -1), (3, 2), (4, 0), (5, 2), (6, 1), (7, -1), (8, 0)];
+        let order = [
+            (1, 0),
+            (2, -1),
+            (3, 2),
+            (4, 0),
+            (5, 2),
+            (6, 1),
+            (7, -1),
+            (8, 0),
+        ];
         for (id, prio) in order {
             q.push(Task::new(id, 0, prio, Value::Undefined));
         }

@@ -56,4 +56,6 @@ pub enum Outcome {
 pub struct Completion {
     pub id: TaskId,
     pub outcome: Outcome,
+    /// How long the function ran, in microseconds, as measured by the worker.
+    pub run_us: f64,
 }

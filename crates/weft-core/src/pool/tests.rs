@@ -19,7 +19,7 @@ fn worker_loop(d: Arc<Dispatcher>) -> thread::JoinHandle<usize> {
             match d.next(me, SPIN, IDLE) {
                 Next::Task(t) => {
                     ran += 1;
-                    d.complete(me, t.id, Outcome::Ok(t.arg));
+                    d.complete(me, t.id, Outcome::Ok(t.arg), 0.0);
                 }
                 Next::Idle => continue,
                 Next::Closed | Next::Stopped => break,
@@ -59,14 +59,18 @@ fn a_cancelled_task_never_runs_and_frees_its_place() {
         Next::Task(t) => assert_eq!(t.id, 2),
         other => panic!("expected task 2, got {other:?}"),
     }
-    assert!(matches!(d.next(w, SPIN, Duration::from_millis(1)), Next::Idle));
+    assert!(matches!(
+        d.next(w, SPIN, Duration::from_millis(1)),
+        Next::Idle
+    ));
 }
 
 #[test]
 fn close_lets_workers_drain_then_stop() {
     let d = Arc::new(Dispatcher::new(usize::MAX));
     for i in 0..1000 {
-        d.submit(Task::new(i, 0, 0, Value::Number(i as f64))).unwrap();
+        d.submit(Task::new(i, 0, 0, Value::Number(i as f64)))
+            .unwrap();
     }
     let workers: Vec<_> = (0..2).map(|_| worker_loop(d.clone())).collect();
     d.close();
@@ -108,11 +112,11 @@ fn the_waker_fires_once_per_batch_of_completions() {
     });
     let w = d.attach_worker();
     for id in 0..5 {
-        d.complete(w, id, Outcome::Ok(Value::Null));
+        d.complete(w, id, Outcome::Ok(Value::Null), 0.0);
     }
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
     assert_eq!(d.drain_completions(usize::MAX).len(), 5);
-    d.complete(w, 5, Outcome::Ok(Value::Null));
+    d.complete(w, 5, Outcome::Ok(Value::Null), 0.0);
     assert_eq!(wakes.load(Ordering::SeqCst), 2);
 }
 
@@ -168,9 +172,16 @@ fn stress_cancel_racing_with_take_settles_each_task_exactly_once() {
         .collect();
     assert_eq!(ran, completed.len());
     let completed_set: HashSet<u32> = completed.iter().copied().collect();
-    assert_eq!(completed_set.len(), completed.len(), "a task completed twice");
+    assert_eq!(
+        completed_set.len(),
+        completed.len(),
+        "a task completed twice"
+    );
     for id in &cancelled {
-        assert!(!completed_set.contains(id), "task {id} was cancelled and ran");
+        assert!(
+            !completed_set.contains(id),
+            "task {id} was cancelled and ran"
+        );
     }
     assert_eq!(completed.len() + cancelled.len(), (3 * per) as usize);
     assert_eq!(d.stats().queued, 0);

@@ -1,0 +1,279 @@
+//! Bindings for `weft_core::pool`: `PoolCore` for the thread that owns a pool and
+//! `PoolWorkerCore` for each worker thread. Conversion only; the logic is the Dispatcher.
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Array, Function, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, JsValue, Result};
+use napi_derive::napi;
+use weft_core::pool::{Dispatcher, Next, Outcome, Task};
+use weft_core::registry::Registry;
+use weft_core::{Error, ErrorCode};
+
+use crate::args;
+use crate::errors::{guard, to_js};
+use crate::value::{from_js, kind_of, to_js as value_to_js};
+
+/// Every live pool, by id, so worker threads (other isolates) reach the same dispatcher.
+static POOLS: Registry<Dispatcher> = Registry::new();
+
+type Wakeup = ThreadsafeFunction<(), (), (), napi::Status, false, true>;
+
+/// The owning thread's handle on a pool's dispatcher.
+#[napi]
+pub struct PoolCore {
+    id: u32,
+    inner: Arc<Dispatcher>,
+}
+
+/// `next()` statuses when there is no task.
+const CLOSED: u32 = 1;
+const STOPPED: u32 = 2;
+const IDLE: u32 = 3;
+
+#[napi]
+impl PoolCore {
+    /// A new dispatcher with a queue bound; `onWakeup` runs on this thread whenever
+    /// completions (or room for a waiting submitter) are ready to drain.
+    #[napi(constructor, ts_args_type = "maxQueue: number, onWakeup: () => void")]
+    pub fn new(max_queue: Unknown<'_>, on_wakeup: Function<'_, (), ()>) -> Result<Self> {
+        guard(|| {
+            let max_queue = args::size(&max_queue, "maxQueue")?;
+            let inner = Arc::new(Dispatcher::new(max_queue as usize));
+            // Weak: the wakeup never keeps the event loop alive by itself; the facade holds
+            // a ref'd timer handle while tasks are pending, and the workers are ref'd
+            // unless the pool is unref()'d.
+            let wakeup: Wakeup = on_wakeup
+                .build_threadsafe_function()
+                .weak::<true>()
+                .callee_handled::<false>()
+                .build()?;
+            inner.set_waker(move || {
+                wakeup.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            });
+            let id = POOLS.insert(inner.clone());
+            Ok(PoolCore { id, inner })
+        })
+    }
+
+    /// The id worker threads attach with.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Queues a task. Throws `QUEUE_FULL` or `POOL_CLOSED`.
+    #[napi(
+        ts_args_type = "id: number, func: number, priority: number, cancellable: boolean, kind: number, value: unknown"
+    )]
+    pub fn submit(
+        &self,
+        id: u32,
+        func: u32,
+        priority: i32,
+        cancellable: bool,
+        kind: u32,
+        value: Unknown<'_>,
+    ) -> Result<()> {
+        let task = Task::new(id, func, priority, from_js(kind, &value)?);
+        let submitted = if cancellable {
+            self.inner.submit_cancellable(task)
+        } else {
+            self.inner.submit(task)
+        };
+        submitted.map_err(|(err, _task)| to_js(err))
+    }
+
+    /// Removes a queued cancellable task; false if a worker already took it.
+    #[napi]
+    pub fn cancel(&self, id: u32) -> bool {
+        self.inner.cancel(id)
+    }
+
+    /// Takes up to `max` completions as a flat array `[id, ok, kind, value, runUs, ...]`.
+    #[napi(ts_return_type = "Array<unknown>")]
+    pub fn drain<'env>(&self, env: &'env Env, max: u32) -> Result<Array<'env>> {
+        let done = self.inner.drain_completions(max as usize);
+        let mut out = env.create_array((done.len() * 5) as u32)?;
+        for (i, completion) in done.into_iter().enumerate() {
+            let base = (i * 5) as u32;
+            let (ok, value) = match completion.outcome {
+                Outcome::Ok(v) => (true, v),
+                Outcome::Err(v) => (false, v),
+            };
+            out.set(base, completion.id)?;
+            out.set(base + 1, ok)?;
+            out.set(base + 2, kind_of(&value))?;
+            let raw = value_to_js(env, value)?;
+            // SAFETY: `raw` was just created in this env and scope.
+            out.set(base + 3, unsafe {
+                Unknown::from_raw_unchecked(env.raw(), raw)
+            })?;
+            out.set(base + 4, completion.run_us)?;
+        }
+        Ok(out)
+    }
+
+    /// Interns a task function name; tasks carry the returned index.
+    #[napi]
+    pub fn intern(&self, name: String) -> u32 {
+        self.inner.intern(&name)
+    }
+
+    /// Stops accepting tasks; workers drain the queue, then exit.
+    #[napi]
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Closes and removes every queued task; returns their ids.
+    #[napi]
+    pub fn drain_queue(&self) -> Vec<u32> {
+        self.inner.drain_queue()
+    }
+
+    /// Asks one worker to exit.
+    #[napi]
+    pub fn stop_worker(&self, worker: u32) {
+        self.inner.stop_worker(worker as usize);
+    }
+
+    /// Wakes every parked worker and asks all to exit (before the process exits).
+    #[napi]
+    pub fn interrupt_all(&self) {
+        self.inner.interrupt_all();
+    }
+
+    /// `[runningTaskId or -1, ms since its last heartbeat]`, or null for an unknown worker.
+    #[napi]
+    pub fn worker_state(&self, worker: u32) -> Option<Vec<f64>> {
+        self.inner
+            .worker_state(worker as usize)
+            .map(|(running, silent)| vec![running.map_or(-1.0, f64::from), silent as f64])
+    }
+
+    /// Frees a dead worker's slot; returns the task it was running, if any.
+    #[napi]
+    pub fn detach_worker(&self, worker: u32) -> Option<u32> {
+        self.inner.detach_worker(worker as usize)
+    }
+
+    /// Counts a submitter waiting for room (+1) or done waiting (-1).
+    #[napi]
+    pub fn room_waiters_add(&self, delta: i32) {
+        self.inner.room_waiters_add(delta as isize);
+    }
+
+    /// `[queued, running, parked, workers, completionsWaiting]`.
+    #[napi]
+    pub fn counts(&self) -> Vec<u32> {
+        let s = self.inner.stats();
+        [
+            s.queued,
+            s.running,
+            s.parked,
+            s.workers,
+            s.completions_waiting,
+        ]
+        .iter()
+        .map(|&n| n as u32)
+        .collect()
+    }
+
+    /// Unregisters the pool (after its workers are gone); later attaches fail.
+    #[napi]
+    pub fn dispose(&self) {
+        POOLS.remove(self.id);
+        // The waker holds the JS callback (and through it the pool): let both go.
+        self.inner.clear_waker();
+    }
+}
+
+/// A worker thread's handle on its pool's dispatcher.
+#[napi]
+pub struct PoolWorkerCore {
+    inner: Arc<Dispatcher>,
+    worker: usize,
+}
+
+#[napi]
+impl PoolWorkerCore {
+    /// Joins pool `poolId` as a new worker.
+    #[napi(factory)]
+    pub fn attach(pool_id: u32) -> Result<Self> {
+        let inner = POOLS.get(pool_id).ok_or_else(|| {
+            to_js(Error::new(
+                ErrorCode::PoolClosed,
+                format!("pool {pool_id} no longer exists"),
+            ))
+        })?;
+        let worker = inner.attach_worker();
+        Ok(PoolWorkerCore { inner, worker })
+    }
+
+    /// This worker's id in the pool.
+    #[napi(getter)]
+    pub fn worker_id(&self) -> u32 {
+        self.worker as u32
+    }
+
+    /// Waits for the next task: spins `spinUs` microseconds, then parks up to `idleMs`.
+    /// Returns `[id, func, kind, value]`, or 1 (closed), 2 (stopped), 3 (idle).
+    #[napi(ts_return_type = "[number, number, number, unknown] | 1 | 2 | 3")]
+    pub fn next<'env>(&self, env: &'env Env, spin_us: u32, idle_ms: u32) -> Result<Unknown<'env>> {
+        let next = self.inner.next(
+            self.worker,
+            Duration::from_micros(spin_us as u64),
+            Duration::from_millis(idle_ms as u64),
+        );
+        let status = match next {
+            Next::Task(task) => {
+                let mut out = env.create_array(4)?;
+                out.set(0, task.id)?;
+                out.set(1, task.func)?;
+                out.set(2, kind_of(&task.arg))?;
+                let raw = value_to_js(env, task.arg)?;
+                // SAFETY: `raw` was just created in this env and scope.
+                out.set(3, unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })?;
+                return Ok(out.to_unknown());
+            }
+            Next::Closed => CLOSED,
+            Next::Stopped => STOPPED,
+            Next::Idle => IDLE,
+        };
+        env.create_uint32(status).map(|v| v.to_unknown())
+    }
+
+    /// Reports a finished task: `ok` with its result, or not `ok` with the serialised error.
+    #[napi(ts_args_type = "id: number, ok: boolean, kind: number, value: unknown, runUs: number")]
+    pub fn complete(
+        &self,
+        id: u32,
+        ok: bool,
+        kind: u32,
+        value: Unknown<'_>,
+        run_us: f64,
+    ) -> Result<()> {
+        let value = from_js(kind, &value)?;
+        let outcome = if ok {
+            Outcome::Ok(value)
+        } else {
+            Outcome::Err(value)
+        };
+        self.inner.complete(self.worker, id, outcome, run_us);
+        Ok(())
+    }
+
+    /// Heartbeat while an async task is in progress.
+    #[napi]
+    pub fn beat(&self) {
+        self.inner.beat(self.worker);
+    }
+
+    /// The name behind an interned function index.
+    #[napi]
+    pub fn func_name(&self, index: u32) -> Result<String> {
+        self.inner.name(index).map_err(to_js)
+    }
+}

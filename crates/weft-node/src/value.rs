@@ -1,0 +1,82 @@
+//! JS values <-> [`Value`], following the wire kinds chosen by `js/codec.ts`:
+//! 0 undefined, 1 null, 2 boolean, 3 number, 4 string, 5 structured-clone bytes
+//! (a Uint8Array from `v8.serialize`), 16 + [`BytesKind`] for bytes (a Uint8Array view
+//! over the source's bytes; the receiver rebuilds the original view kind).
+use napi::bindgen_prelude::{ArrayBuffer, Null, ToNapiValue, Unknown};
+use napi::{sys, Env, Result};
+use weft_core::{BytesKind, Value};
+
+use crate::args::arg;
+use crate::errors::invalid_argument;
+
+pub const UNDEFINED: u32 = 0;
+pub const NULL: u32 = 1;
+pub const BOOL: u32 = 2;
+pub const NUMBER: u32 = 3;
+pub const STRING: u32 = 4;
+pub const SERIALIZED: u32 = 5;
+pub const BYTES: u32 = 16;
+
+/// Copies a JS value of wire `kind` into Rust-owned memory (nothing JS-owned survives
+/// the call, so the value may be read on any thread afterwards).
+pub fn from_js(kind: u32, value: &Unknown<'_>) -> Result<Value> {
+    Ok(match kind {
+        UNDEFINED => Value::Undefined,
+        NULL => Value::Null,
+        BOOL => Value::Bool(arg(value, "value", "a boolean")?),
+        NUMBER => Value::Number(arg(value, "value", "a number")?),
+        STRING => Value::String(arg(value, "value", "a string")?),
+        SERIALIZED => Value::Serialized(bytes(value)?),
+        k if k >= BYTES => {
+            let bytes_kind = u8::try_from(k - BYTES)
+                .ok()
+                .and_then(BytesKind::from_code)
+                .ok_or_else(|| invalid_argument("kind", format!("is not a value kind: {k}")))?;
+            Value::Bytes(bytes_kind, bytes(value)?)
+        }
+        k => {
+            return Err(invalid_argument(
+                "kind",
+                format!("is not a value kind: {k}"),
+            ))
+        }
+    })
+}
+
+fn bytes(value: &Unknown<'_>) -> Result<Vec<u8>> {
+    let view: &[u8] = arg(value, "value", "a Uint8Array")?;
+    Ok(view.to_vec())
+}
+
+/// The wire kind of a value (what the receiver's decoder switches on).
+pub fn kind_of(value: &Value) -> u32 {
+    match value {
+        Value::Undefined => UNDEFINED,
+        Value::Null => NULL,
+        Value::Bool(_) => BOOL,
+        Value::Number(_) => NUMBER,
+        Value::String(_) => STRING,
+        Value::Serialized(_) => SERIALIZED,
+        Value::Bytes(k, _) => BYTES + *k as u32,
+    }
+}
+
+/// A JS value for `value`, moving its bytes into an ArrayBuffer without copying where
+/// the runtime allows external buffers.
+pub fn to_js(env: &Env, value: Value) -> Result<sys::napi_value> {
+    let raw = env.raw();
+    // SAFETY: `raw` is the env of the current call, on its own thread; each
+    // `to_napi_value` creates a new handle in that env's current scope.
+    unsafe {
+        match value {
+            Value::Undefined => <()>::to_napi_value(raw, ()),
+            Value::Null => Null::to_napi_value(raw, Null),
+            Value::Bool(b) => bool::to_napi_value(raw, b),
+            Value::Number(n) => f64::to_napi_value(raw, n),
+            Value::String(s) => String::to_napi_value(raw, s),
+            Value::Serialized(b) | Value::Bytes(_, b) => {
+                ArrayBuffer::to_napi_value(raw, ArrayBuffer::from_data(env, b)?)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+/**
+ * How values cross threads through weft's native queues (ARCHITECTURE.md, "Values across
+ * threads"). Numbers, booleans, strings, null and undefined pass as themselves; typed
+ * arrays, Buffers, DataViews and ArrayBuffers are copied into native memory once and
+ * arrive as the same kind of view; everything else takes the structured-clone path
+ * (`v8.serialize`, what `postMessage` accepts). Functions and symbols are refused at the
+ * sender with `UNSERIALIZABLE`.
+ *
+ * @example
+ * const payload = encode(new Float64Array([1, 2])); const kind = encodedKind
+ * // ...native queue...
+ * decode(kind, arrayBufferFromNative) // Float64Array [1, 2]
+ * @internal
+ */
+import { deserialize, serialize } from 'node:v8';
+
+import { WeftError } from './errors.js';
+
+export const KIND_UNDEFINED = 0;
+export const KIND_NULL = 1;
+export const KIND_BOOL = 2;
+export const KIND_NUMBER = 3;
+export const KIND_STRING = 4;
+export const KIND_SERIALIZED = 5;
+export const KIND_BYTES = 16;
+
+// BytesKind codes, as in crates/weft-core/src/value.rs.
+const ARRAY_BUFFER = 0;
+const BUFFER = 1;
+const DATA_VIEW = 13;
+const VIEW_CODES = new Map<unknown, number>([
+  [Uint8Array, 2],
+  [Int8Array, 3],
+  [Uint8ClampedArray, 4],
+  [Int16Array, 5],
+  [Uint16Array, 6],
+  [Int32Array, 7],
+  [Uint32Array, 8],
+  [Float32Array, 9],
+  [Float64Array, 10],
+  [BigInt64Array, 11],
+  [BigUint64Array, 12],
+  [DataView, DATA_VIEW],
+]);
+type ViewCtor = new (buffer: ArrayBuffer) => ArrayBufferView;
+const VIEW_CTORS: (ViewCtor | undefined)[] = [];
+for (const [ctor, code] of VIEW_CODES) VIEW_CTORS[code] = ctor as ViewCtor;
+
+/** The wire kind of the value last passed to {@link encode}. */
+export let encodedKind = KIND_UNDEFINED;
+
+/** Largest payload accepted by {@link encode}, in bytes (set per pool). */
+export const DEFAULT_MAX_PAYLOAD = 512 * 1024 * 1024;
+
+/**
+ * The form of `value` to hand to a native call; sets {@link encodedKind}. Throws
+ * `UNSERIALIZABLE` for values that cannot cross threads and `INVALID_ARGUMENT` for a payload
+ * over `maxPayload` bytes.
+ */
+export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD): unknown {
+  switch (typeof value) {
+    case 'number':
+      encodedKind = KIND_NUMBER;
+      return value;
+    case 'string':
+      if (value.length > maxPayload) tooLarge(value.length, maxPayload);
+      encodedKind = KIND_STRING;
+      return value;
+    case 'boolean':
+      encodedKind = KIND_BOOL;
+      return value;
+    case 'undefined':
+      encodedKind = KIND_UNDEFINED;
+      return undefined;
+    case 'object':
+      if (value === null) {
+        encodedKind = KIND_NULL;
+        return null;
+      }
+      if (ArrayBuffer.isView(value)) {
+        if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
+        const code = Buffer.isBuffer(value) ? BUFFER : VIEW_CODES.get(value.constructor);
+        if (code !== undefined && !(value.buffer instanceof SharedArrayBuffer)) {
+          encodedKind = KIND_BYTES + code;
+          return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+        }
+      } else if (value instanceof ArrayBuffer) {
+        if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
+        encodedKind = KIND_BYTES + ARRAY_BUFFER;
+        return new Uint8Array(value);
+      }
+      return serialized(value, maxPayload);
+    case 'bigint':
+      return serialized(value, maxPayload);
+    default:
+      throw new WeftError('UNSERIALIZABLE', `a ${typeof value} cannot be sent to another thread`, {
+        details: { type: typeof value },
+      });
+  }
+}
+
+function serialized(value: unknown, maxPayload: number): Uint8Array {
+  let bytes: Buffer;
+  try {
+    bytes = serialize(value);
+  } catch (err) {
+    throw new WeftError('UNSERIALIZABLE', `value cannot be sent to another thread: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  if (bytes.byteLength > maxPayload) tooLarge(bytes.byteLength, maxPayload);
+  encodedKind = KIND_SERIALIZED;
+  return bytes;
+}
+
+function tooLarge(size: number, limit: number): never {
+  throw new WeftError('INVALID_ARGUMENT', `payload of ${size} bytes is over the limit of ${limit} bytes (maxPayload)`, {
+    details: { size, limit },
+  });
+}
+
+/** Rebuilds a value received from a native call with its wire `kind`. */
+export function decode(kind: number, value: unknown): unknown {
+  if (kind < KIND_SERIALIZED) return value;
+  const bytes = value as ArrayBuffer;
+  if (kind === KIND_SERIALIZED) return deserialize(new Uint8Array(bytes));
+  const code = kind - KIND_BYTES;
+  if (code === ARRAY_BUFFER) return bytes;
+  if (code === BUFFER) return Buffer.from(bytes);
+  const Ctor = VIEW_CTORS[code];
+  if (Ctor === undefined) throw new WeftError('INTERNAL', `unknown value kind ${kind} from the native queue`);
+  return new Ctor(bytes);
+}

@@ -1,0 +1,149 @@
+/**
+ * Pool options, validated once at construction: every problem is an `INVALID_ARGUMENT`
+ * WeftError naming the option.
+ * @internal
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ResourceLimits } from 'node:worker_threads';
+
+import { DEFAULT_MAX_PAYLOAD } from '../codec.js';
+import { WeftError } from '../errors.js';
+
+/** Options for `new Pool(...)`. */
+export interface PoolOptions {
+  /** The task module: a path (absolute) or file: URL. Its named exports (and default) are the task functions. */
+  filename: string | URL;
+  /** Worker count: a fixed number, or `{ min, max }` to grow under load and shrink when idle. Default: CPU count. */
+  size?: number | { min: number; max: number };
+  /** Most tasks waiting in the queue (not counting running ones). Default: Infinity. */
+  maxQueue?: number;
+  /** A worker idle this long (ms) exits while the pool has more than `min`. Default: 30,000. */
+  idleTimeout?: number;
+  /** A worker running a task that shows no heartbeat for this long (ms) is restarted. Default: Infinity (off). */
+  stallTimeout?: number;
+  /** How long (ms) a timed-out task may keep running after its abort before its worker is terminated. Default: 1,000. */
+  timeoutGrace?: number;
+  /** How many times a task whose worker crashed is retried on a new worker. Default: 0. */
+  retries?: number;
+  /** V8 heap limits for each worker (as `new Worker`'s `resourceLimits`). */
+  resourceLimits?: ResourceLimits;
+  /** Passed to the task module as `workerData`. */
+  workerData?: unknown;
+  /** Largest argument or result in bytes. Default: 512 MiB. */
+  maxPayload?: number;
+  /** Microseconds a worker spins for new work before parking. Default: 50. */
+  spinMicros?: number;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedPoolOptions {
+  fileUrl: string;
+  min: number;
+  max: number;
+  maxQueue: number;
+  idleTimeout: number;
+  stallTimeout: number;
+  timeoutGrace: number;
+  retries: number;
+  resourceLimits: ResourceLimits | undefined;
+  workerData: unknown;
+  maxPayload: number;
+  spinMicros: number;
+}
+
+function invalid(option: string, problem: string, value: unknown): never {
+  throw new WeftError('INVALID_ARGUMENT', `Pool option ${option} ${problem}, got ${describe(value)}`, {
+    details: { option, value: typeof value === 'object' ? String(value) : value },
+  });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value);
+}
+
+function count(option: string, value: unknown, fallback: number, { min = 0, allowInfinity = false } = {}): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value)) invalid(option, 'must be a number', value);
+  if (value === Infinity && allowInfinity) return value;
+  if (!Number.isInteger(value) || value < min) {
+    invalid(option, `must be an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
+  }
+  return value;
+}
+
+/** Checks every option; throws INVALID_ARGUMENT naming the first bad one. */
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  if (typeof options !== 'object' || options === null) invalid('options', 'must be an object', options);
+  const { filename } = options;
+  let fileUrl: string;
+  if (filename instanceof URL) {
+    fileUrl = filename.href;
+  } else if (typeof filename === 'string' && filename.startsWith('file:')) {
+    fileUrl = filename;
+  } else if (typeof filename === 'string' && isAbsolute(filename)) {
+    fileUrl = pathToFileURL(filename).href;
+  } else {
+    invalid('filename', 'must be an absolute path or a file: URL', filename);
+  }
+  let min: number;
+  let max: number;
+  const { size } = options;
+  if (size === undefined || typeof size === 'number') {
+    min = max = count('size', size, availableParallelism(), { min: 1 });
+  } else if (typeof size === 'object' && size !== null) {
+    min = count('size.min', size.min, 0);
+    max = count('size.max', size.max, Math.max(min, availableParallelism()), { min: 1 });
+    if (min > max) invalid('size', `min (${min}) must not exceed max (${max})`, size);
+  } else {
+    invalid('size', 'must be a positive integer or { min, max }', size);
+  }
+  if (options.resourceLimits !== undefined && (typeof options.resourceLimits !== 'object' || options.resourceLimits === null)) {
+    invalid('resourceLimits', 'must be an object', options.resourceLimits);
+  }
+  return {
+    fileUrl,
+    min,
+    max,
+    maxQueue: count('maxQueue', options.maxQueue, Infinity, { allowInfinity: true }),
+    idleTimeout: count('idleTimeout', options.idleTimeout, 30_000, { allowInfinity: true }),
+    stallTimeout: count('stallTimeout', options.stallTimeout, Infinity, { min: 1, allowInfinity: true }),
+    timeoutGrace: count('timeoutGrace', options.timeoutGrace, 1_000),
+    retries: count('retries', options.retries, 0),
+    resourceLimits: options.resourceLimits,
+    workerData: options.workerData,
+    maxPayload: count('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, { min: 1 }),
+    spinMicros: count('spinMicros', options.spinMicros, 50),
+  };
+}
+
+/** Per-task options for `run`, `submit` and `trySubmit`. */
+export interface RunOptions {
+  /** Aborting it cancels the task: removed if still queued (CANCELED), signalled inside the worker if running. */
+  signal?: AbortSignal;
+  /** Milliseconds before the task rejects with TIMEOUT. */
+  timeout?: number;
+  /** Higher runs first; FIFO within a priority. Default 0. Integer in -2^31..2^31-1. */
+  priority?: number;
+}
+
+/** Checks per-task options (cheap: called per task). */
+export function checkRunOptions(options: RunOptions): void {
+  const { timeout, priority, signal } = options;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    throw new WeftError('INVALID_ARGUMENT', `run option timeout must be a non-negative number, got ${describe(timeout)}`, {
+      details: { option: 'timeout' },
+    });
+  }
+  if (priority !== undefined && (!Number.isInteger(priority) || priority < -(2 ** 31) || priority >= 2 ** 31)) {
+    throw new WeftError('INVALID_ARGUMENT', `run option priority must be a 32-bit integer, got ${describe(priority)}`, {
+      details: { option: 'priority' },
+    });
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new WeftError('INVALID_ARGUMENT', 'run option signal must be an AbortSignal', { details: { option: 'signal' } });
+  }
+}

@@ -1,0 +1,765 @@
+/**
+ * A pool of worker threads running the functions of one task module, fed through weft's
+ * native dispatcher (a lock-free queue, parked workers, coalesced completions) instead of
+ * `postMessage`. Related to piscina, with Go's bounded-queue and result-channel patterns.
+ *
+ * @example
+ * // tasks.mjs: export function resize(img, { signal }) { ... }; export default (x) => x + 1
+ * const pool = new Pool({ filename: new URL('./tasks.mjs', import.meta.url), size: 4, maxQueue: 1024 })
+ * await pool.run('resize', img, { timeout: 2_000 })
+ * await pool.run(41)                              // the default export
+ * for await (const out of pool.map('resize', images)) save(out)
+ * await pool.close()
+ */
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+
+import { decode, encode, encodedKind } from '../codec.js';
+import { WeftError, deserializeError, fromNative, isWeftError, type SerializedError } from '../errors.js';
+import { loadNative } from '../native.js';
+import { packageInfo } from '../package-info.js';
+import { Histogram } from './histogram.js';
+import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { AsyncQueue } from './async-queue.js';
+import type { WorkerConfig } from './worker-runtime.js';
+
+type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
+
+/** Latency summary in microseconds. */
+export interface LatencyStats {
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/** What `pool.stats()` reports. */
+export interface PoolStats {
+  completed: number;
+  failed: number;
+  canceled: number;
+  queued: number;
+  running: number;
+  workers: number;
+  peakWorkers: number;
+  /** Time from submission until a worker started the task. */
+  queueWait: LatencyStats;
+  /** Time the task function ran. */
+  runTime: LatencyStats;
+  /** Settled tasks per second since the pool started. */
+  throughput: number;
+  /** Share of worker time spent running tasks since the pool started (0..1). */
+  utilization: number;
+}
+
+/** A fire-and-forget task's outcome, from `pool.results()`. */
+export type TaskResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Error };
+
+/** Options for `close()`. */
+export interface CloseOptions {
+  /** Milliseconds to let queued and running tasks finish before workers are stopped. Default: Infinity. */
+  timeout?: number;
+}
+
+/** Options for `map()`. */
+export interface MapOptions extends Omit<RunOptions, 'signal'> {
+  /** Yield results in input order (default) or as they finish. */
+  ordered?: boolean;
+  /** Most tasks in flight at once. Default: twice the pool's max size. */
+  concurrency?: number;
+  /** Stops pulling input and cancels queued tasks. */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  id: number;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  submittedAt: number;
+  func: number;
+  priority: number;
+  /** Kept only when `retries` > 0, to resubmit after a crash. */
+  arg?: unknown;
+  attempts: number;
+  timer?: NodeJS.Timeout;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+  timedOut?: boolean;
+  detached: boolean;
+}
+
+interface RoomWaiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface WorkerInfo {
+  worker: Worker;
+  slot: number | undefined;
+  /** Why we ended it, if we did. */
+  endedBy?: 'timeout' | 'stall' | 'shutdown' | 'idle';
+  error?: unknown;
+}
+
+const DRAIN_BATCH = 8192;
+const IDLE_SLICE_MS = 100;
+const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool', 'worker-runtime.js');
+
+const livePools = new Set<Pool>();
+let exitHookInstalled = false;
+
+/** A pool of worker threads. See the module doc for an example. */
+export class Pool {
+  readonly #options: ResolvedPoolOptions;
+  readonly #core: PoolCore;
+  readonly #pending = new Map<number, Pending>();
+  readonly #workers = new Set<WorkerInfo>();
+  readonly #bySlot = new Map<number, WorkerInfo>();
+  readonly #funcIds = new Map<string, number>();
+  readonly #roomWaiters: RoomWaiter[] = [];
+  readonly #results = new AsyncQueue<TaskResult>();
+  readonly #keepAlive: NodeJS.Timeout;
+  readonly #steward: NodeJS.Timeout | undefined;
+  readonly #queueWait = new Histogram();
+  readonly #runTime = new Histogram();
+  readonly #startedAt = performance.now();
+  #nextId = 1;
+  #closing: Promise<void> | undefined;
+  #closed = false;
+  #forced = false;
+  #referenced = true;
+  #startupError: WeftError | undefined;
+  #everReady = false;
+  #completed = 0;
+  #failed = 0;
+  #canceled = 0;
+  #peakWorkers = 0;
+  #runMicros = 0;
+  #onIdle: (() => void) | undefined;
+
+  /** Starts `min` workers (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad option. */
+  constructor(options: PoolOptions) {
+    this.#options = resolvePoolOptions(options);
+    const native = loadNative();
+    try {
+      this.#core = new native.PoolCore(
+        this.#options.maxQueue === Infinity ? 2 ** 32 - 1 : this.#options.maxQueue,
+        () => this.#onWakeup(),
+      );
+    } catch (err) {
+      throw fromNative(err, 'new Pool');
+    }
+    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    this.#keepAlive.unref();
+    if (this.#options.stallTimeout !== Infinity) {
+      const every = Math.max(5, Math.min(1000, Math.floor(this.#options.stallTimeout / 4)));
+      this.#steward = setInterval(() => this.#checkStalls(), every);
+      this.#steward.unref();
+    }
+    livePools.add(this);
+    installExitHook();
+    for (let i = 0; i < this.#options.min; i++) this.#spawn();
+  }
+
+  /**
+   * Runs a task and resolves with its result. `run(arg)` calls the module's default
+   * export; `run(name, arg, options)` calls the named export (`name` null/undefined means
+   * the default). Rejects with QUEUE_FULL when `maxQueue` tasks are waiting, POOL_CLOSED
+   * after `close()`, CANCELED when `signal` aborts before a worker takes it, TIMEOUT past
+   * `timeout`, WORKER_CRASHED when its worker dies, UNSERIALIZABLE when `arg` cannot cross
+   * threads, or with the error the task threw (name, message, stack, code, cause kept).
+   */
+  run(nameOrArg: unknown, arg?: unknown, options?: RunOptions): Promise<unknown> {
+    const [name, value] = arguments.length <= 1 ? [undefined, nameOrArg] : [nameOrArg, arg];
+    return new Promise((resolve, reject) => {
+      try {
+        this.#enqueue(name, value, options, resolve, reject, false);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Like `run`, but throws QUEUE_FULL (or POOL_CLOSED, INVALID_ARGUMENT, UNSERIALIZABLE)
+   * synchronously instead of returning a rejected promise.
+   */
+  trySubmit(name: string | null | undefined, arg?: unknown, options?: RunOptions): Promise<unknown> {
+    let resolveFn!: (v: unknown) => void;
+    let rejectFn!: (e: unknown) => void;
+    const promise = new Promise<unknown>((res, rej) => {
+      resolveFn = res;
+      rejectFn = rej;
+    });
+    this.#enqueue(name, arg, options, resolveFn, rejectFn, false);
+    return promise;
+  }
+
+  /**
+   * Like `run`, but when the queue is full waits for room, up to `options.timeout` ms for
+   * the room (then rejects with TIMEOUT); the same `timeout` then also bounds the task.
+   * Backpressure for producers that must not outrun the pool.
+   */
+  async submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
+    const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
+    for (;;) {
+      try {
+        return await this.trySubmit(name, arg, options);
+      } catch (err) {
+        if (!isWeftError(err, 'QUEUE_FULL')) throw err;
+      }
+      await this.#waitForRoom(deadline, options.signal);
+    }
+  }
+
+  /**
+   * Fire-and-forget: queues a task and returns its id at once; its outcome arrives on
+   * `results()`. Throws like `trySubmit`.
+   */
+  post(name: string | null | undefined, arg?: unknown, options?: RunOptions): number {
+    return this.#enqueue(name, arg, options, undefined, undefined, true);
+  }
+
+  /**
+   * The outcomes of `post()`ed tasks as they finish (Go's result channel). Ends once the
+   * pool is closed and every posted task has been delivered.
+   */
+  results(): AsyncIterable<TaskResult> {
+    return this.#results;
+  }
+
+  /**
+   * Runs `name` over every item of `source` (sync or async iterable, pulled lazily, so an
+   * endless generator never materialises) with at most `concurrency` tasks in flight.
+   * Yields results in input order unless `ordered: false`. Stopping the iteration early
+   * cancels the tasks still queued.
+   */
+  async *map(
+    name: string | null | undefined,
+    source: Iterable<unknown> | AsyncIterable<unknown>,
+    options: MapOptions = {},
+  ): AsyncGenerator<unknown, void, undefined> {
+    const { ordered = true, concurrency = this.#options.max * 2, signal, ...runOptions } = options;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new WeftError('INVALID_ARGUMENT', `map option concurrency must be a positive integer, got ${concurrency}`);
+    }
+    const stop = new AbortController();
+    const onOuterAbort = () => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const iterator =
+      Symbol.asyncIterator in source
+        ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+        : (source as Iterable<unknown>)[Symbol.iterator]();
+    const inFlight: { promise: Promise<unknown>; done: boolean; settled: Promise<number>; index: number }[] = [];
+    let exhausted = false;
+    let index = 0;
+    try {
+      for (;;) {
+        while (!exhausted && inFlight.length < concurrency) {
+          if (stop.signal.aborted) throw stop.signal.reason;
+          const step = await iterator.next();
+          if (step.done) {
+            exhausted = true;
+            break;
+          }
+          const i = index++;
+          const promise = this.submit(name, step.value, { ...runOptions, signal: stop.signal });
+          promise.catch(() => {});
+          inFlight.push({ promise, done: false, index: i, settled: promise.then(() => i, () => i) });
+        }
+        if (inFlight.length === 0) return;
+        if (ordered) {
+          yield await inFlight.shift()!.promise;
+        } else {
+          const finished = await Promise.race(inFlight.map((t) => t.settled));
+          const at = inFlight.findIndex((t) => t.index === finished);
+          yield await inFlight.splice(at, 1)[0]!.promise;
+        }
+      }
+    } finally {
+      signal?.removeEventListener('abort', onOuterAbort);
+      if (inFlight.length > 0) stop.abort(new WeftError('CANCELED', 'map() stopped before this task ran'));
+      if (!exhausted) await iterator.return?.();
+    }
+  }
+
+  /** Counters and latency histograms; cheap enough to poll. */
+  stats(): PoolStats {
+    const [queued = 0, running = 0] = this.#core.counts();
+    const elapsedS = (performance.now() - this.#startedAt) / 1000;
+    const summary = (h: Histogram): LatencyStats => ({ p50: h.percentile(50), p99: h.percentile(99), max: h.max, mean: h.mean() });
+    const settled = this.#completed + this.#failed;
+    return {
+      completed: this.#completed,
+      failed: this.#failed,
+      canceled: this.#canceled,
+      queued,
+      running,
+      workers: this.#workers.size,
+      peakWorkers: this.#peakWorkers,
+      queueWait: summary(this.#queueWait),
+      runTime: summary(this.#runTime),
+      throughput: elapsedS > 0 ? settled / elapsedS : 0,
+      utilization: elapsedS > 0 && this.#peakWorkers > 0 ? Math.min(1, this.#runMicros / 1e6 / (elapsedS * this.#peakWorkers)) : 0,
+    };
+  }
+
+  /** Number of live workers. */
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  /** Tasks submitted and not yet settled. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Stops accepting tasks (POOL_CLOSED), lets queued and running tasks finish, stops the
+   * workers, then resolves. Past `timeout` ms it terminates the workers and rejects what
+   * remains with POOL_CLOSED (details: reason 'shutdown timeout'). Calling it again
+   * returns the same promise.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    const timeout = options.timeout ?? Infinity;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return Promise.reject(new WeftError('INVALID_ARGUMENT', `close option timeout must be a non-negative number, got ${String(timeout)}`));
+    }
+    this.#closed = true;
+    this.#core.close();
+    for (const waiter of this.#roomWaiters.splice(0)) {
+      if (waiter.timer) clearTimeout(waiter.timer);
+      waiter.reject(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
+    }
+    this.#closing = new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.#onIdle = () => {
+        if (this.#pending.size > 0 || this.#workers.size > 0) return;
+        if (timer) clearTimeout(timer);
+        this.#dispose();
+        resolve();
+      };
+      if (timeout !== Infinity) {
+        timer = setTimeout(() => this.#forceStop(timeout), timeout);
+      }
+      if (this.#pending.size > 0 && this.#workers.size === 0) this.#spawn();
+      this.#onIdle();
+    });
+    return this.#closing;
+  }
+
+  /** `await using pool = new Pool(...)` closes it (waiting for tasks) at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Lets the process exit while this pool is idle (tasks in flight still keep it alive). */
+  unref(): this {
+    this.#referenced = false;
+    for (const info of this.#workers) info.worker.unref();
+    return this;
+  }
+
+  /** Undoes `unref()`: the workers keep the process alive again. */
+  ref(): this {
+    this.#referenced = true;
+    for (const info of this.#workers) info.worker.ref();
+    return this;
+  }
+
+  // --- submission ------------------------------------------------------------------
+
+  #enqueue(
+    name: unknown,
+    arg: unknown,
+    options: RunOptions | undefined,
+    resolve: ((v: unknown) => void) | undefined,
+    reject: ((e: unknown) => void) | undefined,
+    detached: boolean,
+  ): number {
+    if (this.#closed) throw new WeftError('POOL_CLOSED', 'the pool is closed');
+    if (this.#startupError !== undefined) throw this.#startupError;
+    let priority = 0;
+    let signal: AbortSignal | undefined;
+    let timeout: number | undefined;
+    if (options !== undefined) {
+      checkRunOptions(options);
+      priority = options.priority ?? 0;
+      signal = options.signal;
+      timeout = options.timeout;
+      if (signal?.aborted) {
+        this.#canceled++;
+        throw new WeftError('CANCELED', 'the task was cancelled before it was queued', { cause: signal.reason });
+      }
+    }
+    const func = this.#funcIndex(name);
+    const payload = encode(arg, this.#options.maxPayload);
+    const kind = encodedKind;
+    const id = this.#takeId();
+    const cancellable = signal !== undefined || timeout !== undefined;
+    try {
+      this.#core.submit(id, func, priority, cancellable, kind, payload);
+    } catch (err) {
+      throw fromNative(err, 'Pool.run');
+    }
+    const task: Pending = {
+      id,
+      resolve: resolve ?? noop,
+      reject: reject ?? noop,
+      submittedAt: performance.now(),
+      func,
+      priority,
+      attempts: 0,
+      detached,
+    };
+    if (this.#options.retries > 0) task.arg = arg;
+    if (this.#pending.size === 0) this.#keepAlive.ref();
+    this.#pending.set(id, task);
+    if (signal !== undefined) {
+      task.signal = signal;
+      task.onAbort = () => this.#abortTask(task, signal.reason);
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    if (timeout !== undefined) task.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
+    if (this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max) this.#spawn();
+    return id;
+  }
+
+  #funcIndex(name: unknown): number {
+    const key = name === undefined || name === null ? '' : name;
+    if (typeof key !== 'string') {
+      throw new WeftError('INVALID_ARGUMENT', `task name must be a string, got ${typeof key}`, { details: { option: 'name' } });
+    }
+    let index = this.#funcIds.get(key);
+    if (index === undefined) {
+      index = this.#core.intern(key);
+      this.#funcIds.set(key, index);
+    }
+    return index;
+  }
+
+  #takeId(): number {
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = id >= 0xfffffffe ? 1 : id + 1;
+      if (!this.#pending.has(id)) return id;
+    }
+  }
+
+  #waitForRoom(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.#closed) return reject(new WeftError('POOL_CLOSED', 'the pool is closed'));
+      if (signal?.aborted) return reject(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal.reason }));
+      const waiter: RoomWaiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      const leave = (err: WeftError) => {
+        const at = this.#roomWaiters.indexOf(waiter);
+        if (at >= 0) this.#roomWaiters.splice(at, 1);
+        this.#core.roomWaitersAdd(-1);
+        if (waiter.timer) clearTimeout(waiter.timer);
+        waiter.reject(err);
+      };
+      const onAbort = () => leave(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal!.reason }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== Infinity) {
+        const ms = Math.max(0, deadline - performance.now());
+        waiter.timer = setTimeout(
+          () => leave(new WeftError('TIMEOUT', `no room in the queue within ${Math.round(ms)} ms`, { details: { phase: 'waiting for room' } })),
+          ms,
+        );
+      }
+      this.#roomWaiters.push(waiter);
+      this.#core.roomWaitersAdd(1);
+    });
+  }
+
+  // --- completion ------------------------------------------------------------------
+
+  #onWakeup(): void {
+    this.#drain();
+    if (this.#roomWaiters.length > 0) {
+      // Wake every waiter: each retries trySubmit; those that find no room wait again.
+      for (const waiter of this.#roomWaiters.splice(0)) {
+        this.#core.roomWaitersAdd(-1);
+        if (waiter.timer) clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+    }
+  }
+
+  #drain(): void {
+    const batch = this.#core.drain(DRAIN_BATCH);
+    for (let i = 0; i < batch.length; i += 5) {
+      this.#settle(batch[i] as number, batch[i + 1] as boolean, batch[i + 2] as number, batch[i + 3], batch[i + 4] as number);
+    }
+    // A full batch may have left more behind: come back after I/O gets a turn.
+    if (batch.length === DRAIN_BATCH * 5) setImmediate(() => this.#onWakeup());
+  }
+
+  #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number): void {
+    const task = this.#pending.get(id);
+    if (task === undefined) return; // already settled (timed out, crashed, cancelled)
+    this.#runTime.record(runUs);
+    this.#runMicros += runUs;
+    this.#queueWait.record(Math.max(0, (performance.now() - task.submittedAt) * 1000 - runUs));
+    let value: unknown;
+    try {
+      value = decode(kind, raw);
+    } catch (err) {
+      ok = false;
+      value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
+    }
+    if (task.timedOut) {
+      this.#finish(task, false, this.#timeoutError(task, false));
+    } else if (ok) {
+      this.#finish(task, true, value);
+    } else {
+      this.#finish(task, false, deserializeError(value as SerializedError));
+    }
+  }
+
+  /** Settles a task exactly once and does the bookkeeping. */
+  #finish(task: Pending, ok: boolean, value: unknown): void {
+    if (!this.#pending.delete(task.id)) return;
+    if (task.timer) clearTimeout(task.timer);
+    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+    if (ok) this.#completed++;
+    else if (isWeftError(value, 'CANCELED')) this.#canceled++;
+    else this.#failed++;
+    if (task.detached) {
+      this.#results.push(ok ? { id: task.id, ok: true, value } : { id: task.id, ok: false, error: value as Error });
+    } else if (ok) {
+      task.resolve(value);
+    } else {
+      task.reject(value);
+    }
+    if (this.#pending.size === 0) {
+      this.#keepAlive.unref();
+      this.#onIdle?.();
+    }
+  }
+
+  #abortTask(task: Pending, reason: unknown): void {
+    if (!this.#pending.has(task.id)) return;
+    if (this.#core.cancel(task.id)) {
+      this.#finish(task, false, new WeftError('CANCELED', 'the task was cancelled before it ran', { cause: reason, details: { phase: 'queued' } }));
+      this.#serveRoom();
+      return;
+    }
+    // Running: tell the task (cooperative); it settles with whatever it returns or throws.
+    this.#workerRunning(task.id)?.worker.postMessage({ type: 'abort', id: task.id, reason: String(reason) });
+  }
+
+  #timeoutTask(task: Pending, timeout: number): void {
+    if (!this.#pending.has(task.id)) return;
+    task.timer = undefined;
+    if (this.#core.cancel(task.id)) {
+      this.#finish(task, false, new WeftError('TIMEOUT', `the task did not start within ${timeout} ms`, { details: { timeout, phase: 'queued', workerTerminated: false } }));
+      this.#serveRoom();
+      return;
+    }
+    task.timedOut = true;
+    const info = this.#workerRunning(task.id);
+    info?.worker.postMessage({ type: 'abort', id: task.id, reason: 'timeout' });
+    // Past the grace period, a task still running gets its worker terminated and replaced.
+    task.timer = setTimeout(() => {
+      const holder = this.#workerRunning(task.id);
+      if (!this.#pending.has(task.id) || holder === undefined) return;
+      holder.endedBy = 'timeout';
+      void holder.worker.terminate();
+    }, this.#options.timeoutGrace);
+  }
+
+  #timeoutError(task: Pending, workerTerminated: boolean): WeftError {
+    return new WeftError('TIMEOUT', workerTerminated ? 'the task timed out and ignored its abort signal: its worker was terminated and replaced' : 'the task timed out', {
+      details: { phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
+    });
+  }
+
+  /** Room may have appeared without a completion (a cancel): let waiting submitters retry. */
+  #serveRoom(): void {
+    if (this.#roomWaiters.length > 0) queueMicrotask(() => this.#onWakeup());
+  }
+
+  #workerRunning(id: number): WorkerInfo | undefined {
+    for (const [slot, info] of this.#bySlot) {
+      const state = this.#core.workerState(slot);
+      if (state !== null && state[0] === id) return info;
+    }
+    return undefined;
+  }
+
+  // --- workers ---------------------------------------------------------------------
+
+  #spawn(): void {
+    const config: WorkerConfig = {
+      poolId: this.#core.id,
+      fileUrl: this.#options.fileUrl,
+      spinMicros: this.#options.spinMicros,
+      idleSliceMs: IDLE_SLICE_MS,
+      idleTimeout: this.#options.min === this.#options.max ? Infinity : this.#options.idleTimeout,
+      beatMs: this.#options.stallTimeout === Infinity ? 1000 : Math.max(1, Math.floor(this.#options.stallTimeout / 4)),
+      maxPayload: this.#options.maxPayload,
+    };
+    const worker = new Worker(RUNTIME_FILE(), {
+      argv: [JSON.stringify(config)],
+      workerData: this.#options.workerData,
+      resourceLimits: this.#options.resourceLimits,
+    });
+    if (!this.#referenced) worker.unref();
+    const info: WorkerInfo = { worker, slot: undefined };
+    this.#workers.add(info);
+    this.#peakWorkers = Math.max(this.#peakWorkers, this.#workers.size);
+    worker.on('message', (msg: { type: string; workerId?: number }) => {
+      if (msg.type === 'ready') {
+        info.slot = msg.workerId!;
+        this.#bySlot.set(info.slot, info);
+        this.#everReady = true;
+      } else if (msg.type === 'idle' && this.#workers.size > this.#options.min && info.slot !== undefined && info.endedBy === undefined) {
+        info.endedBy = 'idle';
+        this.#core.stopWorker(info.slot);
+      }
+    });
+    worker.on('error', (err) => {
+      info.error = err;
+    });
+    worker.on('exit', (code) => this.#onWorkerExit(info, code));
+  }
+
+  #onWorkerExit(info: WorkerInfo, code: number): void {
+    this.#workers.delete(info);
+    let running: number | null = null;
+    if (info.slot !== undefined) {
+      this.#bySlot.delete(info.slot);
+      running = this.#core.detachWorker(info.slot);
+    } else if (info.endedBy === undefined && !this.#everReady && info.error !== undefined) {
+      // The task module failed to load before any worker started: fail everything now
+      // rather than respawning forever.
+      this.#failStartup(info.error);
+      return;
+    }
+    const task = running === null ? undefined : this.#pending.get(running);
+    if (task !== undefined) {
+      if (info.endedBy === 'timeout' || task.timedOut) {
+        this.#finish(task, false, this.#timeoutError(task, true));
+      } else if (this.#forced) {
+        this.#finish(task, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
+      } else if (task.attempts < this.#options.retries && task.arg !== undefined && !this.#closed) {
+        task.attempts++;
+        this.#resubmit(task);
+      } else {
+        const reason = info.endedBy === 'stall' ? 'stalled' : 'crashed';
+        this.#finish(
+          task,
+          false,
+          new WeftError('WORKER_CRASHED', `the worker running this task ${reason === 'stalled' ? `sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted` : `exited (code ${code})`}`, {
+            cause: info.error,
+            details: { reason, exitCode: code, attempts: task.attempts + 1 },
+          }),
+        );
+      }
+    }
+    this.#replenish();
+    this.#onIdle?.();
+  }
+
+  #resubmit(task: Pending): void {
+    const payload = encode(task.arg, this.#options.maxPayload);
+    try {
+      this.#core.submit(task.id, task.func, task.priority, task.signal !== undefined || task.timer !== undefined, encodedKind, payload);
+    } catch (err) {
+      this.#finish(task, false, fromNative(err, 'Pool retry'));
+    }
+  }
+
+  #replenish(): void {
+    if (this.#forced || this.#startupError !== undefined) return;
+    const wanted = this.#closed
+      ? this.#pending.size > 0 && this.#workers.size === 0
+        ? 1
+        : 0
+      : Math.max(this.#options.min - this.#workers.size, this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max ? 1 : 0);
+    for (let i = 0; i < wanted; i++) this.#spawn();
+  }
+
+  #failStartup(error: unknown): void {
+    this.#startupError = new WeftError('INVALID_ARGUMENT', `the task module ${this.#options.fileUrl} failed to load in a worker: ${(error as Error)?.message ?? String(error)}`, {
+      cause: error,
+      details: { option: 'filename', fileUrl: this.#options.fileUrl },
+    });
+    for (const id of this.#core.drainQueue()) {
+      const task = this.#pending.get(id);
+      if (task) this.#finish(task, false, this.#startupError);
+    }
+    for (const task of [...this.#pending.values()]) this.#finish(task, false, this.#startupError);
+    for (const info of this.#workers) {
+      info.endedBy = 'shutdown';
+      void info.worker.terminate();
+    }
+    this.#onIdle?.();
+  }
+
+  #checkStalls(): void {
+    for (const [slot, info] of this.#bySlot) {
+      const state = this.#core.workerState(slot);
+      if (state === null || info.endedBy !== undefined) continue;
+      const [running, silentMs] = state as [number, number];
+      if (running >= 0 && silentMs > this.#options.stallTimeout) {
+        info.endedBy = 'stall';
+        void info.worker.terminate();
+      }
+    }
+  }
+
+  #forceStop(timeout: number): void {
+    this.#forced = true;
+    for (const id of this.#core.drainQueue()) {
+      const task = this.#pending.get(id);
+      if (task) {
+        this.#finish(task, false, new WeftError('POOL_CLOSED', `the pool closed before the task ran (shutdown timeout of ${timeout} ms)`, { details: { reason: 'shutdown timeout', timeout } }));
+      }
+    }
+    this.#core.interruptAll();
+    for (const info of this.#workers) {
+      info.endedBy ??= 'shutdown';
+      void info.worker.terminate();
+    }
+    this.#onIdle?.();
+  }
+
+  #dispose(): void {
+    clearInterval(this.#keepAlive);
+    if (this.#steward) clearInterval(this.#steward);
+    this.#results.close();
+    this.#core.dispose();
+    livePools.delete(this);
+  }
+
+  /** @internal Wakes parked workers so the process can exit. */
+  interruptForExit(): void {
+    this.#core.interruptAll();
+  }
+}
+
+function noop(): void {}
+
+// A worker parked in native code cannot be terminated until it returns to JS: at process
+// exit, wake them all so Node's worker teardown never waits on a park.
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pool of livePools) pool.interruptForExit();
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * The worker thread's side of a Pool: imports the task module, then loops taking tasks
+ * from the native dispatcher, calling the named export, and reporting results. Sync tasks
+ * run back to back without returning to the event loop; an async task is awaited (the
+ * event loop runs, heartbeats beat, abort messages arrive).
+ * @internal
+ */
+import { parentPort } from 'node:worker_threads';
+
+import { decode, encode, encodedKind } from '../codec.js';
+import { WeftError, serializeError } from '../errors.js';
+import { loadNative } from '../native.js';
+
+/** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
+export interface WorkerConfig {
+  poolId: number;
+  fileUrl: string;
+  spinMicros: number;
+  idleSliceMs: number;
+  idleTimeout: number;
+  beatMs: number;
+  maxPayload: number;
+}
+
+const IDLE = 3;
+
+/** The second argument of every task function. */
+export class TaskContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  constructor(readonly taskId: number) {}
+  /** Aborted when the task is cancelled or times out on the main thread (cooperative stop). */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+  /** @internal */
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+type TaskFunction = (arg: unknown, ctx: TaskContext) => unknown;
+
+async function main(config: WorkerConfig): Promise<void> {
+  const module = (await import(config.fileUrl)) as Record<string, unknown>;
+  const core = loadNative().PoolWorkerCore.attach(config.poolId);
+  const functions: (TaskFunction | undefined)[] = [];
+  let current: TaskContext | undefined;
+
+  parentPort!.on('message', (msg: { type: string; id?: number; reason?: unknown }) => {
+    if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) {
+      current.abort(new WeftError('CANCELED', 'the task was cancelled by the pool', { details: { reason: msg.reason } }));
+    }
+  });
+  // Runs only while this thread's event loop runs (an awaited task, an idle slice): a
+  // thread busy in synchronous code goes silent, which is what the steward watches for.
+  setInterval(() => core.beat(), config.beatMs).unref();
+  parentPort!.postMessage({ type: 'ready', workerId: core.workerId });
+
+  const lookup = (func: number): TaskFunction => {
+    const name = core.funcName(func);
+    const candidate = name === '' || name === 'default' ? (module.default ?? module) : module[name];
+    if (typeof candidate !== 'function') {
+      throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
+        details: { name, exports: Object.keys(module) },
+      });
+    }
+    return (functions[func] = candidate as TaskFunction);
+  };
+
+  let idleFor = 0;
+  for (;;) {
+    const next = core.next(config.spinMicros, config.idleSliceMs);
+    if (typeof next === 'number') {
+      if (next !== IDLE) break; // closed and drained, or asked to stop
+      idleFor += config.idleSliceMs;
+      if (idleFor >= config.idleTimeout) {
+        idleFor = -Infinity; // report once per idle stretch
+        parentPort!.postMessage({ type: 'idle' });
+      }
+      // Let this thread's own timers and messages run between parks.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      continue;
+    }
+    idleFor = 0;
+    const [id, func, kind, payload] = next;
+    const ctx = (current = new TaskContext(id));
+    const started = performance.now();
+    let ok = true;
+    let result: unknown;
+    try {
+      const fn = functions[func] ?? lookup(func);
+      result = fn(decode(kind, payload), ctx);
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        result = await result;
+      }
+    } catch (err) {
+      ok = false;
+      result = err;
+    }
+    current = undefined;
+    const runUs = (performance.now() - started) * 1000;
+    report(core, id, ok, result, runUs, config.maxPayload);
+  }
+  process.exit(0);
+}
+
+function report(
+  core: { complete(id: number, ok: boolean, kind: number, value: unknown, runUs: number): void },
+  id: number,
+  ok: boolean,
+  result: unknown,
+  runUs: number,
+  maxPayload: number,
+): void {
+  if (ok) {
+    try {
+      const payload = encode(result, maxPayload);
+      core.complete(id, true, encodedKind, payload, runUs);
+      return;
+    } catch (err) {
+      result = err; // the result cannot cross threads: the task fails with why
+    }
+  }
+  const payload = encode(serializeError(result));
+  core.complete(id, false, encodedKind, payload, runUs);
+}
+
+await main(JSON.parse(process.argv[2]!) as WorkerConfig);
