@@ -12,6 +12,21 @@ export declare class PoolCore {
   get id(): number
   /** Queues a task. Throws `QUEUE_FULL` or `POOL_CLOSED`. */
   submit(id: number, func: number, priority: number, cancellable: boolean, kind: number, value: unknown): void
+  /**
+   * Queues `count` tasks described by `meta` (5 numbers each: id, func, priority,
+   * kind + 256 * cancellable, and the value itself for numbers and booleans) and
+   * `values` (the value at the task's index for other kinds). One call and one wakeup
+   * round per batch. Returns how many were queued; throws only if none was.
+   */
+  submitBatch(meta: Float64Array, count: number, values: Array<unknown>): number
+  /**
+   * Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
+   * kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
+   * other values into `values` at the completion's index. Returns how many.
+   */
+  drainInto(meta: Float64Array, values: Array<unknown>): number
+  /** Spins up to `spinUs` microseconds for a completion; drain afterwards either way. */
+  spinForCompletions(spinUs: number): boolean
   /** Removes a queued cancellable task; false if a worker already took it. */
   cancel(id: number): boolean
   /** Takes up to `max` completions as a flat array `[id, ok, kind, value, runUs, ...]`. */

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { decode, encode, encodedKind } from '../codec.js';
+import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_UNDEFINED, decode, encode, encodedKind } from '../codec.js';
 import { WeftError, deserializeError, fromNative, isWeftError, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
@@ -104,6 +104,14 @@ interface WorkerInfo {
 }
 
 const DRAIN_BATCH = 8192;
+/** Tasks gathered per native submit call (submissions made in one tick share a call). */
+const SUBMIT_BATCH = 1024;
+const SUBMIT_FIELDS = 5;
+const DRAIN_FIELDS = 4;
+/** The main thread polls for completions for up to this long after a submit... */
+const MAIN_SPIN_US = 30;
+/** ...while the recent average task run time is below this. */
+const MAIN_SPIN_UNDER_US = 20;
 const IDLE_SLICE_MS = 100;
 const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool', 'worker-runtime.js');
 
@@ -125,6 +133,14 @@ export class Pool {
   readonly #queueWait = new Histogram();
   readonly #runTime = new Histogram();
   readonly #startedAt = performance.now();
+  // Submissions of the current tick, flushed in one native call (see #flush).
+  readonly #batchMeta = new Float64Array(SUBMIT_BATCH * SUBMIT_FIELDS);
+  readonly #batchValues: unknown[] = [];
+  readonly #batchTasks: Pending[] = [];
+  #flushScheduled = false;
+  readonly #flushBound = () => this.#flush();
+  readonly #drainMeta = new Float64Array(DRAIN_BATCH * DRAIN_FIELDS);
+  readonly #drainValues: unknown[] = new Array(DRAIN_BATCH);
   #nextId = 1;
   #closing: Promise<void> | undefined;
   #closed = false;
@@ -137,6 +153,8 @@ export class Pool {
   #canceled = 0;
   #peakWorkers = 0;
   #runMicros = 0;
+  /** Moving average of task run times (us), for deciding whether to poll. */
+  #recentRunUs = 0;
   #onIdle: (() => void) | undefined;
 
   /** Starts `min` workers (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad option. */
@@ -172,7 +190,12 @@ export class Pool {
    * threads, or with the error the task threw (name, message, stack, code, cause kept).
    */
   run(nameOrArg: unknown, arg?: unknown, options?: RunOptions): Promise<unknown> {
-    const [name, value] = arguments.length <= 1 ? [undefined, nameOrArg] : [nameOrArg, arg];
+    let name: unknown = nameOrArg;
+    let value = arg;
+    if (arguments.length <= 1) {
+      name = undefined;
+      value = nameOrArg;
+    }
     return new Promise((resolve, reject) => {
       try {
         this.#enqueue(name, value, options, resolve, reject, false);
@@ -329,6 +352,7 @@ export class Pool {
       return Promise.reject(new WeftError('INVALID_ARGUMENT', `close option timeout must be a non-negative number, got ${String(timeout)}`));
     }
     this.#closed = true;
+    this.#flush();
     this.#core.close();
     for (const waiter of this.#roomWaiters.splice(0)) {
       if (waiter.timer) clearTimeout(waiter.timer);
@@ -400,11 +424,6 @@ export class Pool {
     const kind = encodedKind;
     const id = this.#takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
-    try {
-      this.#core.submit(id, func, priority, cancellable, kind, payload);
-    } catch (err) {
-      throw fromNative(err, 'Pool.run');
-    }
     const task: Pending = {
       id,
       resolve: resolve ?? noop,
@@ -415,9 +434,38 @@ export class Pool {
       attempts: 0,
       detached,
     };
+    if (cancellable || this.#options.maxQueue !== Infinity) {
+      // Needs an immediate answer (QUEUE_FULL now) or a native handle to cancel by:
+      // submit directly, after whatever this tick already gathered, to keep FIFO order.
+      if (this.#batchTasks.length > 0) this.#flush();
+      try {
+        this.#core.submit(id, func, priority, cancellable, kind, payload);
+      } catch (err) {
+        throw fromNative(err, 'Pool.run');
+      }
+      if (this.#pending.size === 0) this.#keepAlive.ref();
+      this.#pending.set(id, task);
+    } else {
+      if (this.#pending.size === 0) this.#keepAlive.ref();
+      this.#pending.set(id, task);
+      const n = this.#batchTasks.length;
+      const at = n * SUBMIT_FIELDS;
+      const meta = this.#batchMeta;
+      meta[at] = id;
+      meta[at + 1] = func;
+      meta[at + 2] = priority;
+      meta[at + 3] = kind;
+      if (kind === KIND_NUMBER) meta[at + 4] = payload as number;
+      else if (kind === KIND_BOOL) meta[at + 4] = payload ? 1 : 0;
+      else if (kind > KIND_BOOL) this.#batchValues[n] = payload;
+      this.#batchTasks.push(task);
+      if (n + 1 === SUBMIT_BATCH) this.#flush();
+      else if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        queueMicrotask(this.#flushBound);
+      }
+    }
     if (this.#options.retries > 0) task.arg = arg;
-    if (this.#pending.size === 0) this.#keepAlive.ref();
-    this.#pending.set(id, task);
     if (signal !== undefined) {
       task.signal = signal;
       task.onAbort = () => this.#abortTask(task, signal.reason);
@@ -498,27 +546,71 @@ export class Pool {
     }
   }
 
-  #drain(): void {
-    const batch = this.#core.drain(DRAIN_BATCH);
-    for (let i = 0; i < batch.length; i += 5) {
-      this.#settle(batch[i] as number, batch[i + 1] as boolean, batch[i + 2] as number, batch[i + 3], batch[i + 4] as number);
+  /** Hands this tick's gathered submissions to the dispatcher in one native call. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const tasks = this.#batchTasks;
+    if (tasks.length === 0) return;
+    let queued = 0;
+    let failure: unknown;
+    try {
+      queued = this.#core.submitBatch(this.#batchMeta, tasks.length, this.#batchValues);
+    } catch (err) {
+      failure = fromNative(err, 'Pool.run');
     }
-    // A full batch may have left more behind: come back after I/O gets a turn.
-    if (batch.length === DRAIN_BATCH * 5) setImmediate(() => this.#onWakeup());
+    const refused = queued === tasks.length ? undefined : tasks.slice(queued);
+    tasks.length = 0;
+    this.#batchValues.length = 0;
+    for (const task of refused ?? []) {
+      this.#finish(task, false, failure ?? new WeftError('POOL_CLOSED', 'the pool closed before the task was queued'));
+    }
+    // Short tasks come back within microseconds: wait for them here rather than sleeping
+    // until a cross-thread wakeup (tens of microseconds). Only while recent tasks were short,
+    // so CPU-heavy work never pays for a spinning main thread.
+    if (this.#recentRunUs < MAIN_SPIN_UNDER_US && this.#pending.size > 0) {
+      this.#core.spinForCompletions(MAIN_SPIN_US);
+      this.#drain();
+    }
   }
 
-  #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number): void {
+  #drain(): void {
+    const meta = this.#drainMeta;
+    const values = this.#drainValues;
+    const n = this.#core.drainInto(meta, values);
+    const now = performance.now();
+    for (let i = 0; i < n; i++) {
+      const at = i * DRAIN_FIELDS;
+      const flags = meta[at + 1]!;
+      const kind = flags >> 1;
+      let value: unknown;
+      if (kind === KIND_NUMBER) value = meta[at + 3];
+      else if (kind === KIND_BOOL) value = meta[at + 3] !== 0;
+      else if (kind === KIND_NULL) value = null;
+      else if (kind !== KIND_UNDEFINED) {
+        value = values[i];
+        values[i] = undefined;
+      }
+      this.#settle(meta[at]!, (flags & 1) === 1, kind, value, meta[at + 2]!, now);
+    }
+    // A full batch may have left more behind: come back after I/O gets a turn.
+    if (n === DRAIN_BATCH) setImmediate(() => this.#onWakeup());
+  }
+
+  #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number, now: number): void {
     const task = this.#pending.get(id);
     if (task === undefined) return; // already settled (timed out, crashed, cancelled)
     this.#runTime.record(runUs);
     this.#runMicros += runUs;
-    this.#queueWait.record(Math.max(0, (performance.now() - task.submittedAt) * 1000 - runUs));
-    let value: unknown;
-    try {
-      value = decode(kind, raw);
-    } catch (err) {
-      ok = false;
-      value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
+    this.#recentRunUs += (runUs - this.#recentRunUs) / 16;
+    this.#queueWait.record(Math.max(0, (now - task.submittedAt) * 1000 - runUs));
+    let value = raw;
+    if (kind >= KIND_SERIALIZED) {
+      try {
+        value = decode(kind, raw);
+      } catch (err) {
+        ok = false;
+        value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
+      }
     }
     if (task.timedOut) {
       this.#finish(task, false, this.#timeoutError(task, false));

@@ -3,17 +3,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Array, Function, Unknown};
+use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue, Result};
 use napi_derive::napi;
 use weft_core::pool::{Dispatcher, Next, Outcome, Task};
 use weft_core::registry::Registry;
-use weft_core::{Error, ErrorCode};
+use weft_core::{Error, ErrorCode, Value};
 
 use crate::args;
 use crate::errors::{guard, to_js};
-use crate::value::{from_js, kind_of, to_js as value_to_js};
+use crate::value::{self, from_js, kind_of, to_js as value_to_js};
 
 /// Every live pool, by id, so worker threads (other isolates) reach the same dispatcher.
 static POOLS: Registry<Dispatcher> = Registry::new();
@@ -26,6 +26,10 @@ pub struct PoolCore {
     id: u32,
     inner: Arc<Dispatcher>,
 }
+
+/// Numbers per task in `submitBatch`'s `meta`, and per completion in `drainInto`'s.
+const BATCH_FIELDS: usize = 5;
+const DRAIN_FIELDS: usize = 4;
 
 /// `next()` statuses when there is no task.
 const CLOSED: u32 = 1;
@@ -83,6 +87,89 @@ impl PoolCore {
             self.inner.submit(task)
         };
         submitted.map_err(|(err, _task)| to_js(err))
+    }
+
+    /// Queues `count` tasks described by `meta` (5 numbers each: id, func, priority,
+    /// kind + 256 * cancellable, and the value itself for numbers and booleans) and
+    /// `values` (the value at the task's index for other kinds). One call and one wakeup
+    /// round per batch. Returns how many were queued; throws only if none was.
+    #[napi(ts_args_type = "meta: Float64Array, count: number, values: Array<unknown>")]
+    pub fn submit_batch(&self, meta: &[f64], count: u32, values: Array<'_>) -> Result<u32> {
+        let count = (count as usize).min(meta.len() / BATCH_FIELDS);
+        let mut tasks = Vec::with_capacity(count);
+        for i in 0..count {
+            let m = &meta[i * BATCH_FIELDS..(i + 1) * BATCH_FIELDS];
+            let flags = m[3] as u32;
+            let kind = flags & 0xff;
+            let arg = match kind {
+                value::NUMBER => Value::Number(m[4]),
+                value::BOOL => Value::Bool(m[4] != 0.0),
+                value::UNDEFINED => Value::Undefined,
+                value::NULL => Value::Null,
+                _ => {
+                    let v: Unknown<'_> = values.get(i as u32)?.ok_or_else(|| {
+                        to_js(Error::internal(format!("submitBatch: no value at {i}")))
+                    })?;
+                    from_js(kind, &v)?
+                }
+            };
+            let task = Task::new(m[0] as u32, m[1] as u32, m[2] as i32, arg);
+            tasks.push((task, flags & 256 != 0));
+        }
+        let (queued, refused) = self.inner.submit_batch(tasks);
+        match refused {
+            Some((err, _)) if queued == 0 => Err(to_js(err)),
+            _ => Ok(queued as u32),
+        }
+    }
+
+    /// Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
+    /// kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
+    /// other values into `values` at the completion's index. Returns how many.
+    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>")]
+    pub fn drain_into(
+        &self,
+        env: &Env,
+        mut meta: Float64ArraySlice<'_>,
+        mut values: Array<'_>,
+    ) -> Result<u32> {
+        // SAFETY: the array belongs to this thread's isolate and no JS runs during this
+        // call, so nothing else reads or writes its memory while the slice lives; the
+        // slice does not outlive the call.
+        let meta = unsafe { meta.as_mut() };
+        let done = self.inner.drain_completions(meta.len() / DRAIN_FIELDS);
+        let count = done.len();
+        for (i, completion) in done.into_iter().enumerate() {
+            let (ok, value) = match completion.outcome {
+                Outcome::Ok(v) => (1, v),
+                Outcome::Err(v) => (0, v),
+            };
+            let kind = kind_of(&value);
+            let m = &mut meta[i * DRAIN_FIELDS..(i + 1) * DRAIN_FIELDS];
+            m[0] = completion.id as f64;
+            m[1] = (kind * 2 + ok) as f64;
+            m[2] = completion.run_us;
+            match value {
+                Value::Number(n) => m[3] = n,
+                Value::Bool(b) => m[3] = b as u8 as f64,
+                Value::Undefined | Value::Null => {}
+                other => {
+                    let raw = value_to_js(env, other)?;
+                    // SAFETY: `raw` was just created in this env and scope.
+                    values.set(i as u32, unsafe {
+                        Unknown::from_raw_unchecked(env.raw(), raw)
+                    })?;
+                }
+            }
+        }
+        Ok(count as u32)
+    }
+
+    /// Spins up to `spinUs` microseconds for a completion; drain afterwards either way.
+    #[napi]
+    pub fn spin_for_completions(&self, spin_us: u32) -> bool {
+        self.inner
+            .spin_for_completions(Duration::from_micros(spin_us as u64))
     }
 
     /// Removes a queued cancellable task; false if a worker already took it.

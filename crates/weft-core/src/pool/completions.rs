@@ -37,6 +37,12 @@ impl Completions {
         !self.scheduled.swap(true, Ordering::AcqRel)
     }
 
+    /// Marks a wakeup as pending, so pushes skip the wakeup call until the next drain
+    /// (the owner is about to poll).
+    pub fn suppress_wakeups(&self) {
+        self.scheduled.store(true, Ordering::Release);
+    }
+
     /// Takes up to `max` completions. Clears the pending flag first, so a push that races
     /// with the drain either lands in this drain or asks for a new wakeup.
     pub fn drain(&self, max: usize) -> Vec<Completion> {

@@ -118,13 +118,39 @@ impl Dispatcher {
     /// Queues a task. Fails with `POOL_CLOSED` after [`close`](Self::close) and with
     /// `QUEUE_FULL` when `max_queue` tasks are waiting; the task is handed back either way.
     pub fn submit(&self, task: Task) -> std::result::Result<(), (Error, Task)> {
-        self.submit_inner(task, false)
+        self.submit_inner(task, false)?;
+        self.parking.wake(1);
+        Ok(())
+    }
+
+    /// Queues tasks in order, waking at most one parked worker per task queued, with one
+    /// wakeup round for the whole batch. Stops at the first task refused and returns how
+    /// many were queued, with the error and the refused task.
+    pub fn submit_batch(
+        &self,
+        tasks: impl IntoIterator<Item = (Task, bool)>,
+    ) -> (usize, Option<(Error, Task)>) {
+        let mut queued = 0;
+        let mut refused = None;
+        for (task, cancellable) in tasks {
+            match self.submit_inner(task, cancellable) {
+                Ok(()) => queued += 1,
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+            }
+        }
+        self.parking.wake(queued);
+        (queued, refused)
     }
 
     /// Like [`submit`](Self::submit), and the task can later be removed with
     /// [`cancel`](Self::cancel) as long as no worker has taken it.
     pub fn submit_cancellable(&self, task: Task) -> std::result::Result<(), (Error, Task)> {
-        self.submit_inner(task, true)
+        self.submit_inner(task, true)?;
+        self.parking.wake(1);
+        Ok(())
     }
 
     fn submit_inner(
@@ -156,7 +182,6 @@ impl Dispatcher {
             task.claim = Some(flag);
         }
         self.queue.push(task);
-        self.parking.wake_one();
         Ok(())
     }
 
@@ -175,23 +200,24 @@ impl Dispatcher {
 
     /// Registers a worker thread; its id is passed to [`next`](Self::next) and friends.
     pub fn attach_worker(&self) -> WorkerId {
-        let mut workers = self.workers.write();
-        let fresh = || {
-            let slot = Arc::new(WorkerSlot::default());
-            slot.attached.store(true, Ordering::Release);
-            slot
-        };
-        if let Some(i) = workers
-            .iter()
-            .position(|s| !s.attached.load(Ordering::Acquire))
-        {
-            workers[i] = fresh();
-            self.beat(i);
-            return i;
-        }
-        workers.push(fresh());
-        let id = workers.len() - 1;
-        drop(workers);
+        let slot = Arc::new(WorkerSlot::default());
+        slot.attached.store(true, Ordering::Release);
+        let id = {
+            let mut workers = self.workers.write();
+            match workers
+                .iter()
+                .position(|s| !s.attached.load(Ordering::Acquire))
+            {
+                Some(free) => {
+                    workers[free] = slot;
+                    free
+                }
+                None => {
+                    workers.push(slot);
+                    workers.len() - 1
+                }
+            }
+        }; // the write lock is released before `beat` takes a read lock
         self.beat(id);
         id
     }
@@ -264,6 +290,26 @@ impl Dispatcher {
             run_us,
         }) {
             self.call_waker();
+        }
+    }
+
+    /// The owner waits (spinning, up to `spin`) for a completion instead of sleeping until a
+    /// wakeup: for short tasks a spin costs far less than a cross-thread wakeup. While it
+    /// spins, workers skip the wakeup call. Returns whether a completion is ready; the
+    /// caller must drain afterwards either way (that re-arms wakeups).
+    pub fn spin_for_completions(&self, spin: Duration) -> bool {
+        self.completions.suppress_wakeups();
+        let deadline = Instant::now() + spin;
+        loop {
+            if !self.completions.is_empty() {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            for _ in 0..32 {
+                std::hint::spin_loop();
+            }
         }
     }
 

@@ -24,12 +24,23 @@ impl Parking {
         self.sleepers.load(Ordering::Relaxed)
     }
 
-    /// Wakes one parked worker, if any. Call after publishing work.
-    pub fn wake_one(&self) {
+    /// Wakes up to `n` parked workers, if any are parked. Call after publishing `n` items.
+    pub fn wake(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
         fence(Ordering::SeqCst);
-        if self.sleepers.load(Ordering::SeqCst) > 0 {
-            let _guard = self.lock.lock();
-            self.cond.notify_one();
+        let sleepers = self.sleepers.load(Ordering::SeqCst);
+        if sleepers == 0 {
+            return;
+        }
+        let _guard = self.lock.lock();
+        if n >= sleepers {
+            self.cond.notify_all();
+        } else {
+            for _ in 0..n {
+                self.cond.notify_one();
+            }
         }
     }
 

@@ -121,6 +121,16 @@ fn the_waker_fires_once_per_batch_of_completions() {
 }
 
 #[test]
+fn a_worker_attaching_after_another_detached_reuses_its_slot() {
+    let d = Dispatcher::new(16);
+    let first = d.attach_worker();
+    d.detach_worker(first);
+    let second = d.attach_worker();
+    assert_eq!(second, first);
+    assert_eq!(d.stats().workers, 1);
+}
+
+#[test]
 fn a_detached_worker_reports_the_task_it_was_running() {
     let d = Dispatcher::new(16);
     let w = d.attach_worker();
