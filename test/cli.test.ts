@@ -29,6 +29,19 @@ describe('weft CLI', () => {
     expect(Object.keys(report.optional)).toContain('gpu.js');
   });
 
+  it('demo runs 1,000 tasks on the pool and prints the summary it measured', () => {
+    const r = weft('demo');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^\s+tasks processed\s+1,000$/m);
+    expect(r.stdout).toMatch(/^\s+success rate\s+100\.0%$/m);
+    expect(r.stdout).toMatch(/^\s+throughput\s+[\d,]+ tasks\/s$/m);
+    expect(r.stdout).toMatch(/^\s+latency p99\s+[\d.]+ ms$/m);
+    expect(r.stdout).toMatch(/^\s+peak workers\s+\d+$/m);
+    expect(r.stdout).toMatch(/^\s+shutdown time\s+[\d.]+ ms$/m);
+    // Not a TTY here: plain progress lines instead of a redrawn bar.
+    expect(r.stdout).toContain('progress 1000/1000');
+  });
+
   it('an unknown command exits non-zero with usage', () => {
     const r = weft('frobnicate');
     expect(r.status).toBe(1);

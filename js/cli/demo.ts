@@ -5,17 +5,95 @@
  * import { runDemo } from './demo.js'
  * process.exitCode = await runDemo([])
  */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
 import { fromNative } from '../errors.js';
 import { loadNative, nativeOrigin } from '../native.js';
+import { packageInfo } from '../package-info.js';
+import { Pool } from '../pool/pool.js';
 import { version } from '../version.js';
+import { Histogram } from '../pool/histogram.js';
+
+const DEMO_TASKS = 1_000;
 
 /** Runs the demo; resolves to the process exit code. */
 export async function runDemo(_args: string[]): Promise<number> {
   const origin = nativeOrigin();
   console.log(`weft ${version}: native addon ${origin.kind === 'local' ? 'built locally' : 'from the prebuilt package'} (${origin.triple})`);
+  await poolSection();
   nativeCallSection();
   errorSection();
   return 0;
+}
+
+async function poolSection(): Promise<void> {
+  const size = availableParallelism();
+  console.log(`\nWorker pool: ${DEMO_TASKS.toLocaleString('en-US')} CPU tasks (counting primes) on ${size} worker thread(s)`);
+  const pool = new Pool({ filename: join(packageInfo().root, 'dist', 'esm', 'cli', 'demo-tasks.js'), size });
+  const progress = new ProgressBar(DEMO_TASKS);
+  const latency = new Histogram();
+  let ok = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: DEMO_TASKS }, (_, i) => {
+      const submitted = performance.now();
+      // Task sizes vary 10x, like real work does.
+      return pool.run('countPrimes', 2_000 + ((i * 7919) % 18_000)).then(
+        () => {
+          latency.record((performance.now() - submitted) * 1000);
+          ok++;
+          progress.tick();
+        },
+        () => progress.tick(),
+      );
+    }),
+  );
+  const wallMs = performance.now() - started;
+  progress.done();
+  const stats = pool.stats();
+  const closeStarted = performance.now();
+  await pool.close();
+  const closeMs = performance.now() - closeStarted;
+  const rows: [string, string][] = [
+    ['tasks processed', `${(stats.completed + stats.failed).toLocaleString('en-US')}`],
+    ['wall time', `${wallMs.toFixed(1)} ms`],
+    ['throughput', `${Math.round((DEMO_TASKS / wallMs) * 1000).toLocaleString('en-US')} tasks/s`],
+    ['latency mean', `${(latency.mean() / 1000).toFixed(2)} ms`],
+    ['latency p99', `${(latency.percentile(99) / 1000).toFixed(2)} ms`],
+    ['success rate', `${((ok / DEMO_TASKS) * 100).toFixed(1)}%`],
+    ['peak workers', `${stats.peakWorkers}`],
+    ['shutdown time', `${closeMs.toFixed(1)} ms`],
+  ];
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(16)}${v}`);
+}
+
+/** A live bar on a terminal; a line per 25% otherwise (logs, CI). */
+class ProgressBar {
+  #done = 0;
+  #lastQuarter = 0;
+  readonly #tty = process.stdout.isTTY === true;
+  constructor(readonly total: number) {}
+  tick(): void {
+    this.#done++;
+    if (this.#tty) {
+      if (this.#done % 10 === 0 || this.#done === this.total) this.#draw();
+    } else {
+      const quarter = Math.floor((this.#done / this.total) * 4);
+      if (quarter > this.#lastQuarter) {
+        this.#lastQuarter = quarter;
+        console.log(`  progress ${this.#done}/${this.total}`);
+      }
+    }
+  }
+  #draw(): void {
+    const width = 30;
+    const filled = Math.round((this.#done / this.total) * width);
+    process.stdout.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.#done}/${this.total}`);
+  }
+  done(): void {
+    if (this.#tty) process.stdout.write('\n');
+  }
 }
 
 function nativeCallSection(): void {
