@@ -7,7 +7,7 @@
 // Runs as `prepare`, so `npm install` / `npm ci` in a clone builds everything. Users who
 // install the published package (or the packed tarballs) never run it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,7 +61,8 @@ if (all || args.has('--native')) {
 }
 
 if (all || args.has('--ts')) {
-  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  // No clean first: a rebuild overwrites in place, so a benchmark or test running from
+  // dist/ meanwhile never finds it missing. (A fresh clone has no dist/ to go stale.)
   // ESM, one file per module, with declarations.
   run(bin('tsc'), ['-p', 'tsconfig.json']);
   // tsc does not copy hand-written or generated .d.ts sources; the binding's types are one.
