@@ -41,6 +41,19 @@ async function runOnce(suite, caseDef, impl) {
   }
 }
 
+/**
+ * A run that fails (a peer library crashing under load on a noisy 2-core machine) is
+ * retried once, and the retry is reported; a second failure stops the suite.
+ */
+async function runOnceRetrying(suite, caseDef, impl) {
+  try {
+    return await runOnce(suite, caseDef, impl);
+  } catch (err) {
+    process.stderr.write(`bench: retrying once after: ${err.message}\n`);
+    return runOnce(suite, caseDef, impl);
+  }
+}
+
 /** Round-robin schedule: each round runs every case once per impl, impl order rotated by round. */
 async function runRounds(suite, opts) {
   const samples = new Map(); // case -> impl -> metric -> {unit, better, values}
@@ -51,7 +64,7 @@ async function runRounds(suite, opts) {
     for (const c of suite.cases) {
       const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
       for (const impl of order) {
-        const results = await runOnce(suite, c, impl);
+        const results = await runOnceRetrying(suite, c, impl);
         if (!counted) continue;
         if (!samples.has(c.name)) samples.set(c.name, new Map());
         const byImpl = samples.get(c.name);
