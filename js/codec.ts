@@ -3,8 +3,10 @@
  * threads"). Numbers, booleans, strings, null and undefined pass as themselves; typed
  * arrays, Buffers, DataViews and ArrayBuffers are copied into native memory once and
  * arrive as the same kind of view; everything else takes the structured-clone path
- * (`v8.serialize`, what `postMessage` accepts). Functions and symbols are refused at the
- * sender with `UNSERIALIZABLE`.
+ * (`v8.serialize`, what `postMessage` accepts, except shared memory). Functions, symbols
+ * and SharedArrayBuffers are refused at the sender with `UNSERIALIZABLE`: Node 20's napi
+ * cannot create a SharedArrayBuffer over native memory, so sharing cannot survive the
+ * native queue (pass shared memory in `workerData`).
  *
  * @example
  * const payload = encode(new Float64Array([1, 2])); const kind = encodedKind
@@ -79,11 +81,14 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
       }
       if (ArrayBuffer.isView(value)) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
+        if (value.buffer instanceof SharedArrayBuffer) sharedMemory();
         const code = Buffer.isBuffer(value) ? BUFFER : VIEW_CODES.get(value.constructor);
-        if (code !== undefined && !(value.buffer instanceof SharedArrayBuffer)) {
+        if (code !== undefined) {
           encodedKind = KIND_BYTES + code;
           return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
         }
+      } else if (value instanceof SharedArrayBuffer) {
+        sharedMemory();
       } else if (value instanceof ArrayBuffer) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
         encodedKind = KIND_BYTES + ARRAY_BUFFER;
@@ -104,13 +109,24 @@ function serialized(value: unknown, maxPayload: number): Uint8Array {
   try {
     bytes = serialize(value);
   } catch (err) {
-    throw new WeftError('UNSERIALIZABLE', `value cannot be sent to another thread: ${(err as Error).message}`, {
-      cause: err,
-    });
+    const shared = /SharedArrayBuffer/.test((err as Error).message);
+    throw new WeftError(
+      'UNSERIALIZABLE',
+      `value cannot be sent to another thread: ${(err as Error).message}` +
+        (shared ? ' (shared memory cannot pass through the native queue; give it to the workers in workerData instead)' : ''),
+      { cause: err },
+    );
   }
   if (bytes.byteLength > maxPayload) tooLarge(bytes.byteLength, maxPayload);
   encodedKind = KIND_SERIALIZED;
   return bytes;
+}
+
+function sharedMemory(): never {
+  throw new WeftError(
+    'UNSERIALIZABLE',
+    'a SharedArrayBuffer cannot be sent through the native queue (sharing would be lost); give it to the workers in workerData instead',
+  );
 }
 
 function tooLarge(size: number, limit: number): never {

@@ -17,7 +17,7 @@ export interface PoolOptions {
   filename: string | URL;
   /** Worker count: a fixed number, or `{ min, max }` to grow under load and shrink when idle. Default: CPU count. */
   size?: number | { min: number; max: number };
-  /** Most tasks waiting in the queue (not counting running ones). Default: Infinity. */
+  /** Most tasks waiting in the queue (not counting running ones), at least 1. Default: Infinity. */
   maxQueue?: number;
   /** A worker idle this long (ms) exits while the pool has more than `min`. Default: 30,000. */
   idleTimeout?: number;
@@ -108,7 +108,8 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     fileUrl,
     min,
     max,
-    maxQueue: count('maxQueue', options.maxQueue, Infinity, { allowInfinity: true }),
+    // At least 1: a task counts as queued until a worker takes it, so 0 would refuse all.
+    maxQueue: count('maxQueue', options.maxQueue, Infinity, { min: 1, allowInfinity: true }),
     idleTimeout: count('idleTimeout', options.idleTimeout, 30_000, { allowInfinity: true }),
     stallTimeout: count('stallTimeout', options.stallTimeout, Infinity, { min: 1, allowInfinity: true }),
     timeoutGrace: count('timeoutGrace', options.timeoutGrace, 1_000),

@@ -79,8 +79,9 @@ interface Pending {
   submittedAt: number;
   func: number;
   priority: number;
-  /** Kept only when `retries` > 0, to resubmit after a crash. */
+  /** Kept only when `retries` > 0 (`keepsArg`), to resubmit after a crash. */
   arg?: unknown;
+  keepsArg?: boolean;
   attempts: number;
   timer?: NodeJS.Timeout;
   signal?: AbortSignal;
@@ -145,6 +146,8 @@ export class Pool {
   #closing: Promise<void> | undefined;
   #closed = false;
   #forced = false;
+  #forceTimer: NodeJS.Timeout | undefined;
+  #forceAt = Infinity;
   #referenced = true;
   #startupError: WeftError | undefined;
   #everReady = false;
@@ -346,10 +349,14 @@ export class Pool {
    * returns the same promise.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing !== undefined) return this.#closing;
     const timeout = options.timeout ?? Infinity;
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       return Promise.reject(new WeftError('INVALID_ARGUMENT', `close option timeout must be a non-negative number, got ${String(timeout)}`));
+    }
+    if (this.#closing !== undefined) {
+      // Already closing: a timeout given now still bounds the wait.
+      if (timeout !== Infinity) this.#armForceStop(timeout);
+      return this.#closing;
     }
     this.#closed = true;
     this.#flush();
@@ -359,20 +366,25 @@ export class Pool {
       waiter.reject(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
     }
     this.#closing = new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       this.#onIdle = () => {
         if (this.#pending.size > 0 || this.#workers.size > 0) return;
-        if (timer) clearTimeout(timer);
+        if (this.#forceTimer) clearTimeout(this.#forceTimer);
         this.#dispose();
         resolve();
       };
-      if (timeout !== Infinity) {
-        timer = setTimeout(() => this.#forceStop(timeout), timeout);
-      }
-      if (this.#pending.size > 0 && this.#workers.size === 0) this.#spawn();
-      this.#onIdle();
     });
+    if (timeout !== Infinity) this.#armForceStop(timeout);
+    if (this.#pending.size > 0 && this.#workers.size === 0) this.#spawn();
+    this.#onIdle!();
     return this.#closing;
+  }
+
+  #armForceStop(timeout: number): void {
+    const at = performance.now() + timeout;
+    if (this.#forceAt <= at) return;
+    this.#forceAt = at;
+    if (this.#forceTimer) clearTimeout(this.#forceTimer);
+    this.#forceTimer = setTimeout(() => this.#forceStop(timeout), timeout);
   }
 
   /** `await using pool = new Pool(...)` closes it (waiting for tasks) at scope exit. */
@@ -465,7 +477,10 @@ export class Pool {
         queueMicrotask(this.#flushBound);
       }
     }
-    if (this.#options.retries > 0) task.arg = arg;
+    if (this.#options.retries > 0) {
+      task.arg = arg;
+      task.keepsArg = true;
+    }
     if (signal !== undefined) {
       task.signal = signal;
       task.onAbort = () => this.#abortTask(task, signal.reason);
@@ -650,7 +665,7 @@ export class Pool {
       return;
     }
     // Running: tell the task (cooperative); it settles with whatever it returns or throws.
-    this.#workerRunning(task.id)?.worker.postMessage({ type: 'abort', id: task.id, reason: String(reason) });
+    this.#broadcastAbort(task.id, String(reason));
   }
 
   #timeoutTask(task: Pending, timeout: number): void {
@@ -662,8 +677,7 @@ export class Pool {
       return;
     }
     task.timedOut = true;
-    const info = this.#workerRunning(task.id);
-    info?.worker.postMessage({ type: 'abort', id: task.id, reason: 'timeout' });
+    this.#broadcastAbort(task.id, 'timeout');
     // Past the grace period, a task still running gets its worker terminated and replaced.
     task.timer = setTimeout(() => {
       const holder = this.#workerRunning(task.id);
@@ -682,6 +696,15 @@ export class Pool {
   /** Room may have appeared without a completion (a cancel): let waiting submitters retry. */
   #serveRoom(): void {
     if (this.#roomWaiters.length > 0) queueMicrotask(() => this.#onWakeup());
+  }
+
+  /**
+   * Tells the worker running task `id` to abort it. Sent to every worker: the one that
+   * took the task may not have reported its slot yet ('ready' not yet handled here), and
+   * a worker that is not running `id` ignores the message. Rare (one abort), so cheap.
+   */
+  #broadcastAbort(id: number, reason: string): void {
+    for (const info of this.#workers) info.worker.postMessage({ type: 'abort', id, reason });
   }
 
   #workerRunning(id: number): WorkerInfo | undefined {
@@ -747,7 +770,7 @@ export class Pool {
         this.#finish(task, false, this.#timeoutError(task, true));
       } else if (this.#forced) {
         this.#finish(task, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
-      } else if (task.attempts < this.#options.retries && task.arg !== undefined && !this.#closed) {
+      } else if (task.attempts < this.#options.retries && task.keepsArg === true && !this.#closed) {
         task.attempts++;
         this.#resubmit(task);
       } else {
