@@ -18,7 +18,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(root, 'artifacts');
@@ -35,23 +35,6 @@ function warn(message) {
 
 function readJson(file) {
   return JSON.parse(readFileSync(file, 'utf8'));
-}
-
-/** The napi-rs platform triple of this process (the same rule as js/native.ts). */
-function platformTriple() {
-  const { platform, arch } = process;
-  switch (platform) {
-    case 'linux': {
-      const report = process.report?.getReport?.();
-      return `linux-${arch}-${report?.header?.glibcVersionRuntime === undefined ? 'musl' : 'gnu'}`;
-    }
-    case 'win32':
-      return `win32-${arch}-msvc`;
-    case 'darwin':
-      return `darwin-${arch}`;
-    default:
-      return `${platform}-${arch}`;
-  }
 }
 
 /** Newest modification time of the files under `dir` whose names pass `keep`. */
@@ -98,6 +81,10 @@ function pack(dir) {
 
 const rootPkg = readJson(join(root, 'package.json'));
 const { version } = rootPkg;
+const nativeModule = join(root, 'dist', 'esm', 'native.js');
+if (!existsSync(nativeModule)) fail('missing build output: dist/esm/native.js\nRun `npm run build` first.');
+// The loader's own rule for this platform's triple, so packing and loading never disagree.
+const { platformTriple } = await import(pathToFileURL(nativeModule).href);
 const triple = platformTriple();
 const binaryName = rootPkg.napi?.binaryName ?? 'weft';
 const binaryFile = `${binaryName}.${triple}.node`;
