@@ -139,6 +139,11 @@ export class Pool {
   readonly #batchValues: unknown[] = [];
   readonly #batchTasks: Pending[] = [];
   #flushScheduled = false;
+  #pollScheduled = false;
+  readonly #pollBound = () => {
+    this.#pollScheduled = false;
+    this.#onWakeup();
+  };
   readonly #flushBound = () => this.#flush();
   readonly #drainMeta = new Float64Array(DRAIN_BATCH * DRAIN_FIELDS);
   readonly #drainValues: unknown[] = new Array(DRAIN_BATCH);
@@ -607,8 +612,12 @@ export class Pool {
       }
       this.#settle(meta[at]!, (flags & 1) === 1, kind, value, meta[at + 2]!, now);
     }
-    // A full batch may have left more behind: come back after I/O gets a turn.
-    if (n === DRAIN_BATCH) setImmediate(() => this.#onWakeup());
+    // While completions keep coming, keep polling once per event-loop turn (no wakeup is
+    // armed meanwhile); an empty drain re-armed the wakeup natively.
+    if (n > 0 && !this.#pollScheduled) {
+      this.#pollScheduled = true;
+      setImmediate(this.#pollBound);
+    }
   }
 
   #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number, now: number): void {

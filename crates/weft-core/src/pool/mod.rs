@@ -313,7 +313,8 @@ impl Dispatcher {
         }
     }
 
-    /// Takes up to `max` completions (the owner's side of the coalesced wakeup).
+    /// Takes up to `max` completions (the owner's side of the coalesced wakeup). Call again
+    /// while it returns any; an empty drain re-arms the wakeup.
     pub fn drain_completions(&self, max: usize) -> Vec<Completion> {
         self.completions.drain(max)
     }

@@ -116,7 +116,13 @@ fn the_waker_fires_once_per_batch_of_completions() {
     }
     assert_eq!(wakes.load(Ordering::SeqCst), 1);
     assert_eq!(d.drain_completions(usize::MAX).len(), 5);
+    // The owner is still polling: no wakeup while completions keep coming.
     d.complete(w, 5, Outcome::Ok(Value::Null), 0.0);
+    assert_eq!(wakes.load(Ordering::SeqCst), 1);
+    assert_eq!(d.drain_completions(usize::MAX).len(), 1);
+    // An empty drain re-arms: the next completion wakes the owner.
+    assert_eq!(d.drain_completions(usize::MAX).len(), 0);
+    d.complete(w, 6, Outcome::Ok(Value::Null), 0.0);
     assert_eq!(wakes.load(Ordering::SeqCst), 2);
 }
 
