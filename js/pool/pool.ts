@@ -22,6 +22,7 @@ import { packageInfo } from '../package-info.js';
 import { Histogram } from './histogram.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { AsyncQueue } from './async-queue.js';
+import { TaskTable } from './task-table.js';
 import type { WorkerConfig } from './worker-runtime.js';
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
@@ -123,7 +124,7 @@ let exitHookInstalled = false;
 export class Pool {
   readonly #options: ResolvedPoolOptions;
   readonly #core: PoolCore;
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new TaskTable<Pending>();
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
@@ -147,7 +148,6 @@ export class Pool {
   readonly #flushBound = () => this.#flush();
   readonly #drainMeta = new Float64Array(DRAIN_BATCH * DRAIN_FIELDS);
   readonly #drainValues: unknown[] = new Array(DRAIN_BATCH);
-  #nextId = 1;
   #closing: Promise<void> | undefined;
   #closed = false;
   #forced = false;
@@ -439,7 +439,7 @@ export class Pool {
     const func = this.#funcIndex(name);
     const payload = encode(arg, this.#options.maxPayload);
     const kind = encodedKind;
-    const id = this.#takeId();
+    const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const task: Pending = {
       id,
@@ -461,10 +461,10 @@ export class Pool {
         throw fromNative(err, 'Pool.run');
       }
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.set(id, task);
+      this.#pending.add(task);
     } else {
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.set(id, task);
+      this.#pending.add(task);
       const n = this.#batchTasks.length;
       const at = n * SUBMIT_FIELDS;
       const meta = this.#batchMeta;
@@ -507,14 +507,6 @@ export class Pool {
       this.#funcIds.set(key, index);
     }
     return index;
-  }
-
-  #takeId(): number {
-    for (;;) {
-      const id = this.#nextId;
-      this.#nextId = id >= 0xfffffffe ? 1 : id + 1;
-      if (!this.#pending.has(id)) return id;
-    }
   }
 
   #waitForRoom(deadline: number, signal: AbortSignal | undefined): Promise<void> {
@@ -826,7 +818,7 @@ export class Pool {
       const task = this.#pending.get(id);
       if (task) this.#finish(task, false, this.#startupError);
     }
-    for (const task of [...this.#pending.values()]) this.#finish(task, false, this.#startupError);
+    for (const task of this.#pending.values()) this.#finish(task, false, this.#startupError);
     for (const info of this.#workers) {
       info.endedBy = 'shutdown';
       void info.worker.terminate();
