@@ -690,7 +690,7 @@ export class Pool {
 
   #timeoutError(task: Pending, workerTerminated: boolean): WeftError {
     return new WeftError('TIMEOUT', workerTerminated ? 'the task timed out and ignored its abort signal: its worker was terminated and replaced' : 'the task timed out', {
-      details: { phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
+      details: { taskId: task.id, phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
     });
   }
 
