@@ -73,22 +73,24 @@ export interface MapOptions extends Omit<RunOptions, 'signal'> {
   signal?: AbortSignal;
 }
 
+/** A task in flight. Kept small (a queued task's memory is mostly this): rare state lives in `extra`. */
 interface Pending {
   id: number;
-  resolve: (value: unknown) => void;
+  /** Undefined for `post()`ed tasks, whose outcome goes to `results()`. */
+  resolve: ((value: unknown) => void) | undefined;
   reject: (err: unknown) => void;
   submittedAt: number;
-  func: number;
-  priority: number;
-  /** Kept only when `retries` > 0 (`keepsArg`), to resubmit after a crash. */
-  arg?: unknown;
-  keepsArg?: boolean;
-  attempts: number;
+  extra: TaskExtra | undefined;
+}
+
+/** Per-task state only tasks with a signal, a timeout or retries need. */
+interface TaskExtra {
   timer?: NodeJS.Timeout;
   signal?: AbortSignal;
   onAbort?: () => void;
   timedOut?: boolean;
-  detached: boolean;
+  /** What a retry after a crash resubmits (only when `retries` > 0). */
+  retry?: { func: number; priority: number; arg: unknown; attempts: number };
 }
 
 interface RoomWaiter {
@@ -204,13 +206,15 @@ export class Pool {
       name = undefined;
       value = nameOrArg;
     }
-    return new Promise((resolve, reject) => {
-      try {
-        this.#enqueue(name, value, options, resolve, reject, false);
-      } catch (err) {
-        reject(err);
-      }
-    });
+    const promise = new Promise(captureResolvers);
+    const resolve = capturedResolve;
+    const reject = capturedReject;
+    try {
+      this.#enqueue(name, value, options, resolve, reject, false);
+    } catch (err) {
+      reject(err);
+    }
+    return promise;
   }
 
   /**
@@ -218,13 +222,8 @@ export class Pool {
    * synchronously instead of returning a rejected promise.
    */
   trySubmit(name: string | null | undefined, arg?: unknown, options?: RunOptions): Promise<unknown> {
-    let resolveFn!: (v: unknown) => void;
-    let rejectFn!: (e: unknown) => void;
-    const promise = new Promise<unknown>((res, rej) => {
-      resolveFn = res;
-      rejectFn = rej;
-    });
-    this.#enqueue(name, arg, options, resolveFn, rejectFn, false);
+    const promise = new Promise(captureResolvers);
+    this.#enqueue(name, arg, options, capturedResolve, capturedReject, false);
     return promise;
   }
 
@@ -443,13 +442,10 @@ export class Pool {
     const cancellable = signal !== undefined || timeout !== undefined;
     const task: Pending = {
       id,
-      resolve: resolve ?? noop,
+      resolve: detached ? undefined : resolve,
       reject: reject ?? noop,
       submittedAt: performance.now(),
-      func,
-      priority,
-      attempts: 0,
-      detached,
+      extra: cancellable || this.#options.retries > 0 ? {} : undefined,
     };
     if (cancellable || this.#options.maxQueue !== Infinity) {
       // Needs an immediate answer (QUEUE_FULL now) or a native handle to cancel by:
@@ -482,16 +478,16 @@ export class Pool {
         queueMicrotask(this.#flushBound);
       }
     }
-    if (this.#options.retries > 0) {
-      task.arg = arg;
-      task.keepsArg = true;
+    const extra = task.extra;
+    if (extra !== undefined) {
+      if (this.#options.retries > 0) extra.retry = { func, priority, arg, attempts: 0 };
+      if (signal !== undefined) {
+        extra.signal = signal;
+        extra.onAbort = () => this.#abortTask(task, signal.reason);
+        signal.addEventListener('abort', extra.onAbort, { once: true });
+      }
+      if (timeout !== undefined) extra.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
     }
-    if (signal !== undefined) {
-      task.signal = signal;
-      task.onAbort = () => this.#abortTask(task, signal.reason);
-      signal.addEventListener('abort', task.onAbort, { once: true });
-    }
-    if (timeout !== undefined) task.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
     if (this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max) this.#spawn();
     return id;
   }
@@ -628,7 +624,7 @@ export class Pool {
         value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
       }
     }
-    if (task.timedOut) {
+    if (task.extra?.timedOut) {
       this.#finish(task, false, this.#timeoutError(task, false));
     } else if (ok) {
       this.#finish(task, true, value);
@@ -640,12 +636,15 @@ export class Pool {
   /** Settles a task exactly once and does the bookkeeping. */
   #finish(task: Pending, ok: boolean, value: unknown): void {
     if (!this.#pending.delete(task.id)) return;
-    if (task.timer) clearTimeout(task.timer);
-    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+    const extra = task.extra;
+    if (extra !== undefined) {
+      if (extra.timer) clearTimeout(extra.timer);
+      if (extra.onAbort) extra.signal!.removeEventListener('abort', extra.onAbort);
+    }
     if (ok) this.#completed++;
     else if (isWeftError(value, 'CANCELED')) this.#canceled++;
     else this.#failed++;
-    if (task.detached) {
+    if (task.resolve === undefined) {
       this.#results.push(ok ? { id: task.id, ok: true, value } : { id: task.id, ok: false, error: value as Error });
     } else if (ok) {
       task.resolve(value);
@@ -671,16 +670,17 @@ export class Pool {
 
   #timeoutTask(task: Pending, timeout: number): void {
     if (!this.#pending.has(task.id)) return;
-    task.timer = undefined;
+    const extra = task.extra!;
+    extra.timer = undefined;
     if (this.#core.cancel(task.id)) {
       this.#finish(task, false, new WeftError('TIMEOUT', `the task did not start within ${timeout} ms`, { details: { timeout, phase: 'queued', workerTerminated: false } }));
       this.#serveRoom();
       return;
     }
-    task.timedOut = true;
+    extra.timedOut = true;
     this.#broadcastAbort(task.id, 'timeout');
     // Past the grace period, a task still running gets its worker terminated and replaced.
-    task.timer = setTimeout(() => {
+    extra.timer = setTimeout(() => {
       const holder = this.#workerRunning(task.id);
       if (!this.#pending.has(task.id) || holder === undefined) return;
       holder.endedBy = 'timeout';
@@ -767,12 +767,13 @@ export class Pool {
     }
     const task = running === null ? undefined : this.#pending.get(running);
     if (task !== undefined) {
-      if (info.endedBy === 'timeout' || task.timedOut) {
+      const retry = task.extra?.retry;
+      if (info.endedBy === 'timeout' || task.extra?.timedOut) {
         this.#finish(task, false, this.#timeoutError(task, true));
       } else if (this.#forced) {
         this.#finish(task, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
-      } else if (task.attempts < this.#options.retries && task.keepsArg === true && !this.#closed) {
-        task.attempts++;
+      } else if (retry !== undefined && retry.attempts < this.#options.retries && !this.#closed) {
+        retry.attempts++;
         this.#resubmit(task);
       } else {
         const reason = info.endedBy === 'stall' ? 'stalled' : 'crashed';
@@ -781,7 +782,7 @@ export class Pool {
           false,
           new WeftError('WORKER_CRASHED', `the worker running this task ${reason === 'stalled' ? `sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted` : `exited (code ${code})`}`, {
             cause: info.error,
-            details: { reason, exitCode: code, attempts: task.attempts + 1 },
+            details: { reason, exitCode: code, attempts: (retry?.attempts ?? 0) + 1 },
           }),
         );
       }
@@ -791,9 +792,11 @@ export class Pool {
   }
 
   #resubmit(task: Pending): void {
-    const payload = encode(task.arg, this.#options.maxPayload);
+    const extra = task.extra!;
+    const retry = extra.retry!;
+    const payload = encode(retry.arg, this.#options.maxPayload);
     try {
-      this.#core.submit(task.id, task.func, task.priority, task.signal !== undefined || task.timer !== undefined, encodedKind, payload);
+      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, encodedKind, payload);
     } catch (err) {
       this.#finish(task, false, fromNative(err, 'Pool retry'));
     }
@@ -869,6 +872,15 @@ export class Pool {
 }
 
 function noop(): void {}
+
+// One shared executor instead of a closure per task (Node 20 has no Promise.withResolvers):
+// `new Promise(captureResolvers)` runs it synchronously, so the captured pair is read at once.
+let capturedResolve: (value: unknown) => void = noop;
+let capturedReject: (reason: unknown) => void = noop;
+function captureResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
 
 // A worker parked in native code cannot be terminated until it returns to JS: at process
 // exit, wake them all so Node's worker teardown never waits on a park.
