@@ -27,3 +27,4 @@ export {
 } from './pool/pool.js';
 export type { PoolOptions, RunOptions } from './pool/options.js';
 export type { TaskContext } from './pool/worker-runtime.js';
+export { ProcessPool } from './pool/process-pool.js';

@@ -146,6 +146,7 @@ describe('Pool', () => {
       ['size.max', { size: { min: 0, max: 0 } }],
       ['size.max', { size: { min: 0, max: 1.5 } }],
       ['maxQueue', { maxQueue: -1 }],
+      ['isolation', { isolation: 'fiber' }],
       ['maxQueue', { maxQueue: 1.5 }],
       ['maxQueue', { maxQueue: '10' }],
       ['idleTimeout', { idleTimeout: -1 }],

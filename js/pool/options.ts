@@ -35,6 +35,12 @@ export interface PoolOptions {
   maxPayload?: number;
   /** Microseconds a worker spins for new work before parking. Default: 50. */
   spinMicros?: number;
+  /**
+   * 'thread' (default): worker threads fed by the native queue. 'process': child processes,
+   * same module and API, for tasks that may crash natively or leak (no stallTimeout; the
+   * module reads workerData from `globalThis.weftWorkerData`).
+   */
+  isolation?: 'thread' | 'process';
 }
 
 /** Options after validation and defaults. */
@@ -51,6 +57,7 @@ export interface ResolvedPoolOptions {
   workerData: unknown;
   maxPayload: number;
   spinMicros: number;
+  isolation: 'thread' | 'process';
 }
 
 function invalid(option: string, problem: string, value: unknown): never {
@@ -72,6 +79,12 @@ function count(option: string, value: unknown, fallback: number, { min = 0, allo
   if (!Number.isInteger(value) || value < min) {
     invalid(option, `must be an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
   }
+  return value;
+}
+
+function isolation(value: unknown): 'thread' | 'process' {
+  if (value === undefined) return 'thread';
+  if (value !== 'thread' && value !== 'process') invalid('isolation', "must be 'thread' or 'process'", value);
   return value;
 }
 
@@ -118,6 +131,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     workerData: options.workerData,
     maxPayload: count('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, { min: 1 }),
     spinMicros: count('spinMicros', options.spinMicros, 50),
+    isolation: isolation(options.isolation),
   };
 }
 

@@ -23,6 +23,7 @@ import { Histogram } from './histogram.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { AsyncQueue } from './async-queue.js';
 import { TaskTable } from './task-table.js';
+import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
@@ -125,14 +126,14 @@ let exitHookInstalled = false;
 /** A pool of worker threads. See the module doc for an example. */
 export class Pool {
   readonly #options: ResolvedPoolOptions;
-  readonly #core: PoolCore;
+  readonly #core!: PoolCore; // assigned unless the constructor returned a ProcessPool
   readonly #pending = new TaskTable<Pending>();
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
   readonly #roomWaiters: RoomWaiter[] = [];
   readonly #results = new AsyncQueue<TaskResult>();
-  readonly #keepAlive: NodeJS.Timeout;
+  readonly #keepAlive!: NodeJS.Timeout;
   readonly #steward: NodeJS.Timeout | undefined;
   readonly #queueWait = new Histogram();
   readonly #runTime = new Histogram();
@@ -167,9 +168,18 @@ export class Pool {
   #recentRunUs = 0;
   #onIdle: (() => void) | undefined;
 
-  /** Starts `min` workers (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad option. */
+  /**
+   * Starts `min` workers (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad
+   * option. With `isolation: 'process'` the pool is a {@link ProcessPool} (same API, child
+   * processes); `instanceof Pool` holds for both.
+   */
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options);
+    if (this.#options.isolation === 'process') {
+      // The native queue cannot cross processes: child processes get their own executor.
+      // (A constructor may return another object; callers see the same API.)
+      return new ProcessPool(options) as unknown as Pool;
+    }
     const native = loadNative();
     try {
       this.#core = new native.PoolCore(
@@ -189,6 +199,11 @@ export class Pool {
     livePools.add(this);
     installExitHook();
     for (let i = 0; i < this.#options.min; i++) this.#spawn();
+  }
+
+  /** True for thread pools and for process pools made by `new Pool({ isolation: 'process' })`. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof ProcessPool || (typeof value === 'object' && value !== null && #core in value);
   }
 
   /**

@@ -1,0 +1,166 @@
+/**
+ * The child process's side of a process-isolated pool (`isolation: 'process'`): receives
+ * the pool's `workerData` in an 'init' message, exposes it as `globalThis.weftWorkerData`
+ * (a child process has no `worker_threads.workerData`), imports the task module, then runs
+ * one task at a time as the parent sends them over IPC and sends back each outcome.
+ *
+ * Messages (structured clone, `serialization: 'advanced'`):
+ *   parent -> child: { type: 'init', workerData } | { type: 'task', id, name, kind, payload }
+ *                    | { type: 'abort', id, reason }
+ *   child -> parent: { type: 'ready' } | { type: 'loadError', error }
+ *                    | { type: 'result', id, ok, kind, payload, runUs } | { type: 'fatal', error }
+ * The child exits when its IPC channel closes (the parent stopped it or exited).
+ * @internal
+ */
+import { performance } from 'node:perf_hooks';
+
+import { decode, encode, encodedKind } from '../codec.js';
+import { WeftError, serializeError } from '../errors.js';
+
+/** What the pool passes in `argv[2]` (JSON). */
+export interface ProcessWorkerConfig {
+  fileUrl: string;
+  maxPayload: number;
+}
+
+/** The second argument of every task function (as in a thread pool). */
+export class ProcessTaskContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  constructor(readonly taskId: number) {}
+  /** Aborted when the task is cancelled or times out in the parent (cooperative stop). */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+  /** @internal */
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+type TaskFunction = (arg: unknown, ctx: ProcessTaskContext) => unknown;
+
+interface TaskMessage {
+  type: 'task';
+  id: number;
+  name: string;
+  kind: number;
+  payload: unknown;
+}
+
+type ParentMessage = { type: 'init'; workerData: unknown } | TaskMessage | { type: 'abort'; id: number; reason?: unknown };
+
+declare global {
+  // eslint-disable-next-line no-var
+  var weftWorkerData: unknown;
+}
+
+/** Bytes received over IPC as an ArrayBuffer of exactly their extent (what `decode` expects). */
+function toArrayBuffer(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) {
+    return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength);
+  }
+  return value;
+}
+
+function send(msg: unknown, then?: () => void): void {
+  if (!process.connected) return;
+  try {
+    process.send!(msg, undefined, undefined, () => then?.());
+  } catch {
+    then?.();
+  }
+}
+
+function main(config: ProcessWorkerConfig): void {
+  let module: Record<string, unknown> | undefined;
+  let current: ProcessTaskContext | undefined;
+  const queue: TaskMessage[] = [];
+  let busy = false;
+
+  process.on('disconnect', () => process.exit(0));
+  // An error escaping a task (a throw in a timer, an unhandled rejection) ends this child:
+  // report it first so the parent can give it as the crash's cause.
+  const fatal = (err: unknown) => {
+    send({ type: 'fatal', error: serializeError(err) }, () => process.exit(1));
+    setTimeout(() => process.exit(1), 1_000).unref();
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+
+  const lookup = (name: string): TaskFunction => {
+    const candidate = name === '' || name === 'default' ? (module!.default ?? module) : module![name];
+    if (typeof candidate !== 'function') {
+      throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
+        details: { name, exports: Object.keys(module!) },
+      });
+    }
+    return candidate as TaskFunction;
+  };
+
+  const runNext = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    while (queue.length > 0) {
+      const { id, name, kind, payload } = queue.shift()!;
+      const ctx = (current = new ProcessTaskContext(id));
+      const started = performance.now();
+      let ok = true;
+      let result: unknown;
+      try {
+        const fn = lookup(name);
+        result = fn(decode(kind, toArrayBuffer(payload)), ctx);
+        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+          result = await result;
+        }
+      } catch (err) {
+        ok = false;
+        result = err;
+      }
+      current = undefined;
+      report(id, ok, result, (performance.now() - started) * 1000, config.maxPayload);
+    }
+    busy = false;
+  };
+
+  process.on('message', (msg: ParentMessage) => {
+    if (msg.type === 'init') {
+      globalThis.weftWorkerData = msg.workerData;
+      import(config.fileUrl).then(
+        (loaded: Record<string, unknown>) => {
+          module = loaded;
+          send({ type: 'ready' });
+        },
+        (err: unknown) => send({ type: 'loadError', error: serializeError(err) }, () => process.exit(1)),
+      );
+    } else if (msg.type === 'task') {
+      queue.push(msg);
+      void runNext();
+    } else if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) {
+      current.abort(new WeftError('CANCELED', 'the task was cancelled by the pool', { details: { reason: msg.reason } }));
+    }
+  });
+}
+
+function report(id: number, ok: boolean, result: unknown, runUs: number, maxPayload: number): void {
+  if (ok) {
+    try {
+      const payload = encode(result, maxPayload);
+      send({ type: 'result', id, ok: true, kind: encodedKind, payload, runUs });
+      return;
+    } catch (err) {
+      result = err; // the result cannot cross processes: the task fails with why
+    }
+  }
+  const payload = encode(serializeError(result));
+  send({ type: 'result', id, ok: false, kind: encodedKind, payload, runUs });
+}
+
+main(JSON.parse(process.argv[2]!) as ProcessWorkerConfig);
