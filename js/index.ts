@@ -26,5 +26,5 @@ export {
   type TaskResult,
 } from './pool/pool.js';
 export type { PoolOptions, RunOptions } from './pool/options.js';
-export type { TaskContext } from './pool/worker-runtime.js';
+export type { TaskContext } from './pool/task-context.js';
 export { ProcessPool } from './pool/process-pool.js';

@@ -22,6 +22,7 @@ import { packageInfo } from '../package-info.js';
 import { Histogram } from './histogram.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { AsyncQueue } from './async-queue.js';
+import { mapTasks, type MapOptions } from './map.js';
 import { TaskTable } from './task-table.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
@@ -64,15 +65,6 @@ export interface CloseOptions {
   timeout?: number;
 }
 
-/** Options for `map()`. */
-export interface MapOptions extends Omit<RunOptions, 'signal'> {
-  /** Yield results in input order (default) or as they finish. */
-  ordered?: boolean;
-  /** Most tasks in flight at once. Default: twice the pool's max size. */
-  concurrency?: number;
-  /** Stops pulling input and cancels queued tasks. */
-  signal?: AbortSignal;
-}
 
 /** A task in flight. Kept small (a queued task's memory is mostly this): rare state lives in `extra`. */
 interface Pending {
@@ -122,6 +114,8 @@ const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool
 
 const livePools = new Set<Pool>();
 let exitHookInstalled = false;
+
+export type { MapOptions };
 
 /** A pool of worker threads. See the module doc for an example. */
 export class Pool {
@@ -281,53 +275,12 @@ export class Pool {
    * Yields results in input order unless `ordered: false`. Stopping the iteration early
    * cancels the tasks still queued.
    */
-  async *map(
+  map(
     name: string | null | undefined,
     source: Iterable<unknown> | AsyncIterable<unknown>,
     options: MapOptions = {},
   ): AsyncGenerator<unknown, void, undefined> {
-    const { ordered = true, concurrency = this.#options.max * 2, signal, ...runOptions } = options;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new WeftError('INVALID_ARGUMENT', `map option concurrency must be a positive integer, got ${concurrency}`);
-    }
-    const stop = new AbortController();
-    const onOuterAbort = () => stop.abort(signal?.reason);
-    signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const iterator =
-      Symbol.asyncIterator in source
-        ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (source as Iterable<unknown>)[Symbol.iterator]();
-    const inFlight: { promise: Promise<unknown>; done: boolean; settled: Promise<number>; index: number }[] = [];
-    let exhausted = false;
-    let index = 0;
-    try {
-      for (;;) {
-        while (!exhausted && inFlight.length < concurrency) {
-          if (stop.signal.aborted) throw stop.signal.reason;
-          const step = await iterator.next();
-          if (step.done) {
-            exhausted = true;
-            break;
-          }
-          const i = index++;
-          const promise = this.submit(name, step.value, { ...runOptions, signal: stop.signal });
-          promise.catch(() => {});
-          inFlight.push({ promise, done: false, index: i, settled: promise.then(() => i, () => i) });
-        }
-        if (inFlight.length === 0) return;
-        if (ordered) {
-          yield await inFlight.shift()!.promise;
-        } else {
-          const finished = await Promise.race(inFlight.map((t) => t.settled));
-          const at = inFlight.findIndex((t) => t.index === finished);
-          yield await inFlight.splice(at, 1)[0]!.promise;
-        }
-      }
-    } finally {
-      signal?.removeEventListener('abort', onOuterAbort);
-      if (inFlight.length > 0) stop.abort(new WeftError('CANCELED', 'map() stopped before this task ran'));
-      if (!exhausted) await iterator.return?.();
-    }
+    return mapTasks((n, a, o) => this.submit(n, a, o), name, source, options, this.#options.max * 2);
   }
 
   /** Counters and latency histograms; cheap enough to poll. */

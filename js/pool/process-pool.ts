@@ -30,7 +30,8 @@ import { packageInfo } from '../package-info.js';
 import { AsyncQueue } from './async-queue.js';
 import { Histogram } from './histogram.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
-import type { CloseOptions, LatencyStats, MapOptions, PoolStats, TaskResult } from './pool.js';
+import type { CloseOptions, LatencyStats, PoolStats, TaskResult } from './pool.js';
+import { mapTasks, type MapOptions } from './map.js';
 import type { ProcessWorkerConfig } from './process-runtime.js';
 import { TaskTable } from './task-table.js';
 
@@ -217,53 +218,12 @@ export class ProcessPool {
   }
 
   /** Runs `name` over every item of `source` with at most `concurrency` tasks in flight (as `Pool.map`). */
-  async *map(
+  map(
     name: string | null | undefined,
     source: Iterable<unknown> | AsyncIterable<unknown>,
     options: MapOptions = {},
   ): AsyncGenerator<unknown, void, undefined> {
-    const { ordered = true, concurrency = this.#options.max * 2, signal, ...runOptions } = options;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new WeftError('INVALID_ARGUMENT', `map option concurrency must be a positive integer, got ${concurrency}`);
-    }
-    const stop = new AbortController();
-    const onOuterAbort = () => stop.abort(signal?.reason);
-    signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const iterator =
-      Symbol.asyncIterator in source
-        ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-        : (source as Iterable<unknown>)[Symbol.iterator]();
-    const inFlight: { promise: Promise<unknown>; settled: Promise<number>; index: number }[] = [];
-    let exhausted = false;
-    let index = 0;
-    try {
-      for (;;) {
-        while (!exhausted && inFlight.length < concurrency) {
-          if (stop.signal.aborted) throw stop.signal.reason;
-          const step = await iterator.next();
-          if (step.done) {
-            exhausted = true;
-            break;
-          }
-          const i = index++;
-          const promise = this.submit(name, step.value, { ...runOptions, signal: stop.signal });
-          promise.catch(noop);
-          inFlight.push({ promise, index: i, settled: promise.then(() => i, () => i) });
-        }
-        if (inFlight.length === 0) return;
-        if (ordered) {
-          yield await inFlight.shift()!.promise;
-        } else {
-          const finished = await Promise.race(inFlight.map((t) => t.settled));
-          const at = inFlight.findIndex((t) => t.index === finished);
-          yield await inFlight.splice(at, 1)[0]!.promise;
-        }
-      }
-    } finally {
-      signal?.removeEventListener('abort', onOuterAbort);
-      if (inFlight.length > 0) stop.abort(new WeftError('CANCELED', 'map() stopped before this task ran'));
-      if (!exhausted) await iterator.return?.();
-    }
+    return mapTasks((n, a, o) => this.submit(n, a, o), name, source, options, this.#options.max * 2);
   }
 
   /** Counters and latency histograms (same shape as `Pool.stats()`). */

@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 
 import { decode, encode, encodedKind } from '../codec.js';
 import { WeftError, serializeError } from '../errors.js';
+import { TaskContext } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON). */
 export interface ProcessWorkerConfig {
@@ -23,29 +24,8 @@ export interface ProcessWorkerConfig {
   maxPayload: number;
 }
 
-/** The second argument of every task function (as in a thread pool). */
-export class ProcessTaskContext {
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  constructor(readonly taskId: number) {}
-  /** Aborted when the task is cancelled or times out in the parent (cooperative stop). */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-  /** @internal */
-  abort(reason: unknown): void {
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
-}
 
-type TaskFunction = (arg: unknown, ctx: ProcessTaskContext) => unknown;
+type TaskFunction = (arg: unknown, ctx: TaskContext) => unknown;
 
 interface TaskMessage {
   type: 'task';
@@ -81,7 +61,7 @@ function send(msg: unknown, then?: () => void): void {
 
 function main(config: ProcessWorkerConfig): void {
   let module: Record<string, unknown> | undefined;
-  let current: ProcessTaskContext | undefined;
+  let current: TaskContext | undefined;
   const queue: TaskMessage[] = [];
   let busy = false;
 
@@ -110,7 +90,7 @@ function main(config: ProcessWorkerConfig): void {
     busy = true;
     while (queue.length > 0) {
       const { id, name, kind, payload } = queue.shift()!;
-      const ctx = (current = new ProcessTaskContext(id));
+      const ctx = (current = new TaskContext(id));
       const started = performance.now();
       let ok = true;
       let result: unknown;

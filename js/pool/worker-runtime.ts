@@ -10,6 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import { decode, encode, encodedKind } from '../codec.js';
 import { WeftError, serializeError } from '../errors.js';
 import { loadNative } from '../native.js';
+import { TaskContext } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
 export interface WorkerConfig {
@@ -24,27 +25,6 @@ export interface WorkerConfig {
 
 const IDLE = 3;
 
-/** The second argument of every task function. */
-export class TaskContext {
-  #controller: AbortController | undefined;
-  #aborted = false;
-  #reason: unknown;
-  constructor(readonly taskId: number) {}
-  /** Aborted when the task is cancelled or times out on the main thread (cooperative stop). */
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController();
-      if (this.#aborted) this.#controller.abort(this.#reason);
-    }
-    return this.#controller.signal;
-  }
-  /** @internal */
-  abort(reason: unknown): void {
-    this.#aborted = true;
-    this.#reason = reason;
-    this.#controller?.abort(reason);
-  }
-}
 
 type TaskFunction = (arg: unknown, ctx: TaskContext) => unknown;
 
