@@ -541,9 +541,11 @@ export class Pool {
       this.#finish(task, false, failure ?? new WeftError('POOL_CLOSED', 'the pool closed before the task was queued'));
     }
     // Short tasks come back within microseconds: wait for them here rather than sleeping
-    // until a cross-thread wakeup (tens of microseconds). Only while recent tasks were short,
-    // so CPU-heavy work never pays for a spinning main thread.
-    if (this.#recentRunUs < MAIN_SPIN_UNDER_US && this.#pending.size > 0) {
+    // until a cross-thread wakeup (tens of microseconds). Only while recent tasks were short
+    // and every task in flight has a worker: with a backlog the results cannot all come
+    // within the spin, and a spinning main thread would take CPU from the workers.
+    const inFlight = this.#pending.size;
+    if (inFlight > 0 && inFlight <= this.#bySlot.size && this.#recentRunUs < MAIN_SPIN_UNDER_US) {
       this.#core.spinForCompletions(MAIN_SPIN_US);
       this.#drain();
     }

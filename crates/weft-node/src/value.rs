@@ -61,8 +61,11 @@ pub fn kind_of(value: &Value) -> u32 {
     }
 }
 
-/// A JS value for `value`, moving its bytes into an ArrayBuffer without copying where
-/// the runtime allows external buffers.
+/// A JS value for `value`. Bytes are copied into a V8-owned ArrayBuffer and the Rust
+/// buffer is freed at once, on purpose: handing the Rust buffer over as an external
+/// ArrayBuffer defers its free to this isolate's GC, so the sending thread's allocator keeps
+/// handing out fresh pages, and page faults then cost ~50 us per 64 KiB (measured here)
+/// against ~5 us for the copy.
 pub fn to_js(env: &Env, value: Value) -> Result<sys::napi_value> {
     let raw = env.raw();
     // SAFETY: `raw` is the env of the current call, on its own thread; each
@@ -75,7 +78,7 @@ pub fn to_js(env: &Env, value: Value) -> Result<sys::napi_value> {
             Value::Number(n) => f64::to_napi_value(raw, n),
             Value::String(s) => String::to_napi_value(raw, s),
             Value::Serialized(b) | Value::Bytes(_, b) => {
-                ArrayBuffer::to_napi_value(raw, ArrayBuffer::from_data(env, b)?)
+                ArrayBuffer::to_napi_value(raw, ArrayBuffer::copy_from(env, &b)?)
             }
         }
     }
