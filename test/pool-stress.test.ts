@@ -233,6 +233,9 @@ describe('Pool', () => {
       const pending: Promise<void>[] = [];
       const submitter = async (loop: number) => {
         for (let i = 0; i < perLoop; i++) {
+          // The close also lands mid-submission at the latest, so later submissions meet it
+          // whatever the speed of the workers (else a fast pool may finish first).
+          if (loop === 0 && i === perLoop / 2) closing ??= pool.close();
           const key = `${loop}:${i}`;
           submitted++;
           const controller = new AbortController();
@@ -318,6 +321,7 @@ describe('Pool', () => {
       const pending: Promise<void>[] = [];
       const submitter = async (loop: number) => {
         for (let i = 0; i < perLoop; i++) {
+          if (loop === 0 && i === perLoop / 2) closing ??= pool.close({ timeout: 5 });
           const key = `${loop}:${i}`;
           submitted++;
           const controller = new AbortController();
