@@ -16,45 +16,21 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
 import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_UNDEFINED, decode, encode, encodedKind } from '../codec.js';
-import { WeftError, deserializeError, fromNative, isWeftError, type SerializedError } from '../errors.js';
+import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
-import { Histogram } from './histogram.js';
+import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
+import { RoomWaiters, submitWaitingForRoom } from './room.js';
 import { TaskTable } from './task-table.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
 
-/** Latency summary in microseconds. */
-export interface LatencyStats {
-  p50: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-/** What `pool.stats()` reports. */
-export interface PoolStats {
-  completed: number;
-  failed: number;
-  canceled: number;
-  queued: number;
-  running: number;
-  workers: number;
-  peakWorkers: number;
-  /** Time from submission until a worker started the task. */
-  queueWait: LatencyStats;
-  /** Time the task function ran. */
-  runTime: LatencyStats;
-  /** Settled tasks per second since the pool started. */
-  throughput: number;
-  /** Share of worker time spent running tasks since the pool started (0..1). */
-  utilization: number;
-}
+export type { LatencyStats, PoolStats };
 
 /** A fire-and-forget task's outcome, from `pool.results()`. */
 export type TaskResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Error };
@@ -84,12 +60,6 @@ interface TaskExtra {
   timedOut?: boolean;
   /** What a retry after a crash resubmits (only when `retries` > 0). */
   retry?: { func: number; priority: number; arg: unknown; attempts: number };
-}
-
-interface RoomWaiter {
-  resolve: () => void;
-  reject: (e: unknown) => void;
-  timer?: NodeJS.Timeout;
 }
 
 interface WorkerInfo {
@@ -125,13 +95,11 @@ export class Pool {
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
-  readonly #roomWaiters: RoomWaiter[] = [];
+  readonly #room = new RoomWaiters((delta) => this.#core.roomWaitersAdd(delta));
   readonly #results = new AsyncQueue<TaskResult>();
   readonly #keepAlive!: NodeJS.Timeout;
   readonly #steward: NodeJS.Timeout | undefined;
-  readonly #queueWait = new Histogram();
-  readonly #runTime = new Histogram();
-  readonly #startedAt = performance.now();
+  readonly #metrics = new PoolMetrics();
   // Submissions of the current tick, flushed in one native call (see #flush).
   readonly #batchMeta = new Float64Array(SUBMIT_BATCH * SUBMIT_FIELDS);
   readonly #batchValues: unknown[] = [];
@@ -153,11 +121,6 @@ export class Pool {
   #referenced = true;
   #startupError: WeftError | undefined;
   #everReady = false;
-  #completed = 0;
-  #failed = 0;
-  #canceled = 0;
-  #peakWorkers = 0;
-  #runMicros = 0;
   /** Moving average of task run times (us), for deciding whether to poll. */
   #recentRunUs = 0;
   #onIdle: (() => void) | undefined;
@@ -241,16 +204,8 @@ export class Pool {
    * the room (then rejects with TIMEOUT); the same `timeout` then also bounds the task.
    * Backpressure for producers that must not outrun the pool.
    */
-  async submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
-    const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
-    for (;;) {
-      try {
-        return await this.trySubmit(name, arg, options);
-      } catch (err) {
-        if (!isWeftError(err, 'QUEUE_FULL')) throw err;
-      }
-      await this.#waitForRoom(deadline, options.signal);
-    }
+  submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
+    return submitWaitingForRoom(() => this.trySubmit(name, arg, options), this.#room, options);
   }
 
   /**
@@ -286,23 +241,9 @@ export class Pool {
   /** Counters and latency histograms; cheap enough to poll. */
   stats(): PoolStats {
     const [queued = 0, running = 0] = this.#core.counts();
-    const elapsedS = (performance.now() - this.#startedAt) / 1000;
-    const summary = (h: Histogram): LatencyStats => ({ p50: h.percentile(50), p99: h.percentile(99), max: h.max, mean: h.mean() });
-    const settled = this.#completed + this.#failed;
-    return {
-      completed: this.#completed,
-      failed: this.#failed,
-      canceled: this.#canceled,
-      queued,
-      running,
-      workers: this.#workers.size,
-      peakWorkers: this.#peakWorkers,
-      queueWait: summary(this.#queueWait),
-      runTime: summary(this.#runTime),
-      throughput: elapsedS > 0 ? settled / elapsedS : 0,
-      utilization: elapsedS > 0 && this.#peakWorkers > 0 ? Math.min(1, this.#runMicros / 1e6 / (elapsedS * this.#peakWorkers)) : 0,
-    };
+    return this.#metrics.snapshot({ queued, running, workers: this.#workers.size });
   }
+
 
   /** Number of live workers. */
   get size(): number {
@@ -333,10 +274,7 @@ export class Pool {
     this.#closed = true;
     this.#flush();
     this.#core.close();
-    for (const waiter of this.#roomWaiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer);
-      waiter.reject(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
-    }
+    this.#room.close(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
     this.#closing = new Promise<void>((resolve) => {
       this.#onIdle = () => {
         if (this.#pending.size > 0 || this.#workers.size > 0) return;
@@ -399,7 +337,7 @@ export class Pool {
       signal = options.signal;
       timeout = options.timeout;
       if (signal?.aborted) {
-        this.#canceled++;
+        this.#metrics.canceled++;
         throw new WeftError('CANCELED', 'the task was cancelled before it was queued', { cause: signal.reason });
       }
     }
@@ -473,53 +411,11 @@ export class Pool {
     return index;
   }
 
-  #waitForRoom(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.#closed) return reject(new WeftError('POOL_CLOSED', 'the pool is closed'));
-      if (signal?.aborted) return reject(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal.reason }));
-      const waiter: RoomWaiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      const leave = (err: WeftError) => {
-        const at = this.#roomWaiters.indexOf(waiter);
-        if (at >= 0) this.#roomWaiters.splice(at, 1);
-        this.#core.roomWaitersAdd(-1);
-        if (waiter.timer) clearTimeout(waiter.timer);
-        waiter.reject(err);
-      };
-      const onAbort = () => leave(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal!.reason }));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (deadline !== Infinity) {
-        const ms = Math.max(0, deadline - performance.now());
-        waiter.timer = setTimeout(
-          () => leave(new WeftError('TIMEOUT', `no room in the queue within ${Math.round(ms)} ms`, { details: { phase: 'waiting for room' } })),
-          ms,
-        );
-      }
-      this.#roomWaiters.push(waiter);
-      this.#core.roomWaitersAdd(1);
-    });
-  }
-
   // --- completion ------------------------------------------------------------------
 
   #onWakeup(): void {
     this.#drain();
-    if (this.#roomWaiters.length > 0) {
-      // Wake every waiter: each retries trySubmit; those that find no room wait again.
-      for (const waiter of this.#roomWaiters.splice(0)) {
-        this.#core.roomWaitersAdd(-1);
-        if (waiter.timer) clearTimeout(waiter.timer);
-        waiter.resolve();
-      }
-    }
+    this.#room.wakeAll();
   }
 
   /** Hands this tick's gathered submissions to the dispatcher in one native call. */
@@ -581,10 +477,9 @@ export class Pool {
   #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number, now: number): void {
     const task = this.#pending.get(id);
     if (task === undefined) return; // already settled (timed out, crashed, cancelled)
-    this.#runTime.record(runUs);
-    this.#runMicros += runUs;
+    this.#metrics.recordRun(runUs);
     this.#recentRunUs += (runUs - this.#recentRunUs) / 16;
-    this.#queueWait.record(Math.max(0, (now - task.submittedAt) * 1000 - runUs));
+    this.#metrics.queueWait.record(Math.max(0, (now - task.submittedAt) * 1000 - runUs));
     let value = raw;
     if (kind >= KIND_SERIALIZED) {
       try {
@@ -611,9 +506,7 @@ export class Pool {
       if (extra.timer) clearTimeout(extra.timer);
       if (extra.onAbort) extra.signal!.removeEventListener('abort', extra.onAbort);
     }
-    if (ok) this.#completed++;
-    else if (isWeftError(value, 'CANCELED')) this.#canceled++;
-    else this.#failed++;
+    this.#metrics.recordOutcome(ok, value);
     if (task.resolve === undefined) {
       this.#results.push(ok ? { id: task.id, ok: true, value } : { id: task.id, ok: false, error: value as Error });
     } else if (ok) {
@@ -666,7 +559,7 @@ export class Pool {
 
   /** Room may have appeared without a completion (a cancel): let waiting submitters retry. */
   #serveRoom(): void {
-    if (this.#roomWaiters.length > 0) queueMicrotask(() => this.#onWakeup());
+    if (this.#room.size > 0) queueMicrotask(() => this.#onWakeup());
   }
 
   /**
@@ -706,7 +599,7 @@ export class Pool {
     if (!this.#referenced) worker.unref();
     const info: WorkerInfo = { worker, slot: undefined };
     this.#workers.add(info);
-    this.#peakWorkers = Math.max(this.#peakWorkers, this.#workers.size);
+    this.#metrics.noteWorkers(this.#workers.size);
     worker.on('message', (msg: { type: string; workerId?: number }) => {
       if (msg.type === 'ready') {
         info.slot = msg.workerId!;

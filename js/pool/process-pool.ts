@@ -25,13 +25,14 @@ import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
 
 import { decode, encode, encodedKind } from '../codec.js';
-import { WeftError, deserializeError, isWeftError, type SerializedError } from '../errors.js';
+import { WeftError, deserializeError, type SerializedError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
 import { AsyncQueue } from './async-queue.js';
-import { Histogram } from './histogram.js';
+import { PoolMetrics, type PoolStats } from './metrics.js';
 import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
-import type { CloseOptions, LatencyStats, PoolStats, TaskResult } from './pool.js';
+import type { CloseOptions, TaskResult } from './pool.js';
 import { mapTasks, type MapOptions } from './map.js';
+import { RoomWaiters, submitWaitingForRoom } from './room.js';
 import type { ProcessWorkerConfig } from './process-runtime.js';
 import { TaskTable } from './task-table.js';
 
@@ -58,12 +59,6 @@ interface Task {
   timedOut?: boolean;
   detached: boolean;
   child?: Child;
-}
-
-interface RoomWaiter {
-  resolve: () => void;
-  reject: (e: unknown) => void;
-  timer?: NodeJS.Timeout;
 }
 
 interface Child {
@@ -104,12 +99,10 @@ export class ProcessPool {
   /** Waiting tasks, highest priority first, FIFO (by `seq`) within a priority. */
   readonly #queue: Task[] = [];
   readonly #children = new Set<Child>();
-  readonly #roomWaiters: RoomWaiter[] = [];
+  readonly #room = new RoomWaiters();
   readonly #results = new AsyncQueue<TaskResult>();
   readonly #keepAlive: NodeJS.Timeout;
-  readonly #queueWait = new Histogram();
-  readonly #runTime = new Histogram();
-  readonly #startedAt = performance.now();
+  readonly #metrics = new PoolMetrics();
   #seq = 0;
   #running = 0;
   #closing: Promise<void> | undefined;
@@ -120,11 +113,6 @@ export class ProcessPool {
   #referenced = true;
   #startupError: WeftError | undefined;
   #everReady = false;
-  #completed = 0;
-  #failed = 0;
-  #canceled = 0;
-  #peakWorkers = 0;
-  #runMicros = 0;
   #onIdle: (() => void) | undefined;
 
   /** Starts `min` children (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad option. */
@@ -195,16 +183,8 @@ export class ProcessPool {
   }
 
   /** Like `run`, but when the queue is full waits for room (up to `options.timeout` ms, then TIMEOUT). */
-  async submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
-    const deadline = options.timeout === undefined ? Infinity : performance.now() + options.timeout;
-    for (;;) {
-      try {
-        return await this.trySubmit(name, arg, options);
-      } catch (err) {
-        if (!isWeftError(err, 'QUEUE_FULL')) throw err;
-      }
-      await this.#waitForRoom(deadline, options.signal);
-    }
+  submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
+    return submitWaitingForRoom(() => this.trySubmit(name, arg, options), this.#room, options);
   }
 
   /** Fire-and-forget: queues a task and returns its id; its outcome arrives on `results()`. */
@@ -228,23 +208,9 @@ export class ProcessPool {
 
   /** Counters and latency histograms (same shape as `Pool.stats()`). */
   stats(): PoolStats {
-    const elapsedS = (performance.now() - this.#startedAt) / 1000;
-    const summary = (h: Histogram): LatencyStats => ({ p50: h.percentile(50), p99: h.percentile(99), max: h.max, mean: h.mean() });
-    const settled = this.#completed + this.#failed;
-    return {
-      completed: this.#completed,
-      failed: this.#failed,
-      canceled: this.#canceled,
-      queued: this.#queue.length,
-      running: this.#running,
-      workers: this.#children.size,
-      peakWorkers: this.#peakWorkers,
-      queueWait: summary(this.#queueWait),
-      runTime: summary(this.#runTime),
-      throughput: elapsedS > 0 ? settled / elapsedS : 0,
-      utilization: elapsedS > 0 && this.#peakWorkers > 0 ? Math.min(1, this.#runMicros / 1e6 / (elapsedS * this.#peakWorkers)) : 0,
-    };
+    return this.#metrics.snapshot({ queued: this.#queue.length, running: this.#running, workers: this.#children.size });
   }
+
 
   /** Number of live child processes. */
   get size(): number {
@@ -272,10 +238,7 @@ export class ProcessPool {
       return this.#closing;
     }
     this.#closed = true;
-    for (const waiter of this.#roomWaiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer);
-      waiter.reject(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
-    }
+    this.#room.close(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
     this.#closing = new Promise<void>((resolve) => {
       this.#onIdle = () => {
         if (this.#pending.size === 0) {
@@ -352,7 +315,7 @@ export class ProcessPool {
       signal = options.signal;
       timeout = options.timeout;
       if (signal?.aborted) {
-        this.#canceled++;
+        this.#metrics.canceled++;
         throw new WeftError('CANCELED', 'the task was cancelled before it was queued', { cause: signal.reason });
       }
     }
@@ -415,46 +378,9 @@ export class ProcessPool {
     return true;
   }
 
-  #waitForRoom(deadline: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.#closed) return reject(new WeftError('POOL_CLOSED', 'the pool is closed'));
-      if (signal?.aborted) return reject(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal.reason }));
-      const waiter: RoomWaiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      const leave = (err: WeftError) => {
-        const at = this.#roomWaiters.indexOf(waiter);
-        if (at >= 0) this.#roomWaiters.splice(at, 1);
-        if (waiter.timer) clearTimeout(waiter.timer);
-        waiter.reject(err);
-      };
-      const onAbort = () => leave(new WeftError('CANCELED', 'cancelled while waiting for room', { cause: signal!.reason }));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (deadline !== Infinity) {
-        const ms = Math.max(0, deadline - performance.now());
-        waiter.timer = setTimeout(
-          () => leave(new WeftError('TIMEOUT', `no room in the queue within ${Math.round(ms)} ms`, { details: { phase: 'waiting for room' } })),
-          ms,
-        );
-      }
-      this.#roomWaiters.push(waiter);
-    });
-  }
-
   /** Room may have appeared: let every waiting submitter retry (those that find none wait again). */
   #serveRoom(): void {
-    if (this.#roomWaiters.length === 0 || this.#queue.length >= this.#options.maxQueue) return;
-    for (const waiter of this.#roomWaiters.splice(0)) {
-      if (waiter.timer) clearTimeout(waiter.timer);
-      waiter.resolve();
-    }
+    if (this.#queue.length < this.#options.maxQueue) this.#room.wakeAll();
   }
 
   // --- dispatch and completion -----------------------------------------------------
@@ -478,7 +404,7 @@ export class ProcessPool {
     child.task = task;
     task.child = child;
     this.#running++;
-    this.#queueWait.record((performance.now() - task.submittedAt) * 1000);
+    this.#metrics.queueWait.record((performance.now() - task.submittedAt) * 1000);
     try {
       child.proc.send({ type: 'task', id: task.id, name: task.name, kind: task.kind, payload: task.payload }, (err: Error | null) => {
         // A failed send means the child is going away: its exit settles the task.
@@ -511,8 +437,7 @@ export class ProcessPool {
         child.task = undefined;
         task.child = undefined;
         this.#running--;
-        this.#runTime.record(msg.runUs);
-        this.#runMicros += msg.runUs;
+        this.#metrics.recordRun(msg.runUs);
         let ok = msg.ok;
         let value: unknown;
         try {
@@ -538,9 +463,7 @@ export class ProcessPool {
     if (task.timer) clearTimeout(task.timer);
     if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
     task.payload = undefined;
-    if (ok) this.#completed++;
-    else if (isWeftError(value, 'CANCELED')) this.#canceled++;
-    else this.#failed++;
+    this.#metrics.recordOutcome(ok, value);
     if (task.detached) {
       this.#results.push(ok ? { id: task.id, ok: true, value } : { id: task.id, ok: false, error: value as Error });
     } else if (ok) {
@@ -610,7 +533,7 @@ export class ProcessPool {
     const child: Child = { proc, ready: false, task: undefined };
     this.#children.add(child);
     liveChildren.add(proc);
-    this.#peakWorkers = Math.max(this.#peakWorkers, this.#children.size);
+    this.#metrics.noteWorkers(this.#children.size);
     if (!this.#referenced) this.#setRef(child, false);
     proc.on('message', (msg: ChildMessage) => this.#onMessage(child, msg));
     proc.on('error', (err) => {

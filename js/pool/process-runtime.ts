@@ -14,8 +14,9 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import { decode, encode, encodedKind } from '../codec.js';
+import { decode } from '../codec.js';
 import { WeftError, serializeError } from '../errors.js';
+import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { TaskContext } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON). */
@@ -97,7 +98,7 @@ function main(config: ProcessWorkerConfig): void {
       try {
         const fn = lookup(name);
         result = fn(decode(kind, toArrayBuffer(payload)), ctx);
-        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        if (isThenable(result)) {
           result = await result;
         }
       } catch (err) {
@@ -105,7 +106,8 @@ function main(config: ProcessWorkerConfig): void {
         result = err;
       }
       current = undefined;
-      report(id, ok, result, (performance.now() - started) * 1000, config.maxPayload);
+      const outcome = encodeOutcome(ok, result, config.maxPayload);
+      send({ type: 'result', id, ok: outcomeOk, kind: encodedKind, payload: outcome, runUs: (performance.now() - started) * 1000 });
     }
     busy = false;
   };
@@ -129,18 +131,5 @@ function main(config: ProcessWorkerConfig): void {
   });
 }
 
-function report(id: number, ok: boolean, result: unknown, runUs: number, maxPayload: number): void {
-  if (ok) {
-    try {
-      const payload = encode(result, maxPayload);
-      send({ type: 'result', id, ok: true, kind: encodedKind, payload, runUs });
-      return;
-    } catch (err) {
-      result = err; // the result cannot cross processes: the task fails with why
-    }
-  }
-  const payload = encode(serializeError(result));
-  send({ type: 'result', id, ok: false, kind: encodedKind, payload, runUs });
-}
 
 main(JSON.parse(process.argv[2]!) as ProcessWorkerConfig);

@@ -7,9 +7,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { decode, encode, encodedKind } from '../codec.js';
-import { WeftError, serializeError } from '../errors.js';
+import { decode } from '../codec.js';
+import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
+import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { TaskContext } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
@@ -78,7 +79,7 @@ async function main(config: WorkerConfig): Promise<void> {
     try {
       const fn = functions[func] ?? lookup(func);
       result = fn(decode(kind, payload), ctx);
-      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      if (isThenable(result)) {
         result = await result;
       }
     } catch (err) {
@@ -87,30 +88,11 @@ async function main(config: WorkerConfig): Promise<void> {
     }
     current = undefined;
     const runUs = (performance.now() - started) * 1000;
-    report(core, id, ok, result, runUs, config.maxPayload);
+    const outcome = encodeOutcome(ok, result, config.maxPayload);
+    core.complete(id, outcomeOk, encodedKind, outcome, runUs);
   }
   process.exit(0);
 }
 
-function report(
-  core: { complete(id: number, ok: boolean, kind: number, value: unknown, runUs: number): void },
-  id: number,
-  ok: boolean,
-  result: unknown,
-  runUs: number,
-  maxPayload: number,
-): void {
-  if (ok) {
-    try {
-      const payload = encode(result, maxPayload);
-      core.complete(id, true, encodedKind, payload, runUs);
-      return;
-    } catch (err) {
-      result = err; // the result cannot cross threads: the task fails with why
-    }
-  }
-  const payload = encode(serializeError(result));
-  core.complete(id, false, encodedKind, payload, runUs);
-}
 
 await main(JSON.parse(process.argv[2]!) as WorkerConfig);
