@@ -22,11 +22,11 @@ export declare class PoolCore {
   /**
    * Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
    * kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
-   * other values into `values` at the completion's index. Returns how many.
+   * other values into `values` at the completion's index. Returns how many. With
+   * `spinUs` > 0 it first spins up to that long for a completion: for short tasks a
+   * spin costs far less than sleeping until a cross-thread wakeup.
    */
-  drainInto(meta: Float64Array, values: Array<unknown>): number
-  /** Spins up to `spinUs` microseconds for a completion; drain afterwards either way. */
-  spinForCompletions(spinUs: number): boolean
+  drainInto(meta: Float64Array, values: Array<unknown>, spinUs: number): number
   /** Removes a queued cancellable task; false if a worker already took it. */
   cancel(id: number): boolean
   /** Takes up to `max` completions as a flat array `[id, ok, kind, value, runUs, ...]`. */
@@ -61,9 +61,12 @@ export declare class PoolWorkerCore {
   get workerId(): number
   /**
    * Waits for the next task: spins `spinUs` microseconds, then parks up to `idleMs`.
-   * Returns `[id, func, kind, value]`, or 1 (closed), 2 (stopped), 3 (idle).
+   * Writes into `meta` (5 numbers): status (0 task, 1 closed, 2 stopped, 3 idle), then
+   * for a task its id, function index, value kind, and the value itself for numbers and
+   * booleans. Returns the value for other kinds. One call and no allocation per task,
+   * which is what bounds a worker's rate for short tasks.
    */
-  next(spinUs: number, idleMs: number): [number, number, number, unknown] | 1 | 2 | 3
+  take(meta: Float64Array, spinUs: number, idleMs: number): unknown
   /** Reports a finished task: `ok` with its result, or not `ok` with the serialised error. */
   complete(id: number, ok: boolean, kind: number, value: unknown, runUs: number): void
   /** Heartbeat while an async task is in progress. */

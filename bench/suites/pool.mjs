@@ -55,6 +55,7 @@ async function loadLibrary(impl) {
     case 'tinypool': return import('tinypool');
     case 'poolifier': return import('poolifier');
     case 'workerpool': return (await import('workerpool')).default;
+    case 'promise-floor': return null;
     default: throw new Error(`unknown pool impl "${impl}"`);
   }
 }
@@ -65,6 +66,7 @@ async function loadLibrary(impl) {
  */
 function createPool(impl, lib) {
   switch (impl) {
+    case 'promise-floor': return promiseFloor();
     case 'weft':
     case 'weft-post': {
       const pool = new lib.Pool({ filename: fixture('weft.mjs'), size: THREADS, workerData });
@@ -93,6 +95,36 @@ function createPool(impl, lib) {
     default:
       throw new Error(`unknown pool impl "${impl}"`);
   }
+}
+
+/**
+ * No threads at all: run() makes a promise that the main thread resolves with `arg + 1` in
+ * setImmediate batches of 1,024. What one promise per task costs by itself: the ceiling
+ * for any pool whose run() returns a promise.
+ */
+function promiseFloor() {
+  let resolvers = [];
+  let args = [];
+  let head = 0;
+  let scheduled = false;
+  const settleBatch = () => {
+    const end = Math.min(head + 1024, resolvers.length);
+    for (; head < end; head++) resolvers[head](args[head] + 1);
+    if (head < resolvers.length) return void setImmediate(settleBatch);
+    resolvers = [];
+    args = [];
+    head = 0;
+    scheduled = false;
+  };
+  const run = (_name, arg) => new Promise((resolve) => {
+    resolvers.push(resolve);
+    args.push(arg);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(settleBatch);
+    }
+  });
+  return { raw: null, run, close: async () => {} };
 }
 
 const openPool = async (impl) => createPool(impl, await loadLibrary(impl));
@@ -307,7 +339,7 @@ export default {
   name: 'pool',
   reference: 'piscina',
   cases: [
-    { ...poolCase('throughput-100k', 'tasks/s', 'tasks/s', 'higher'), impls: ['weft', 'weft-post', ...POOLS.slice(1)] },
+    { ...poolCase('throughput-100k', 'tasks/s', 'tasks/s', 'higher'), impls: ['weft', 'weft-post', ...POOLS.slice(1), 'promise-floor'] },
     poolCase('round-trip', 'p50', 'µs', 'lower'),
     poolCase('payload-64KiB', 'tasks/s', 'tasks/s', 'higher'),
     poolCase('fib25', 'tasks/s', 'tasks/s', 'higher', ['plain-workers', 'main-sequential']),

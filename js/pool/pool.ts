@@ -442,15 +442,15 @@ export class Pool {
     // within the spin, and a spinning main thread would take CPU from the workers.
     const inFlight = this.#pending.size;
     if (inFlight > 0 && inFlight <= this.#bySlot.size && this.#recentRunUs < MAIN_SPIN_UNDER_US) {
-      this.#core.spinForCompletions(MAIN_SPIN_US);
-      this.#drain();
+      this.#drain(MAIN_SPIN_US);
     }
   }
 
-  #drain(): void {
+  /** Settles the completions waiting natively, after spinning up to `spinUs` for one. */
+  #drain(spinUs = 0): void {
     const meta = this.#drainMeta;
     const values = this.#drainValues;
-    const n = this.#core.drainInto(meta, values);
+    const n = this.#core.drainInto(meta, values, spinUs);
     const now = performance.now();
     for (let i = 0; i < n; i++) {
       const at = i * DRAIN_FIELDS;

@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { decode } from '../codec.js';
+import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
@@ -24,6 +24,7 @@ export interface WorkerConfig {
   maxPayload: number;
 }
 
+const TASK = 0;
 const IDLE = 3;
 
 
@@ -56,11 +57,14 @@ async function main(config: WorkerConfig): Promise<void> {
     return (functions[func] = candidate as TaskFunction);
   };
 
+  // take() fills `meta` ([status, id, func, kind, number]) and returns other values.
+  const meta = new Float64Array(5);
   let idleFor = 0;
   for (;;) {
-    const next = core.next(config.spinMicros, config.idleSliceMs);
-    if (typeof next === 'number') {
-      if (next !== IDLE) break; // closed and drained, or asked to stop
+    const value = core.take(meta, config.spinMicros, config.idleSliceMs);
+    const status = meta[0]!;
+    if (status !== TASK) {
+      if (status !== IDLE) break; // closed and drained, or asked to stop
       idleFor += config.idleSliceMs;
       if (idleFor >= config.idleTimeout) {
         idleFor = -Infinity; // report once per idle stretch
@@ -71,7 +75,11 @@ async function main(config: WorkerConfig): Promise<void> {
       continue;
     }
     idleFor = 0;
-    const [id, func, kind, payload] = next;
+    const id = meta[1]!;
+    const func = meta[2]!;
+    const kind = meta[3]!;
+    const payload =
+      kind === KIND_NUMBER ? meta[4] : kind > KIND_NUMBER ? value : kind === KIND_BOOL ? meta[4] !== 0 : kind === KIND_NULL ? null : undefined;
     const ctx = (current = new TaskContext(id));
     const started = performance.now();
     let ok = true;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{Env, JsValue, Result};
+use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::pool::{Dispatcher, Next, Outcome, Task};
 use weft_core::registry::Registry;
@@ -30,6 +30,8 @@ pub struct PoolCore {
 /// Numbers per task in `submitBatch`'s `meta`, and per completion in `drainInto`'s.
 const BATCH_FIELDS: usize = 5;
 const DRAIN_FIELDS: usize = 4;
+/// Numbers a worker's `take` writes.
+const TAKE_FIELDS: usize = 5;
 
 /// `next()` statuses when there is no task.
 const CLOSED: u32 = 1;
@@ -125,14 +127,21 @@ impl PoolCore {
 
     /// Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
     /// kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
-    /// other values into `values` at the completion's index. Returns how many.
-    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>")]
+    /// other values into `values` at the completion's index. Returns how many. With
+    /// `spinUs` > 0 it first spins up to that long for a completion: for short tasks a
+    /// spin costs far less than sleeping until a cross-thread wakeup.
+    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>, spinUs: number")]
     pub fn drain_into(
         &self,
         env: &Env,
         mut meta: Float64ArraySlice<'_>,
         mut values: Array<'_>,
+        spin_us: u32,
     ) -> Result<u32> {
+        if spin_us > 0 {
+            self.inner
+                .spin_for_completions(Duration::from_micros(spin_us as u64));
+        }
         // SAFETY: the array belongs to this thread's isolate and no JS runs during this
         // call, so nothing else reads or writes its memory while the slice lives; the
         // slice does not outlive the call.
@@ -163,13 +172,6 @@ impl PoolCore {
             }
         }
         Ok(count as u32)
-    }
-
-    /// Spins up to `spinUs` microseconds for a completion; drain afterwards either way.
-    #[napi]
-    pub fn spin_for_completions(&self, spin_us: u32) -> bool {
-        self.inner
-            .spin_for_completions(Duration::from_micros(spin_us as u64))
     }
 
     /// Removes a queued cancellable task; false if a worker already took it.
@@ -306,30 +308,61 @@ impl PoolWorkerCore {
     }
 
     /// Waits for the next task: spins `spinUs` microseconds, then parks up to `idleMs`.
-    /// Returns `[id, func, kind, value]`, or 1 (closed), 2 (stopped), 3 (idle).
-    #[napi(ts_return_type = "[number, number, number, unknown] | 1 | 2 | 3")]
-    pub fn next<'env>(&self, env: &'env Env, spin_us: u32, idle_ms: u32) -> Result<Unknown<'env>> {
+    /// Writes into `meta` (5 numbers): status (0 task, 1 closed, 2 stopped, 3 idle), then
+    /// for a task its id, function index, value kind, and the value itself for numbers and
+    /// booleans. Returns the value for other kinds. One call and no allocation per task,
+    /// which is what bounds a worker's rate for short tasks.
+    #[napi(
+        ts_args_type = "meta: Float64Array, spinUs: number, idleMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn take<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+        spin_us: u32,
+        idle_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        // SAFETY: the array belongs to this thread's isolate and no JS runs during this
+        // call, so nothing else reads or writes its memory while the slice lives; the
+        // slice does not outlive the call.
+        let meta = unsafe { meta.as_mut() };
+        if meta.len() < TAKE_FIELDS {
+            return Err(to_js(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("meta must hold {TAKE_FIELDS} numbers"),
+            )));
+        }
         let next = self.inner.next(
             self.worker,
             Duration::from_micros(spin_us as u64),
             Duration::from_millis(idle_ms as u64),
         );
-        let status = match next {
-            Next::Task(task) => {
-                let mut out = env.create_array(4)?;
-                out.set(0, task.id)?;
-                out.set(1, task.func)?;
-                out.set(2, kind_of(&task.arg))?;
-                let raw = value_to_js(env, task.arg)?;
-                // SAFETY: `raw` was just created in this env and scope.
-                out.set(3, unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })?;
-                return Ok(out.to_unknown());
+        let task = match next {
+            Next::Task(task) => task,
+            other => {
+                meta[0] = match other {
+                    Next::Closed => CLOSED,
+                    Next::Stopped => STOPPED,
+                    _ => IDLE,
+                } as f64;
+                return Ok(None);
             }
-            Next::Closed => CLOSED,
-            Next::Stopped => STOPPED,
-            Next::Idle => IDLE,
         };
-        env.create_uint32(status).map(|v| v.to_unknown())
+        meta[0] = 0.0;
+        meta[1] = task.id as f64;
+        meta[2] = task.func as f64;
+        meta[3] = kind_of(&task.arg) as f64;
+        match task.arg {
+            Value::Number(n) => meta[4] = n,
+            Value::Bool(b) => meta[4] = b as u8 as f64,
+            other => {
+                let raw = value_to_js(env, other)?;
+                // SAFETY: `raw` was just created in this env and scope.
+                return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
+            }
+        }
+        Ok(None)
     }
 
     /// Reports a finished task: `ok` with its result, or not `ok` with the serialised error.

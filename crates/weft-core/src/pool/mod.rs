@@ -307,7 +307,7 @@ impl Dispatcher {
             if Instant::now() >= deadline {
                 return false;
             }
-            for _ in 0..32 {
+            for _ in 0..4 {
                 std::hint::spin_loop();
             }
         }
