@@ -135,6 +135,19 @@ function tooLarge(size: number, limit: number): never {
   });
 }
 
+/**
+ * A number read from a Float64Array slot, as the small integer it is when it is one. A
+ * typed-array read yields a double even for 25, and V8 then runs the receiving code on
+ * heap numbers: a recursive fib(25) took twice as long. (0 stays as read, keeping -0.)
+ *
+ * @example
+ * numberFromSlot(new Float64Array([25])[0]) // 25, as a small integer
+ */
+export function numberFromSlot(n: number): number {
+  const i = n | 0;
+  return i === n && i !== 0 ? i : n;
+}
+
 /** Rebuilds a value received from a native call with its wire `kind`. */
 export function decode(kind: number, value: unknown): unknown {
   if (kind < KIND_SERIALIZED) return value;

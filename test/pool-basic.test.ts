@@ -28,10 +28,11 @@ describe('Pool', () => {
 
     it('round-trips primitives with their types', async () => {
       const pool = makePool();
-      for (const value of [0, -1.5, Number.MAX_SAFE_INTEGER, NaN, Infinity, '', 'text ✓', true, false, null, undefined]) {
+      for (const value of [0, -0, 25, -7, 2 ** 31, -1.5, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity, '', 'text ✓', true, false, null, undefined]) {
         const back = await pool.run('echo', value);
         expect(typeof back).toBe(typeof value);
         expect(back).toStrictEqual(value);
+        expect(Object.is(back, value)).toBe(true); // -0 stays -0
       }
     });
 

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_UNDEFINED, decode, encode, encodedKind } from '../codec.js';
+import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_UNDEFINED, decode, encode, encodedKind, numberFromSlot } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
@@ -457,7 +457,7 @@ export class Pool {
       const flags = meta[at + 1]!;
       const kind = flags >> 1;
       let value: unknown;
-      if (kind === KIND_NUMBER) value = meta[at + 3];
+      if (kind === KIND_NUMBER) value = numberFromSlot(meta[at + 3]!);
       else if (kind === KIND_BOOL) value = meta[at + 3] !== 0;
       else if (kind === KIND_NULL) value = null;
       else if (kind !== KIND_UNDEFINED) {

@@ -7,7 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER } from '../codec.js';
+import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER, numberFromSlot } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
@@ -79,7 +79,7 @@ async function main(config: WorkerConfig): Promise<void> {
     const func = meta[2]!;
     const kind = meta[3]!;
     const payload =
-      kind === KIND_NUMBER ? meta[4] : kind > KIND_NUMBER ? value : kind === KIND_BOOL ? meta[4] !== 0 : kind === KIND_NULL ? null : undefined;
+      kind === KIND_NUMBER ? numberFromSlot(meta[4]!) : kind > KIND_NUMBER ? value : kind === KIND_BOOL ? meta[4] !== 0 : kind === KIND_NULL ? null : undefined;
     const ctx = (current = new TaskContext(id));
     const started = performance.now();
     let ok = true;

@@ -12,6 +12,7 @@ pub mod error;
 pub mod pool;
 pub mod registry;
 pub mod value;
+pub mod wake;
 
 pub use error::{Error, ErrorCode, Result};
 pub use value::{BytesKind, Value};

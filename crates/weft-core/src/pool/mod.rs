@@ -19,7 +19,6 @@
 //! let done = d.drain_completions(usize::MAX);
 //! assert_eq!(done[0].outcome, Outcome::Ok(Value::Number(42.0)));
 //! ```
-mod completions;
 mod parking;
 mod queue;
 mod task;
@@ -31,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, RwLock};
 
-pub use completions::Completions;
 pub use parking::Parking;
 pub use queue::TaskQueue;
 pub use task::{Completion, Outcome, Task, TaskId};
 
+use crate::wake::Mailbox;
 use crate::{Error, ErrorCode, Result};
 
 /// What [`Dispatcher::next`] hands a worker.
@@ -83,18 +82,15 @@ pub struct Dispatcher {
     max_queue: AtomicUsize,
     closed: AtomicBool,
     parking: Parking,
-    completions: Completions,
+    completions: Mailbox<Completion>,
     /// Claim flags of queued cancellable tasks, by id.
     cancellable: Mutex<HashMap<TaskId, Arc<AtomicBool>>>,
     /// Submitters waiting for room; while non-zero, taking a task requests a wakeup.
     room_waiters: AtomicUsize,
     workers: RwLock<Vec<Arc<WorkerSlot>>>,
     names: RwLock<Vec<String>>,
-    waker: RwLock<Option<Waker>>,
     epoch: Instant,
 }
-
-type Waker = Box<dyn Fn() + Send + Sync>;
 
 impl Dispatcher {
     /// A dispatcher whose queue holds at most `max_queue` tasks.
@@ -105,12 +101,11 @@ impl Dispatcher {
             max_queue: AtomicUsize::new(max_queue),
             closed: AtomicBool::new(false),
             parking: Parking::default(),
-            completions: Completions::default(),
+            completions: Mailbox::default(),
             cancellable: Mutex::new(HashMap::new()),
             room_waiters: AtomicUsize::new(0),
             workers: RwLock::new(Vec::new()),
             names: RwLock::new(Vec::new()),
-            waker: RwLock::new(None),
             epoch: Instant::now(),
         }
     }
@@ -284,13 +279,11 @@ impl Dispatcher {
             slot.running.store(0, Ordering::Release);
         }
         self.beat(worker);
-        if self.completions.push(Completion {
+        self.completions.post(Completion {
             id,
             outcome,
             run_us,
-        }) {
-            self.call_waker();
-        }
+        });
     }
 
     /// The owner waits (spinning, up to `spin`) for a completion instead of sleeping until a
@@ -298,19 +291,7 @@ impl Dispatcher {
     /// spins, workers skip the wakeup call. Returns whether a completion is ready; the
     /// caller must drain afterwards either way (that re-arms wakeups).
     pub fn spin_for_completions(&self, spin: Duration) -> bool {
-        self.completions.suppress_wakeups();
-        let deadline = Instant::now() + spin;
-        loop {
-            if !self.completions.is_empty() {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            for _ in 0..4 {
-                std::hint::spin_loop();
-            }
-        }
+        self.completions.spin(spin)
     }
 
     /// Takes up to `max` completions (the owner's side of the coalesced wakeup). Call again
@@ -322,24 +303,16 @@ impl Dispatcher {
     /// Installs what [`complete`](Self::complete) calls to wake the submitting thread
     /// (the binding fires a threadsafe function). Set once, before workers run.
     pub fn set_waker(&self, waker: impl Fn() + Send + Sync + 'static) {
-        *self.waker.write() = Some(Box::new(waker));
+        self.completions.set_waker(waker);
     }
 
     /// Drops the waker (and whatever it holds, e.g. a JS callback) once the pool is done.
     pub fn clear_waker(&self) {
-        self.waker.write().take();
+        self.completions.clear_waker();
     }
 
     fn wake_owner(&self) {
-        if self.completions.request_wakeup() {
-            self.call_waker();
-        }
-    }
-
-    fn call_waker(&self) {
-        if let Some(waker) = self.waker.read().as_ref() {
-            waker();
-        }
+        self.completions.nudge();
     }
 
     /// Counts a submitter waiting for room (`delta` +1 when it starts, -1 when done).

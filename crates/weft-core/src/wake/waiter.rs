@@ -1,0 +1,176 @@
+//! One thread's wait on one or more objects (the cases of a select, a lock, a semaphore):
+//! whoever commits it first decides which case happened, exactly once, and hands over the
+//! outcome. A waiter is blocking (a worker thread parks on it) or notifying (the outcome is
+//! posted to its JS thread's [`Mailbox`] under a token the JS side keys its promise by).
+//!
+//! ```
+//! use weft_core::wake::{Delivery, Waiter};
+//! let waiter = Waiter::blocking();
+//! assert!(waiter.try_commit(1));        // a counterpart claims case 1...
+//! waiter.deliver(1, Delivery::Done);    // ...and hands over the outcome
+//! assert!(!waiter.try_cancel());        // too late to cancel: it happened
+//! assert_eq!(waiter.wait(None).map(|(case, _)| case), Some(1));
+//! ```
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use super::Mailbox;
+use crate::Value;
+
+/// What a committed waiter receives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// A send case's value was taken by a receiver or buffered.
+    Sent,
+    /// A receive case got this value.
+    Received(Value),
+    /// A receive case found its channel closed and drained.
+    Closed,
+    /// A send case found its channel closed: the unsent value comes back.
+    Refused(Value),
+    /// What a lock, semaphore, wait group or barrier waiter waited for happened.
+    Done,
+}
+
+/// An outcome on its way to a JS thread: `token` names the wait, `case` the case chosen.
+#[derive(Debug)]
+pub struct Notice {
+    pub token: u64,
+    pub case: u32,
+    pub delivery: Delivery,
+}
+
+const WAITING: u32 = 0;
+const CANCELLED: u32 = u32::MAX;
+
+/// How long a blocking waiter spins before parking: a counterpart that is active answers
+/// well within this, and a spin round trip costs ~0.5 us against ~15 us for a futex one.
+const BLOCKING_SPIN: Duration = Duration::from_micros(50);
+
+enum Wake {
+    Thread {
+        slot: Mutex<Option<(u32, Delivery)>>,
+        ready: AtomicBool,
+        cond: Condvar,
+    },
+    Mailbox {
+        mailbox: Arc<Mailbox<Notice>>,
+        token: u64,
+    },
+}
+
+/// A wait that exactly one party settles (see the module doc).
+pub struct Waiter {
+    state: AtomicU32,
+    wake: Wake,
+}
+
+impl Waiter {
+    /// A waiter the calling thread will block on with [`wait`](Self::wait).
+    pub fn blocking() -> Arc<Waiter> {
+        Arc::new(Waiter {
+            state: AtomicU32::new(WAITING),
+            wake: Wake::Thread {
+                slot: Mutex::new(None),
+                ready: AtomicBool::new(false),
+                cond: Condvar::new(),
+            },
+        })
+    }
+
+    /// A waiter whose outcome is posted to `mailbox` as a [`Notice`] carrying `token`.
+    pub fn notifying(mailbox: Arc<Mailbox<Notice>>, token: u64) -> Arc<Waiter> {
+        Arc::new(Waiter {
+            state: AtomicU32::new(WAITING),
+            wake: Wake::Mailbox { mailbox, token },
+        })
+    }
+
+    /// Whether nobody has committed or cancelled it yet (a snapshot).
+    pub fn is_waiting(&self) -> bool {
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    /// Claims the waiter for `case`. True if this caller won: it must then
+    /// [`deliver`](Self::deliver) the outcome. False if it was committed or cancelled first.
+    pub fn try_commit(&self, case: u32) -> bool {
+        debug_assert!(case < CANCELLED - 1);
+        self.state
+            .compare_exchange(WAITING, case + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Withdraws the wait (timeout, abort). True if nothing happened and nothing will;
+    /// false if a counterpart committed it first (its delivery is on the way).
+    pub fn try_cancel(&self) -> bool {
+        self.state
+            .compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Hands the outcome to the waiting thread. Call once, after a successful `try_commit`.
+    pub fn deliver(&self, case: u32, delivery: Delivery) {
+        match &self.wake {
+            Wake::Thread { slot, ready, cond } => {
+                let mut slot = slot.lock();
+                *slot = Some((case, delivery));
+                ready.store(true, Ordering::Release);
+                cond.notify_one();
+            }
+            Wake::Mailbox { mailbox, token } => mailbox.post(Notice {
+                token: *token,
+                case,
+                delivery,
+            }),
+        }
+    }
+
+    /// Blocks until the outcome is delivered or `deadline` passes (None: no deadline);
+    /// spins briefly first. After a timeout the caller must `try_cancel`, and if that
+    /// fails, wait again without a deadline: the delivery is imminent. Notifying waiters
+    /// never block: this returns None at once.
+    pub fn wait(&self, deadline: Option<Instant>) -> Option<(u32, Delivery)> {
+        let Wake::Thread { slot, ready, cond } = &self.wake else {
+            return None;
+        };
+        let spin_until = Instant::now() + BLOCKING_SPIN;
+        let mut round = 0u32;
+        while !ready.load(Ordering::Acquire) && Instant::now() < spin_until {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            for _ in 0..4 {
+                std::hint::spin_loop();
+            }
+            round += 1;
+            if round.is_multiple_of(32) {
+                std::thread::yield_now();
+            }
+        }
+        let mut slot = slot.lock();
+        loop {
+            if let Some(outcome) = slot.take() {
+                return Some(outcome);
+            }
+            match deadline {
+                None => cond.wait(&mut slot),
+                Some(d) => {
+                    if cond.wait_until(&mut slot, d).timed_out() {
+                        return slot.take();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiter")
+            .field("state", &self.state.load(Ordering::Relaxed))
+            .finish()
+    }
+}
