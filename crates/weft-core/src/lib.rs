@@ -8,9 +8,11 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod chan;
 pub mod error;
 pub mod pool;
 pub mod registry;
+pub mod sync;
 pub mod value;
 pub mod wake;
 
