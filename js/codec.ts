@@ -17,6 +17,7 @@
 import { deserialize, serialize } from 'node:v8';
 
 import { WeftError } from './errors.js';
+import { mayHoldHandles, revive } from './handles.js';
 
 export const KIND_UNDEFINED = 0;
 export const KIND_NULL = 1;
@@ -152,7 +153,12 @@ export function numberFromSlot(n: number): number {
 export function decode(kind: number, value: unknown): unknown {
   if (kind < KIND_SERIALIZED) return value;
   const bytes = value as ArrayBuffer;
-  if (kind === KIND_SERIALIZED) return deserialize(new Uint8Array(bytes));
+  if (kind === KIND_SERIALIZED) {
+    const data = new Uint8Array(bytes);
+    const value: unknown = deserialize(data);
+    // Channels, mutexes... travel as pinned ids: make them live handles on this thread.
+    return mayHoldHandles(data) ? revive(value) : value;
+  }
   const code = kind - KIND_BYTES;
   if (code === ARRAY_BUFFER) return bytes;
   if (code === BUFFER) return Buffer.from(bytes);

@@ -11,7 +11,9 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * Every stable error code: those in ARCHITECTURE.md, plus NATIVE_UNAVAILABLE (the addon
- * could not be loaded for this platform: an installation problem, not a bug).
+ * could not be loaded for this platform: an installation problem, not a bug) and
+ * WOULD_BLOCK (a blocking call such as `recvSync` made on the main thread, where it would
+ * freeze the event loop).
  */
 export const ErrorCodes = [
   'QUEUE_FULL',
@@ -25,6 +27,7 @@ export const ErrorCodes = [
   'INVALID_ARGUMENT',
   'INTERNAL',
   'NATIVE_UNAVAILABLE',
+  'WOULD_BLOCK',
 ] as const;
 
 /** One of {@link ErrorCodes}. */

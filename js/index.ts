@@ -28,3 +28,15 @@ export {
 export type { PoolOptions, RunOptions } from './pool/options.js';
 export type { TaskContext } from './pool/task-context.js';
 export { ProcessPool } from './pool/process-pool.js';
+export { Channel, type RecvResult, type SelectCase } from './chan/channel.js';
+export { select, selectSync, type SelectOptions, type SelectResult } from './chan/select.js';
+export { Barrier } from './sync/barrier.js';
+export { Cond } from './sync/cond.js';
+export { Mutex, type Release } from './sync/mutex.js';
+export { Once } from './sync/once.js';
+export { RwLock } from './sync/rwlock.js';
+export { Semaphore } from './sync/semaphore.js';
+export { WaitGroup } from './sync/wait-group.js';
+export type { WaitOptions } from './sync/notifier.js';
+export type { BlockingOptions } from './sync/blocking.js';
+export { revive } from './shareable.js';

@@ -47,10 +47,10 @@ describe('WeftError', () => {
     expect(wrapped.details).toEqual({ file: 'x.js' });
   });
 
-  it('lists exactly the codes the native engine can throw, plus NATIVE_UNAVAILABLE', async () => {
+  it('lists exactly the codes the native engine can throw, plus NATIVE_UNAVAILABLE and WOULD_BLOCK from the facade', async () => {
     const { loadNative } = await import('../dist/esm/native.js');
     const nativeCodes = loadNative().errorCodes();
-    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, 'NATIVE_UNAVAILABLE'].sort());
+    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, 'NATIVE_UNAVAILABLE', 'WOULD_BLOCK'].sort());
   });
 });
 

@@ -5,11 +5,12 @@
  * event loop runs, heartbeats beat, abort messages arrive).
  * @internal
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
 import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER, numberFromSlot } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
+import { revive } from '../shareable.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { TaskContext } from './task-context.js';
 
@@ -31,6 +32,8 @@ const IDLE = 3;
 type TaskFunction = (arg: unknown, ctx: TaskContext) => unknown;
 
 async function main(config: WorkerConfig): Promise<void> {
+  // Channels, mutexes... in workerData become live handles before the task module runs.
+  revive(workerData);
   const module = (await import(config.fileUrl)) as Record<string, unknown>;
   const core = loadNative().PoolWorkerCore.attach(config.poolId);
   const functions: (TaskFunction | undefined)[] = [];

@@ -57,3 +57,95 @@ impl<T> Default for Registry<T> {
         Self::new()
     }
 }
+
+/// A registry whose entries live as long as their handles: each JS wrapper in any thread
+/// counts as one, and so does a handle in transit (pinned by the sender's encoder, adopted
+/// by the receiver's decoder). The last release unregisters the object.
+///
+/// ```
+/// use weft_core::registry::Handles;
+/// static CHANNELS: Handles<&str> = Handles::new();
+/// let id = CHANNELS.create(std::sync::Arc::new("chan"));
+/// assert!(CHANNELS.pin(id));                 // in a message to another thread
+/// CHANNELS.release(id);                      // the sender's wrapper goes away
+/// let there = CHANNELS.adopt(id).unwrap();   // the receiver takes over the pinned handle
+/// CHANNELS.release(id);                      // ...and drops it: the last one
+/// assert!(CHANNELS.attach(id).is_none());
+/// # drop(there);
+/// ```
+pub struct Handles<T> {
+    next: AtomicU32,
+    items: Mutex<Option<HashMap<u32, Counted<T>>>>,
+}
+
+/// An object and how many handles it has.
+type Counted<T> = (Arc<T>, usize);
+
+impl<T> Handles<T> {
+    /// An empty registry, usable in a `static`.
+    pub const fn new() -> Handles<T> {
+        Handles {
+            next: AtomicU32::new(1),
+            items: Mutex::new(None),
+        }
+    }
+
+    /// Registers an object with one handle (the creator's); returns its id.
+    pub fn create(&self, item: Arc<T>) -> u32 {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        self.items
+            .lock()
+            .get_or_insert_with(HashMap::new)
+            .insert(id, (item, 1));
+        id
+    }
+
+    /// A new handle on a live object.
+    pub fn attach(&self, id: u32) -> Option<Arc<T>> {
+        let mut items = self.items.lock();
+        let (item, handles) = items.as_mut()?.get_mut(&id)?;
+        *handles += 1;
+        Some(item.clone())
+    }
+
+    /// Counts a handle in transit; false if the object is gone.
+    pub fn pin(&self, id: u32) -> bool {
+        self.attach(id).is_some()
+    }
+
+    /// Takes over a pinned handle (no new count).
+    pub fn adopt(&self, id: u32) -> Option<Arc<T>> {
+        self.items
+            .lock()
+            .as_ref()?
+            .get(&id)
+            .map(|(item, _)| item.clone())
+    }
+
+    /// Drops one handle; the last one unregisters the object.
+    pub fn release(&self, id: u32) {
+        let mut items = self.items.lock();
+        let Some(map) = items.as_mut() else { return };
+        if let Some((_, handles)) = map.get_mut(&id) {
+            *handles -= 1;
+            if *handles == 0 {
+                map.remove(&id);
+            }
+        }
+    }
+
+    /// Live handles on `id` (0 once gone).
+    pub fn handles(&self, id: u32) -> usize {
+        self.items
+            .lock()
+            .as_ref()
+            .and_then(|m| m.get(&id))
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+impl<T> Default for Handles<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -5,7 +5,12 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod args;
+mod blocking;
+mod channel;
 mod diagnostics;
 mod errors;
+mod notifier;
+mod outcome;
 mod pool;
+mod sync;
 mod value;

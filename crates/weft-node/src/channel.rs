@@ -1,0 +1,329 @@
+//! Bindings for `weft_core::chan`: `ChannelHandle` (one per channel per thread) and the
+//! three forms of select (now, async, blocking), which also carry single sends and
+//! receives that have to wait.
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Array, Float64ArraySlice, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+use weft_core::chan::{select as core_select, Case, Channel, Selected, SendError, TryRecv};
+use weft_core::registry::Handles;
+use weft_core::wake::Waiter;
+use weft_core::{Error, ErrorCode, Value};
+
+use crate::args;
+use crate::blocking::{self, RESULT_FIELDS};
+use crate::errors::{invalid_argument, to_js};
+use crate::notifier::Notifier;
+use crate::outcome::{self, CLOSED, READY, WAITING, WOULD_BLOCK};
+use crate::value::{self, from_js, kind_of};
+
+/// Every live channel, by id, so any thread can attach.
+pub static CHANNELS: Handles<Channel> = Handles::new();
+
+/// Numbers per case in a select spec: channel id, op (-1 receive, else a send's value
+/// kind), the number for numeric sends.
+const CASE_FIELDS: usize = 3;
+/// Numbers per value in bulk calls: kind, number.
+const BULK_FIELDS: usize = 2;
+
+fn gone(id: u32) -> napi::Error {
+    to_js(Error::new(
+        ErrorCode::ChannelClosed,
+        format!("channel {id} no longer exists (every handle on it was dropped)"),
+    ))
+}
+
+/// A value from a (kind, number) pair or, for other kinds, from `values[i]`.
+fn value_at(kind: u32, number: f64, values: &Array<'_>, i: u32) -> Result<Value> {
+    Ok(match kind {
+        value::NUMBER => Value::Number(number),
+        value::BOOL => Value::Bool(number != 0.0),
+        value::UNDEFINED => Value::Undefined,
+        value::NULL => Value::Null,
+        _ => {
+            let v: Unknown<'_> = values
+                .get(i)?
+                .ok_or_else(|| invalid_argument("values", format!("has no value at {i}")))?;
+            from_js(kind, &v)?
+        }
+    })
+}
+
+/// This thread's handle on a channel.
+#[napi]
+pub struct ChannelHandle {
+    id: u32,
+    chan: Arc<Channel>,
+}
+
+#[napi]
+impl ChannelHandle {
+    /// A new channel buffering `cap` values (0 unbuffered, Infinity unbounded).
+    #[napi(constructor, ts_args_type = "cap: number")]
+    pub fn new(cap: Unknown<'_>) -> Result<Self> {
+        let n: f64 = args::arg(&cap, "capacity", "a number")?;
+        let cap = if n == f64::INFINITY {
+            usize::MAX
+        } else {
+            args::size(&cap, "capacity")? as usize
+        };
+        let chan = Arc::new(Channel::new(cap));
+        let id = CHANNELS.create(chan.clone());
+        Ok(ChannelHandle { id, chan })
+    }
+
+    /// Takes over a handle that `pin` counted for a message (the receiving side).
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
+        Ok(ChannelHandle { id, chan })
+    }
+
+    /// The id other threads attach with.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Counts a handle travelling in a message; returns the id to put in it.
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        CHANNELS.pin(self.id);
+        self.id
+    }
+
+    /// Buffer capacity (Infinity for unbounded).
+    #[napi(getter)]
+    pub fn cap(&self) -> f64 {
+        match self.chan.cap() {
+            usize::MAX => f64::INFINITY,
+            n => n as f64,
+        }
+    }
+
+    /// Values buffered now.
+    #[napi(getter)]
+    pub fn len(&self) -> u32 {
+        self.chan.len().min(u32::MAX as usize) as u32
+    }
+
+    /// Whether `close` was called.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.chan.is_closed()
+    }
+
+    /// Sends without waiting: READY, WOULD_BLOCK (full) or CLOSED.
+    #[napi(ts_args_type = "kind: number, value: unknown")]
+    pub fn try_send(&self, kind: u32, value: Unknown<'_>) -> Result<u32> {
+        Ok(match self.chan.try_send(from_js(kind, &value)?) {
+            Ok(()) => READY,
+            Err(SendError::Full(_)) => WOULD_BLOCK,
+            Err(SendError::Closed(_)) => CLOSED,
+        })
+    }
+
+    /// Sends a number without waiting (no conversion of a JS value).
+    #[napi]
+    pub fn try_send_number(&self, n: f64) -> u32 {
+        match self.chan.try_send(Value::Number(n)) {
+            Ok(()) => READY,
+            Err(SendError::Full(_)) => WOULD_BLOCK,
+            Err(SendError::Closed(_)) => CLOSED,
+        }
+    }
+
+    /// Receives without waiting: `meta` gets [status, kind, number]; returns other values.
+    #[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+    pub fn try_recv<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let meta = outcome::meta_slice(&mut meta, 3)?;
+        match self.chan.try_recv() {
+            TryRecv::Value(v) => {
+                meta[0] = READY as f64;
+                meta[1] = kind_of(&v) as f64;
+                outcome::js_value(env, &mut meta[2], v)
+            }
+            TryRecv::Empty => {
+                meta[0] = WOULD_BLOCK as f64;
+                Ok(None)
+            }
+            TryRecv::Closed => {
+                meta[0] = CLOSED as f64;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sends values `from..count` described by `meta` (kind, number per value) and
+    /// `values` (other kinds, by index), as many as fit now, under one lock. Returns how
+    /// many were sent; throws CHANNEL_CLOSED if closed (nothing sent).
+    #[napi(
+        ts_args_type = "meta: Float64Array, values: Array<unknown>, from: number, count: number"
+    )]
+    pub fn send_many(&self, meta: &[f64], values: Array<'_>, from: u32, count: u32) -> Result<u32> {
+        let count = (count as usize).min(meta.len() / BULK_FIELDS);
+        let mut batch = VecDeque::with_capacity(count.saturating_sub(from as usize));
+        // Only as many as could fit: converting values that stay behind is wasted work.
+        let room = self.chan.cap().saturating_sub(self.chan.len()).max(1);
+        for i in (from as usize)..count.min(from as usize + room.max(64)) {
+            let m = &meta[i * BULK_FIELDS..(i + 1) * BULK_FIELDS];
+            batch.push_back(value_at(m[0] as u32, m[1], &values, i as u32)?);
+        }
+        self.chan
+            .try_send_many(&mut batch)
+            .map(|n| n as u32)
+            .map_err(to_js)
+    }
+
+    /// Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many.
+    #[napi(ts_args_type = "numbers: Float64Array, from: number, count: number")]
+    pub fn send_numbers(&self, numbers: &[f64], from: u32, count: u32) -> Result<u32> {
+        let end = (count as usize).min(numbers.len());
+        let room = self.chan.cap().saturating_sub(self.chan.len()).max(1);
+        let mut batch: VecDeque<Value> = numbers[(from as usize).min(end)..end]
+            .iter()
+            .take(room.max(64))
+            .map(|&n| Value::Number(n))
+            .collect();
+        self.chan
+            .try_send_many(&mut batch)
+            .map(|n| n as u32)
+            .map_err(to_js)
+    }
+
+    /// Receives up to `meta.length / 2` values available now into `meta` (kind, number)
+    /// and `values`. Returns how many, or -1 when closed and drained.
+    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>")]
+    pub fn recv_many(
+        &self,
+        env: &Env,
+        mut meta: Float64ArraySlice<'_>,
+        mut values: Array<'_>,
+    ) -> Result<i32> {
+        let meta = outcome::meta_slice(&mut meta, BULK_FIELDS)?;
+        let (got, closed) = self.chan.try_recv_many(meta.len() / BULK_FIELDS);
+        if got.is_empty() && closed {
+            return Ok(-1);
+        }
+        let n = got.len();
+        for (i, v) in got.into_iter().enumerate() {
+            meta[i * BULK_FIELDS] = kind_of(&v) as f64;
+            if let Some(js) = outcome::js_value(env, &mut meta[i * BULK_FIELDS + 1], v)? {
+                values.set(i as u32, js)?;
+            }
+        }
+        Ok(n as i32)
+    }
+
+    /// Closes the channel (CHANNEL_CLOSED if it already was).
+    #[napi]
+    pub fn close(&self) -> Result<()> {
+        self.chan.close().map_err(to_js)
+    }
+}
+
+impl Drop for ChannelHandle {
+    fn drop(&mut self) {
+        CHANNELS.release(self.id);
+    }
+}
+
+/// The cases of a select spec.
+fn cases(spec: &[f64], count: u32, values: &Array<'_>) -> Result<Vec<Case>> {
+    let count = count as usize;
+    if spec.len() < count * CASE_FIELDS {
+        return Err(invalid_argument("spec", "is shorter than count cases"));
+    }
+    (0..count)
+        .map(|i| {
+            let m = &spec[i * CASE_FIELDS..(i + 1) * CASE_FIELDS];
+            let id = m[0] as u32;
+            let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
+            Ok(if m[1] < 0.0 {
+                Case::recv(chan)
+            } else {
+                Case::send(chan, value_at(m[1] as u32, m[2], values, i as u32)?)
+            })
+        })
+        .collect()
+}
+
+/// Select without waiting (Go's `default`): writes [READY, outcome] or [WOULD_BLOCK].
+#[napi(
+    ts_args_type = "spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
+    ts_return_type = "unknown"
+)]
+pub fn select_now<'env>(
+    env: &'env Env,
+    spec: &[f64],
+    count: u32,
+    values: Array<'_>,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    match core_select(cases(spec, count, &values)?, None) {
+        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
+        _ => {
+            blocking::status(meta, WOULD_BLOCK);
+            Ok(None)
+        }
+    }
+}
+
+/// Select that may wait asynchronously: writes [READY, outcome] now, or [WAITING] and the
+/// outcome arrives as a notice with `token` on this thread's notifier.
+#[napi(
+    ts_args_type = "notifier: Notifier, token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
+    ts_return_type = "unknown"
+)]
+pub fn select_async<'env>(
+    env: &'env Env,
+    notifier: &Notifier,
+    token: f64,
+    spec: &[f64],
+    count: u32,
+    values: Array<'_>,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    let waiter = notifier.waiter(token);
+    match core_select(cases(spec, count, &values)?, Some(waiter.clone())) {
+        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
+        Selected::Waiting(reg) => {
+            notifier.track(token, waiter, move || reg.unregister());
+            blocking::status(meta, WAITING);
+            Ok(None)
+        }
+        Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
+    }
+}
+
+/// Select that blocks this (worker) thread for up to one slice; see `blocking.rs`.
+#[napi(
+    ts_args_type = "spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array, sliceMs: number",
+    ts_return_type = "unknown"
+)]
+pub fn select_blocking<'env>(
+    env: &'env Env,
+    spec: &[f64],
+    count: u32,
+    values: Array<'_>,
+    mut meta: Float64ArraySlice<'_>,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    let waiter = Waiter::blocking();
+    match core_select(cases(spec, count, &values)?, Some(waiter.clone())) {
+        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
+        Selected::Waiting(reg) => {
+            blocking::block(env, meta, waiter, move || reg.unregister(), slice_ms)
+        }
+        Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
+    }
+}

@@ -1,0 +1,92 @@
+//! How the outcome of a wait (which case happened, and how) crosses to JS: numbers in a
+//! Float64Array the caller owns, plus the value itself as the return value when it is not
+//! a number or boolean. Shared by channels, select, the sync primitives and the notifier.
+use napi::bindgen_prelude::Unknown;
+use napi::{Env, Result};
+use weft_core::wake::Delivery;
+use weft_core::Value;
+
+use crate::value::{kind_of, to_js as value_to_js};
+
+/// Statuses returned by calls that may wait.
+pub const READY: u32 = 0;
+/// Non-blocking call: nothing to do now (full, empty, not acquired).
+pub const WOULD_BLOCK: u32 = 1;
+/// Channel closed (try calls).
+pub const CLOSED: u32 = 2;
+/// Async wait registered: a notice with the caller's token will follow.
+pub const WAITING: u32 = 3;
+/// Blocking wait: this slice passed; resume or cancel it (see `blocking.rs`).
+pub const SLICE: u32 = 4;
+
+/// Numbers per outcome: case, delivery, value kind, number.
+pub const OUTCOME_FIELDS: usize = 4;
+
+/// Delivery codes (js/sync/outcome.ts mirrors them).
+fn delivery_code(d: &Delivery) -> f64 {
+    match d {
+        Delivery::Sent => 0.0,
+        Delivery::Received(_) => 1.0,
+        Delivery::Closed => 2.0,
+        Delivery::Refused(_) => 3.0,
+        Delivery::Done => 4.0,
+    }
+}
+
+/// Writes an outcome into `meta` (OUTCOME_FIELDS numbers) and returns the value for kinds
+/// other than numbers and booleans.
+pub fn write<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    case: u32,
+    delivery: Delivery,
+) -> Result<Option<Unknown<'env>>> {
+    meta[0] = case as f64;
+    meta[1] = delivery_code(&delivery);
+    let value = match delivery {
+        Delivery::Received(v) | Delivery::Refused(v) => v,
+        _ => {
+            meta[2] = 0.0;
+            return Ok(None);
+        }
+    };
+    meta[2] = kind_of(&value) as f64;
+    js_value(env, &mut meta[3], value)
+}
+
+/// A value for JS: numbers and booleans go into `slot`, others are returned.
+pub fn js_value<'env>(
+    env: &'env Env,
+    slot: &mut f64,
+    value: Value,
+) -> Result<Option<Unknown<'env>>> {
+    match value {
+        Value::Number(n) => *slot = n,
+        Value::Bool(b) => *slot = b as u8 as f64,
+        Value::Undefined | Value::Null => {}
+        other => {
+            let raw = value_to_js(env, other)?;
+            // SAFETY: `raw` was just created in this env and scope.
+            return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
+        }
+    }
+    Ok(None)
+}
+
+/// The caller's Float64Array as a slice, checked to hold `need` numbers.
+pub fn meta_slice<'a>(
+    meta: &'a mut napi::bindgen_prelude::Float64ArraySlice<'_>,
+    need: usize,
+) -> Result<&'a mut [f64]> {
+    // SAFETY: the array belongs to this thread's isolate and no JS runs during the call
+    // that borrowed it, so nothing else reads or writes its memory while the slice lives;
+    // the slice does not outlive that call.
+    let slice = unsafe { meta.as_mut() };
+    if slice.len() < need {
+        return Err(crate::errors::invalid_argument(
+            "meta",
+            format!("must hold {need} numbers, got {}", slice.len()),
+        ));
+    }
+    Ok(slice)
+}

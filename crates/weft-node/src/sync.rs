@@ -1,0 +1,680 @@
+//! Bindings for `weft_core::sync`: one handle class per primitive (a mutex and a
+//! readers-writer lock are semaphores to the core; js/sync/ gives each its own class).
+//! Every wait comes in two forms: async (the outcome arrives as a notice on this thread's
+//! notifier) and blocking in slices (worker threads; see `blocking.rs`).
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+use weft_core::registry::Handles;
+use weft_core::sync::{Acquire, Arrival, Barrier, Cond, Once, OnceState, Semaphore, WaitGroup};
+use weft_core::wake::{Delivery, Waiter};
+use weft_core::{Error, ErrorCode};
+
+use crate::args;
+use crate::blocking::{self, RESULT_FIELDS};
+use crate::errors::to_js;
+use crate::notifier::Notifier;
+use crate::outcome::{self, WAITING};
+
+static SEMAPHORES: Handles<Semaphore> = Handles::new();
+static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
+static CONDS: Handles<Cond> = Handles::new();
+static ONCES: Handles<Once> = Handles::new();
+static BARRIERS: Handles<Barrier> = Handles::new();
+
+fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
+    registry.adopt(id).ok_or_else(|| {
+        to_js(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{what} {id} no longer exists (every handle on it was dropped)"),
+        ))
+    })
+}
+
+/// How a wait started: done now, or queued with its waiter.
+enum Start {
+    Now,
+    Queued,
+}
+
+/// Runs an async wait: `register` queues the waiter or reports it done; a queued waiter is
+/// tracked by the notifier with `withdraw` to take it off if cancelled.
+fn wait_async<'env>(
+    env: &'env Env,
+    notifier: &Notifier,
+    token: f64,
+    meta: &mut Float64ArraySlice<'_>,
+    register: impl FnOnce(&Arc<Waiter>) -> Result<Start>,
+    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
+    let waiter = notifier.waiter(token);
+    match register(&waiter)? {
+        Start::Now => blocking::ready(env, meta, 0, Delivery::Done),
+        Start::Queued => {
+            let w = waiter.clone();
+            notifier.track(token, waiter, move || withdraw(&w));
+            blocking::status(meta, WAITING);
+            Ok(None)
+        }
+    }
+}
+
+/// Runs a blocking wait for up to one slice (see `blocking.rs`).
+fn wait_blocking<'env>(
+    env: &'env Env,
+    meta: &mut Float64ArraySlice<'_>,
+    slice_ms: u32,
+    register: impl FnOnce(&Arc<Waiter>) -> Result<Start>,
+    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
+    let waiter = Waiter::blocking();
+    match register(&waiter)? {
+        Start::Now => blocking::ready(env, meta, 0, Delivery::Done),
+        Start::Queued => {
+            let w = waiter.clone();
+            blocking::block(env, meta, waiter, move || withdraw(&w), slice_ms)
+        }
+    }
+}
+
+fn weight(n: &Unknown<'_>) -> Result<u64> {
+    Ok(args::size(n, "n")? as u64)
+}
+
+/// This thread's handle on a weighted semaphore (also a mutex or a readers-writer lock).
+#[napi]
+pub struct SemaphoreHandle {
+    id: u32,
+    inner: Arc<Semaphore>,
+}
+
+#[napi]
+impl SemaphoreHandle {
+    /// A semaphore of `size` units (>= 1).
+    #[napi(constructor, ts_args_type = "size: number")]
+    pub fn new(size: Unknown<'_>) -> Result<Self> {
+        let size = args::size(&size, "size")?;
+        if size == 0 {
+            return Err(crate::errors::invalid_argument(
+                "size",
+                "must be at least 1, got 0",
+            ));
+        }
+        let inner = Arc::new(Semaphore::new(size as u64));
+        Ok(SemaphoreHandle {
+            id: SEMAPHORES.create(inner.clone()),
+            inner,
+        })
+    }
+
+    /// Takes over a pinned handle.
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        Ok(SemaphoreHandle {
+            id,
+            inner: adopt(&SEMAPHORES, id, "semaphore")?,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Counts a handle travelling in a message; returns the id.
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        SEMAPHORES.pin(self.id);
+        self.id
+    }
+
+    #[napi(getter)]
+    pub fn size(&self) -> f64 {
+        self.inner.size() as f64
+    }
+
+    #[napi(getter)]
+    pub fn held(&self) -> f64 {
+        self.inner.held() as f64
+    }
+
+    #[napi(ts_args_type = "n: number")]
+    pub fn try_acquire(&self, n: Unknown<'_>) -> Result<bool> {
+        Ok(self.inner.try_acquire(weight(&n)?))
+    }
+
+    #[napi(
+        ts_args_type = "notifier: Notifier, token: number, n: number, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn acquire<'env>(
+        &self,
+        env: &'env Env,
+        notifier: &Notifier,
+        token: f64,
+        n: Unknown<'_>,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (n, sem) = (weight(&n)?, self.inner.clone());
+        let sem2 = sem.clone();
+        wait_async(
+            env,
+            notifier,
+            token,
+            &mut meta,
+            |w| acquire_start(&sem, n, w),
+            move |w| sem2.forget(w),
+        )
+    }
+
+    #[napi(
+        ts_args_type = "n: number, meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn acquire_blocking<'env>(
+        &self,
+        env: &'env Env,
+        n: Unknown<'_>,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (n, sem) = (weight(&n)?, self.inner.clone());
+        let sem2 = sem.clone();
+        wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| acquire_start(&sem, n, w),
+            move |w| sem2.forget(w),
+        )
+    }
+
+    #[napi(ts_args_type = "n: number")]
+    pub fn release(&self, n: Unknown<'_>) -> Result<()> {
+        self.inner.release(weight(&n)?).map_err(to_js)
+    }
+}
+
+fn acquire_start(sem: &Semaphore, n: u64, waiter: &Arc<Waiter>) -> Result<Start> {
+    Ok(match sem.acquire(n, waiter).map_err(to_js)? {
+        Acquire::Done => Start::Now,
+        Acquire::Waiting => Start::Queued,
+    })
+}
+
+impl Drop for SemaphoreHandle {
+    fn drop(&mut self) {
+        SEMAPHORES.release(self.id);
+    }
+}
+
+/// This thread's handle on a wait group.
+#[napi]
+pub struct WaitGroupHandle {
+    id: u32,
+    inner: Arc<WaitGroup>,
+}
+
+#[napi]
+impl WaitGroupHandle {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        let inner = Arc::new(WaitGroup::default());
+        WaitGroupHandle {
+            id: WAIT_GROUPS.create(inner.clone()),
+            inner,
+        }
+    }
+
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        Ok(WaitGroupHandle {
+            id,
+            inner: adopt(&WAIT_GROUPS, id, "wait group")?,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        WAIT_GROUPS.pin(self.id);
+        self.id
+    }
+
+    /// Adds `delta` (an integer, may be negative); returns the counter.
+    #[napi(ts_args_type = "delta: number")]
+    pub fn add(&self, delta: Unknown<'_>) -> Result<f64> {
+        let d: f64 = args::arg(&delta, "delta", "a number")?;
+        if !d.is_finite() || d.fract() != 0.0 || d.abs() > 2f64.powi(52) {
+            return Err(crate::errors::invalid_argument(
+                "delta",
+                format!("must be an integer, got {d}"),
+            ));
+        }
+        self.inner.add(d as i64).map(|n| n as f64).map_err(to_js)
+    }
+
+    #[napi(getter)]
+    pub fn count(&self) -> f64 {
+        self.inner.count() as f64
+    }
+
+    #[napi(
+        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait<'env>(
+        &self,
+        env: &'env Env,
+        notifier: &Notifier,
+        token: f64,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (wg, wg2) = (self.inner.clone(), self.inner.clone());
+        wait_async(
+            env,
+            notifier,
+            token,
+            &mut meta,
+            |w| {
+                Ok(if wg.wait(w) {
+                    Start::Now
+                } else {
+                    Start::Queued
+                })
+            },
+            move |w| wg2.forget(w),
+        )
+    }
+
+    #[napi(
+        ts_args_type = "meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait_blocking<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (wg, wg2) = (self.inner.clone(), self.inner.clone());
+        wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| {
+                Ok(if wg.wait(w) {
+                    Start::Now
+                } else {
+                    Start::Queued
+                })
+            },
+            move |w| wg2.forget(w),
+        )
+    }
+}
+
+impl Drop for WaitGroupHandle {
+    fn drop(&mut self) {
+        WAIT_GROUPS.release(self.id);
+    }
+}
+
+/// This thread's handle on a condition variable.
+#[napi]
+pub struct CondHandle {
+    id: u32,
+    inner: Arc<Cond>,
+}
+
+#[napi]
+impl CondHandle {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        let inner = Arc::new(Cond::default());
+        CondHandle {
+            id: CONDS.create(inner.clone()),
+            inner,
+        }
+    }
+
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        Ok(CondHandle {
+            id,
+            inner: adopt(&CONDS, id, "condition variable")?,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        CONDS.pin(self.id);
+        self.id
+    }
+
+    /// Queues this thread and releases `mutex` (which it must hold) in one step.
+    #[napi(
+        ts_args_type = "notifier: Notifier, token: number, mutex: SemaphoreHandle, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait<'env>(
+        &self,
+        env: &'env Env,
+        notifier: &Notifier,
+        token: f64,
+        mutex: &SemaphoreHandle,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (cond, cond2, mutex) = (self.inner.clone(), self.inner.clone(), mutex.inner.clone());
+        wait_async(
+            env,
+            notifier,
+            token,
+            &mut meta,
+            |w| cond.wait(w, &mutex).map(|()| Start::Queued).map_err(to_js),
+            move |w| cond2.forget(w),
+        )
+    }
+
+    #[napi(
+        ts_args_type = "mutex: SemaphoreHandle, meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait_blocking<'env>(
+        &self,
+        env: &'env Env,
+        mutex: &SemaphoreHandle,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (cond, cond2, mutex) = (self.inner.clone(), self.inner.clone(), mutex.inner.clone());
+        wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| cond.wait(w, &mutex).map(|()| Start::Queued).map_err(to_js),
+            move |w| cond2.forget(w),
+        )
+    }
+
+    /// Wakes one waiter; returns how many woke.
+    #[napi]
+    pub fn signal(&self) -> u32 {
+        self.inner.signal() as u32
+    }
+
+    /// Wakes every waiter; returns how many woke.
+    #[napi]
+    pub fn broadcast(&self) -> u32 {
+        self.inner.broadcast() as u32
+    }
+}
+
+impl Drop for CondHandle {
+    fn drop(&mut self) {
+        CONDS.release(self.id);
+    }
+}
+
+/// This thread's handle on a once.
+#[napi]
+pub struct OnceHandle {
+    id: u32,
+    inner: Arc<Once>,
+}
+
+/// `begin` results: this caller runs the function.
+const ONCE_RUN: u32 = 5;
+
+#[napi]
+impl OnceHandle {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        let inner = Arc::new(Once::default());
+        OnceHandle {
+            id: ONCES.create(inner.clone()),
+            inner,
+        }
+    }
+
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        Ok(OnceHandle {
+            id,
+            inner: adopt(&ONCES, id, "once")?,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        ONCES.pin(self.id);
+        self.id
+    }
+
+    #[napi(getter)]
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    /// Claims the run (status 5: run it, then call `finish`), or waits for the running
+    /// call (WAITING), or is done (READY).
+    #[napi(
+        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn begin<'env>(
+        &self,
+        env: &'env Env,
+        notifier: &Notifier,
+        token: f64,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (once, once2) = (self.inner.clone(), self.inner.clone());
+        let mut run = false;
+        let result = wait_async(
+            env,
+            notifier,
+            token,
+            &mut meta,
+            |w| Ok(once_start(&once, w, &mut run)),
+            move |w| once2.forget(w),
+        )?;
+        if run {
+            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, ONCE_RUN);
+        }
+        Ok(result)
+    }
+
+    #[napi(
+        ts_args_type = "meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn begin_blocking<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (once, once2) = (self.inner.clone(), self.inner.clone());
+        let mut run = false;
+        let result = wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| Ok(once_start(&once, w, &mut run)),
+            move |w| once2.forget(w),
+        )?;
+        if run {
+            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, ONCE_RUN);
+        }
+        Ok(result)
+    }
+
+    /// Marks the run finished (after the function returned or threw) and wakes the others.
+    #[napi]
+    pub fn finish(&self) {
+        self.inner.finish();
+    }
+}
+
+fn once_start(once: &Once, waiter: &Arc<Waiter>, run: &mut bool) -> Start {
+    match once.begin(waiter) {
+        OnceState::Run => {
+            *run = true;
+            Start::Now
+        }
+        OnceState::Done => Start::Now,
+        OnceState::Waiting => Start::Queued,
+    }
+}
+
+impl Drop for OnceHandle {
+    fn drop(&mut self) {
+        ONCES.release(self.id);
+    }
+}
+
+/// This thread's handle on a barrier.
+#[napi]
+pub struct BarrierHandle {
+    id: u32,
+    inner: Arc<Barrier>,
+}
+
+/// `arrive` result: this caller was the last of its generation.
+const TRIPPED: u32 = 6;
+
+#[napi]
+impl BarrierHandle {
+    #[napi(constructor, ts_args_type = "parties: number")]
+    pub fn new(parties: Unknown<'_>) -> Result<Self> {
+        let parties = args::size(&parties, "parties")?;
+        if parties == 0 {
+            return Err(crate::errors::invalid_argument(
+                "parties",
+                "must be at least 1, got 0",
+            ));
+        }
+        let inner = Arc::new(Barrier::new(parties as usize));
+        Ok(BarrierHandle {
+            id: BARRIERS.create(inner.clone()),
+            inner,
+        })
+    }
+
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        Ok(BarrierHandle {
+            id,
+            inner: adopt(&BARRIERS, id, "barrier")?,
+        })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        BARRIERS.pin(self.id);
+        self.id
+    }
+
+    #[napi(getter)]
+    pub fn parties(&self) -> u32 {
+        self.inner.parties() as u32
+    }
+
+    #[napi(getter)]
+    pub fn generation(&self) -> f64 {
+        self.inner.generation() as f64
+    }
+
+    /// Arrives: TRIPPED (6) for the generation's last caller, WAITING otherwise.
+    #[napi(
+        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn arrive<'env>(
+        &self,
+        env: &'env Env,
+        notifier: &Notifier,
+        token: f64,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (b, b2) = (self.inner.clone(), self.inner.clone());
+        let mut tripped = false;
+        let result = wait_async(
+            env,
+            notifier,
+            token,
+            &mut meta,
+            |w| Ok(arrive_start(&b, w, &mut tripped)),
+            move |w| b2.forget(w),
+        )?;
+        if tripped {
+            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, TRIPPED);
+        }
+        Ok(result)
+    }
+
+    #[napi(
+        ts_args_type = "meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn arrive_blocking<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (b, b2) = (self.inner.clone(), self.inner.clone());
+        let mut tripped = false;
+        let result = wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| Ok(arrive_start(&b, w, &mut tripped)),
+            move |w| b2.forget(w),
+        )?;
+        if tripped {
+            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, TRIPPED);
+        }
+        Ok(result)
+    }
+}
+
+fn arrive_start(barrier: &Barrier, waiter: &Arc<Waiter>, tripped: &mut bool) -> Start {
+    match barrier.arrive(waiter) {
+        Arrival::Tripped { .. } => {
+            *tripped = true;
+            Start::Now
+        }
+        Arrival::Waiting { .. } => Start::Queued,
+    }
+}
+
+impl Drop for BarrierHandle {
+    fn drop(&mut self) {
+        BARRIERS.release(self.id);
+    }
+}

@@ -1,0 +1,335 @@
+/**
+ * Go channels for Node, shared across worker threads: bounded (`new Channel(n)`),
+ * unbuffered rendezvous (`new Channel(0)`: a send completes only when a receiver takes
+ * the value) and unbounded (`new Channel(Infinity)`), with close, async iteration and
+ * `select` (./select.ts). The buffer and the waiting parties live natively, so a channel
+ * handed to a worker (task argument, workerData, another channel) is the same channel.
+ *
+ * @example
+ * const jobs = new Channel<number>(64)
+ * pool.run('consume', jobs)                       // a worker receives from the same channel
+ * for (let i = 0; i < 1000; i++) await jobs.send(i) // waits while the buffer is full
+ * jobs.close()
+ * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
+ */
+import { KIND_BOOL, KIND_NULL, KIND_NUMBER, encode, encodedKind } from '../codec.js';
+import { WeftError, fromNative } from '../errors.js';
+import { makeShareable, registerHandleType } from '../handles.js';
+import { loadNative } from '../native.js';
+import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
+import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
+import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, valueFrom, type Outcome } from '../sync/outcome.js';
+
+type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
+
+/** What `recv` resolves with: `ok` is false once the channel is closed and drained. */
+export interface RecvResult<T> {
+  value: T | undefined;
+  ok: boolean;
+}
+
+/** One case of a `select` (made by `sendCase` / `recvCase`). */
+export interface SelectCase {
+  /** @internal */
+  readonly channel: Channel<unknown>;
+  /** @internal */
+  readonly op: 'send' | 'recv';
+  /** @internal */
+  readonly value: unknown;
+}
+
+const BULK_FIELDS = 2;
+const tryMeta = new Float64Array(3);
+const RESOLVED = Promise.resolve();
+const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
+
+/** A channel; see the module doc. */
+export class Channel<T = unknown> implements AsyncIterable<T> {
+  readonly #native: NativeChannel;
+
+  /**
+   * A channel buffering `capacity` values (default 0, unbuffered; `Infinity` for
+   * unbounded). Throws INVALID_ARGUMENT for anything but a non-negative integer or Infinity.
+   */
+  constructor(capacity = 0) {
+    if (typeof capacity !== 'number' || !(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity < 2 ** 32))) {
+      throw new WeftError('INVALID_ARGUMENT', `Channel capacity must be a non-negative integer or Infinity, got ${String(capacity)}`, {
+        details: { option: 'capacity' },
+      });
+    }
+    this.#native = adopting ?? new (loadNative().ChannelHandle)(capacity);
+    adopting = undefined;
+    makeShareable(this, 'channel', () => this.#native.pin());
+  }
+
+  /** @internal This thread's handle on channel `id` (taking over a pinned handle). */
+  static adopt(id: number): Channel {
+    adopting = loadNative().ChannelHandle.adopt(id);
+    return new Channel(0);
+  }
+
+  /** @internal */
+  get nativeId(): number {
+    return this.#native.id;
+  }
+
+  /** Buffer capacity (`Infinity` for unbounded, 0 for unbuffered). */
+  get cap(): number {
+    return this.#native.cap;
+  }
+
+  /** Values buffered now. */
+  get len(): number {
+    return this.#native.len;
+  }
+
+  /** Whether `close()` was called (values may still be buffered). */
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+
+  /**
+   * Sends `value`: resolves once it is buffered or, unbuffered, taken by a receiver;
+   * waits while the buffer is full. Rejects with CHANNEL_CLOSED if the channel is or gets
+   * closed (the unsent value is in `error.details.value`), CANCELED or TIMEOUT per
+   * `options`, UNSERIALIZABLE if the value cannot cross threads.
+   */
+  send(value: T, options?: WaitOptions): Promise<void> {
+    let status: number;
+    let payload: unknown;
+    let kind: number;
+    try {
+      if (options !== undefined) checkWaitOptions(options, 'Channel.send');
+      payload = encode(value);
+      kind = encodedKind;
+      status = kind === KIND_NUMBER ? this.#native.trySendNumber(payload as number) : this.#native.trySend(kind, payload);
+    } catch (err) {
+      return Promise.reject(fromNative(err, 'Channel.send'));
+    }
+    if (status === READY) {
+      pokeNotifier();
+      return RESOLVED;
+    }
+    if (status === CLOSED) return Promise.reject(closedError('send on a closed channel', value));
+    return this.#waitSelect('send', kind, payload, options, 'Channel.send').then((outcome) => {
+      if (outcome.delivery === REFUSED) throw closedError('send on a closed channel', value);
+    });
+  }
+
+  /**
+   * Receives a value: resolves `{ value, ok: true }`, or `{ value: undefined, ok: false }`
+   * once the channel is closed and drained. Waits while it is empty. Rejects with CANCELED
+   * or TIMEOUT per `options` (a value is then left in the channel, never lost).
+   */
+  recv(options?: WaitOptions): Promise<RecvResult<T>> {
+    let returned: unknown;
+    try {
+      if (options !== undefined) checkWaitOptions(options, 'Channel.recv');
+      returned = this.#native.tryRecv(tryMeta);
+    } catch (err) {
+      return Promise.reject(fromNative(err, 'Channel.recv'));
+    }
+    const status = tryMeta[0]!;
+    if (status === READY) {
+      pokeNotifier();
+      return Promise.resolve({ value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true });
+    }
+    if (status === CLOSED) return Promise.resolve(CLOSED_RESULT);
+    return this.#waitSelect('recv', 0, undefined, options, 'Channel.recv').then(recvResult<T>);
+  }
+
+  /**
+   * Sends without waiting: true if sent, false if the buffer is full (or, unbuffered, no
+   * receiver is waiting). Throws CHANNEL_CLOSED if closed.
+   */
+  trySend(value: T): boolean {
+    const payload = encode(value);
+    const status = this.#native.trySend(encodedKind, payload);
+    if (status === CLOSED) throw closedError('send on a closed channel', value);
+    if (status === READY) pokeNotifier();
+    return status === READY;
+  }
+
+  /**
+   * Receives without waiting: `{ value, ok: true }`, `{ value: undefined, ok: false }` when
+   * closed and drained, or `undefined` when nothing is there now.
+   */
+  tryRecv(): RecvResult<T> | undefined {
+    const returned = this.#native.tryRecv(tryMeta);
+    const status = tryMeta[0]!;
+    if (status === WOULD_BLOCK) return undefined;
+    if (status === CLOSED) return CLOSED_RESULT;
+    pokeNotifier();
+    return { value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true };
+  }
+
+  /**
+   * Sends every value in order, as many per native call as fit, waiting for room as
+   * needed. A Float64Array moves without per-value conversion. Rejects like `send`; on
+   * CHANNEL_CLOSED, `error.details.sent` says how many went before.
+   */
+  async sendMany(values: ArrayLike<T> | Float64Array, options?: WaitOptions): Promise<void> {
+    checkWaitOptions(options, 'Channel.sendMany');
+    const count = values.length;
+    let sent = 0;
+    let meta: Float64Array | undefined;
+    let boxed: unknown[] | undefined;
+    if (!(values instanceof Float64Array)) {
+      // Encode once: numbers and booleans as numbers, the rest by index.
+      meta = new Float64Array(count * BULK_FIELDS);
+      boxed = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const payload = encode(values[i]);
+        meta[i * BULK_FIELDS] = encodedKind;
+        if (encodedKind === KIND_NUMBER) meta[i * BULK_FIELDS + 1] = payload as number;
+        else if (encodedKind === KIND_BOOL) meta[i * BULK_FIELDS + 1] = payload ? 1 : 0;
+        else if (encodedKind !== KIND_NULL) boxed[i] = payload;
+      }
+    }
+    while (sent < count) {
+      try {
+        sent += meta === undefined ? this.#native.sendNumbers(values as Float64Array, sent, count) : this.#native.sendMany(meta, boxed!, sent, count);
+      } catch (err) {
+        throw withSent(fromNative(err, 'Channel.sendMany'), sent);
+      }
+      pokeNotifier();
+      if (sent < count) {
+        // Full: wait for room with the next value, then go on in bulk.
+        try {
+          await this.send(values[sent] as T, options);
+        } catch (err) {
+          throw withSent(err, sent);
+        }
+        sent++;
+      }
+    }
+  }
+
+  /**
+   * Receives up to `max` values: waits for the first (like `recv`), then takes whatever
+   * else is there now, in one native call. Resolves `[]` once closed and drained.
+   */
+  async recvMany(max: number, options?: WaitOptions): Promise<T[]> {
+    if (!Number.isInteger(max) || max < 1) {
+      throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${String(max)}`, { details: { option: 'max' } });
+    }
+    const meta = new Float64Array(max * BULK_FIELDS);
+    const returned: unknown[] = [];
+    let n = this.#native.recvMany(meta, returned);
+    if (n === -1) return [];
+    const out: T[] = [];
+    if (n === 0) {
+      const first = await this.recv(options);
+      if (!first.ok) return [];
+      out.push(first.value as T);
+      if (max === 1) return out;
+      n = Math.max(0, this.#native.recvMany(meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
+    }
+    for (let i = 0; i < n; i++) out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
+    pokeNotifier();
+    return out;
+  }
+
+  /**
+   * Closes the channel: receivers get what is buffered, then `ok: false`; waiting
+   * receivers wake; waiting senders reject with CHANNEL_CLOSED (their values in the
+   * error). Closing twice throws CHANNEL_CLOSED.
+   */
+  close(): void {
+    try {
+      this.#native.close();
+    } catch (err) {
+      throw fromNative(err, 'Channel.close');
+    }
+    pokeNotifier();
+  }
+
+  /**
+   * Blocking send for worker threads: returns once sent, throws TIMEOUT past
+   * `options.timeout`, CHANNEL_CLOSED if closed, WOULD_BLOCK on the main thread.
+   */
+  sendSync(value: T, options?: BlockingOptions): void {
+    const payload = encode(value);
+    const kind = encodedKind;
+    const spec = caseSpec([this], ['send'], [kind], [payload]);
+    const outcome = blockingWait(
+      (meta, sliceMs) => loadNative().selectBlocking(spec.spec, 1, spec.values, meta, sliceMs),
+      options,
+      'Channel.sendSync',
+      'await channel.send()',
+    );
+    if (outcome.delivery === REFUSED) throw closedError('send on a closed channel', value);
+  }
+
+  /** Blocking receive for worker threads (see `sendSync`). */
+  recvSync(options?: BlockingOptions): RecvResult<T> {
+    const spec = caseSpec([this], ['recv'], [0], [undefined]);
+    const outcome = blockingWait(
+      (meta, sliceMs) => loadNative().selectBlocking(spec.spec, 1, spec.values, meta, sliceMs),
+      options,
+      'Channel.recvSync',
+      'await channel.recv()',
+    );
+    return recvResult<T>(outcome);
+  }
+
+  /** A select case sending `value` on this channel. */
+  sendCase(value: T): SelectCase {
+    return { channel: this as Channel<unknown>, op: 'send', value };
+  }
+
+  /** A select case receiving from this channel. */
+  recvCase(): SelectCase {
+    return { channel: this as Channel<unknown>, op: 'recv', value: undefined };
+  }
+
+  /** Receives until the channel is closed and drained. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const { value, ok } = await this.recv();
+      if (!ok) return;
+      yield value as T;
+    }
+  }
+
+  #waitSelect(op: 'send' | 'recv', kind: number, payload: unknown, options: WaitOptions | undefined, what: string): Promise<Outcome> {
+    const spec = caseSpec([this], [op], [kind], [payload]);
+    return notifier().wait((native, token, meta) => loadNative().selectAsync(native, token, spec.spec, 1, spec.values, meta), options, what);
+  }
+}
+
+let adopting: NativeChannel | undefined;
+registerHandleType('channel', (id) => Channel.adopt(Number(id)));
+
+/** A native select spec: [channel id, op (-1 receive, else the send's kind), number]. */
+export function caseSpec(channels: Channel<unknown>[], ops: ('send' | 'recv')[], kinds: number[], payloads: unknown[]): { spec: Float64Array; values: unknown[] } {
+  const spec = new Float64Array(channels.length * 3);
+  const values: unknown[] = new Array(channels.length);
+  for (let i = 0; i < channels.length; i++) {
+    spec[i * 3] = channels[i]!.nativeId;
+    if (ops[i] === 'recv') {
+      spec[i * 3 + 1] = -1;
+      continue;
+    }
+    const kind = kinds[i]!;
+    spec[i * 3 + 1] = kind;
+    if (kind === KIND_NUMBER) spec[i * 3 + 2] = payloads[i] as number;
+    else if (kind === KIND_BOOL) spec[i * 3 + 2] = payloads[i] ? 1 : 0;
+    else values[i] = payloads[i];
+  }
+  return { spec, values };
+}
+
+function recvResult<T>(outcome: Outcome): RecvResult<T> {
+  return outcome.delivery === CHANNEL_DRAINED ? CLOSED_RESULT : { value: outcome.value as T, ok: true };
+}
+
+/** CHANNEL_CLOSED carrying the unsent value back (nothing is lost). */
+export function closedError(message: string, value: unknown): WeftError {
+  return new WeftError('CHANNEL_CLOSED', message, { details: { value } });
+}
+
+function withSent(err: unknown, sent: number): unknown {
+  if (err instanceof WeftError) (err.details as Record<string, unknown>).sent = sent;
+  return err;
+}

@@ -1,0 +1,90 @@
+/**
+ * Passing weft objects (channels, mutexes, wait groups...) to other threads. The state
+ * lives natively (ARCHITECTURE.md, "Sharing native state"); a JS object is this thread's
+ * handle on it. Each handle has an own enumerable `weftHandle` property whose getter pins
+ * the native object for the trip and yields `"weft:<type>:<id>"`, so every way of sending
+ * (a pool task argument, a channel message, `workerData`, `postMessage`) carries it; the
+ * receiving side revives it into its own handle, which takes over the pin. The native
+ * object lives until the last handle in every thread is gone. (A message that is never
+ * received keeps its pin: that object then lives until the process exits.)
+ *
+ * @example
+ * // main thread
+ * new Worker('./consumer.mjs', { workerData: { jobs: new Channel(64) } })
+ * // consumer.mjs
+ * const { jobs } = revive(workerData)   // pool workers get workerData revived already
+ * @internal
+ */
+import { WeftError } from './errors.js';
+
+const PREFIX = 'weft:';
+/** The bytes v8.serialize writes for the property name: a cheap "are there any?" test. */
+const MARKER = Buffer.from('weftHandle');
+
+const adopters = new Map<string, (id: string) => unknown>();
+
+/**
+ * Registers how to revive handles of `type` (each shareable class does, once); `adopt`
+ * gets the id text its `makeShareable` pin produced.
+ */
+export function registerHandleType(type: string, adopt: (id: string) => unknown): void {
+  adopters.set(type, adopt);
+}
+
+/** Gives `target` the `weftHandle` property that carries it to other threads. */
+export function makeShareable(target: object, type: string, pin: () => number | string): void {
+  Object.defineProperty(target, 'weftHandle', {
+    enumerable: true,
+    configurable: false,
+    get: () => `${PREFIX}${type}:${pin()}`,
+  });
+}
+
+/** Whether serialised bytes may hold handles (decode revives only then). */
+export function mayHoldHandles(bytes: Uint8Array): boolean {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(MARKER) >= 0;
+}
+
+/**
+ * Replaces every sent handle (`{ weftHandle: "weft:..." }`) inside `value` (plain objects,
+ * arrays, Maps and Sets, in place) with a live handle on this thread. Returns the value,
+ * or the handle when `value` itself is one.
+ */
+export function revive<T>(value: T): T {
+  return reviveValue(value, new Set()) as T;
+}
+
+function reviveValue(value: unknown, seen: Set<object>): unknown {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  seen.add(value);
+  const text = (value as { weftHandle?: unknown }).weftHandle;
+  if (typeof text === 'string' && text.startsWith(PREFIX) && Object.keys(value).length === 1) {
+    return adopt(text);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = reviveValue(value[i], seen);
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) value.set(k, reviveValue(v, seen));
+  } else if (value instanceof Set) {
+    for (const v of [...value]) {
+      const revived = reviveValue(v, seen);
+      if (revived !== v) {
+        value.delete(v);
+        value.add(revived);
+      }
+    }
+  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = reviveValue(record[key], seen);
+  }
+  return value;
+}
+
+function adopt(text: string): unknown {
+  const [, type = '', id = ''] = text.split(':');
+  const adoptFn = adopters.get(type);
+  if (adoptFn === undefined || id === '') {
+    throw new WeftError('INVALID_ARGUMENT', `not a weft handle this thread can revive: ${text}`, { details: { handle: text } });
+  }
+  return adoptFn(id);
+}

@@ -1,0 +1,60 @@
+/**
+ * Blocking waits for worker threads. The native call blocks for at most one slice and
+ * returns to JS, which resumes the same wait (it keeps its place in line) until the
+ * caller's timeout, then cancels it. Returning to JS between slices is what lets
+ * `worker.terminate()` and process exit stop a blocked thread. On the main thread every
+ * blocking call throws WOULD_BLOCK instead of freezing the event loop.
+ * @internal
+ */
+import { isMainThread } from 'node:worker_threads';
+
+import { WeftError } from '../errors.js';
+import { loadNative } from '../native.js';
+import { READY, RESULT_FIELDS, SLICE, outcomeAt, type Outcome } from './outcome.js';
+
+/** Longest a single native block lasts before JS runs again. */
+const SLICE_MS = 50;
+
+const meta = new Float64Array(RESULT_FIELDS);
+
+/** Options of the blocking forms (`sendSync`, `lockSync`, ...). */
+export interface BlockingOptions {
+  /** Milliseconds to wait before giving up with TIMEOUT. Default: no limit. */
+  timeout?: number;
+}
+
+/**
+ * Runs a blocking wait: `start(meta, sliceMs)` makes the native call. Resolves with the
+ * outcome; throws TIMEOUT past `options.timeout`, WOULD_BLOCK on the main thread.
+ */
+export function blockingWait(
+  start: (meta: Float64Array, sliceMs: number) => unknown,
+  options: BlockingOptions | undefined,
+  what: string,
+  asyncForm: string,
+): Outcome {
+  if (isMainThread) {
+    throw new WeftError('WOULD_BLOCK', `${what} blocks its thread, which would freeze the main thread's event loop; use ${asyncForm} there`);
+  }
+  const timeout = options?.timeout ?? Infinity;
+  if (typeof timeout !== 'number' || !(timeout >= 0)) {
+    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
+      details: { option: 'timeout' },
+    });
+  }
+  const deadline = performance.now() + timeout;
+  const native = loadNative();
+  let returned = start(meta, slice(deadline));
+  while (meta[0] === SLICE) {
+    returned = performance.now() >= deadline ? native.cancelBlocking(meta) : native.resumeBlocking(meta, slice(deadline));
+  }
+  if (meta[0] !== READY) {
+    throw new WeftError('TIMEOUT', `${what} timed out after ${timeout} ms`, { details: { timeout } });
+  }
+  return outcomeAt(meta, 1, READY, returned);
+}
+
+function slice(deadline: number): number {
+  const left = deadline - performance.now();
+  return left >= SLICE_MS ? SLICE_MS : Math.max(0, Math.ceil(left));
+}

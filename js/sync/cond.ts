@@ -1,0 +1,88 @@
+/**
+ * Go's `sync.Cond` shared across threads: wait for a condition while giving up a Mutex,
+ * and get the Mutex back before `wait` returns (also when it is cancelled or times out).
+ *
+ * @example
+ * const mu = new Mutex(), ready = new Cond(mu)
+ * const unlock = await mu.lock()
+ * while (!queue.length) await ready.wait()   // releases mu while waiting, holds it again after
+ * take(queue); unlock()
+ * // elsewhere, holding mu: queue.push(x); ready.signal()
+ */
+import { makeShareable, registerHandleType } from '../handles.js';
+import { loadNative } from '../native.js';
+import { Mutex } from './mutex.js';
+import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
+import { adoptSemaphore, withAdopted } from './semaphore.js';
+
+type NativeCond = InstanceType<ReturnType<typeof loadNative>['CondHandle']>;
+
+let adopted: NativeCond | undefined;
+
+/** A condition variable bound to a Mutex; see the module doc. */
+export class Cond {
+  readonly #native: NativeCond;
+  /** The mutex `wait` gives up and takes back. */
+  readonly mutex: Mutex;
+
+  constructor(mutex: Mutex) {
+    if (!(mutex instanceof Mutex)) {
+      throw new TypeError('Cond needs the Mutex it waits with: new Cond(mutex)');
+    }
+    this.mutex = mutex;
+    this.#native = adopted ?? new (loadNative().CondHandle)();
+    adopted = undefined;
+    // Both ids travel together: the receiving thread gets the cond with its mutex.
+    makeShareable(this, 'cond', () => `${this.#native.pin()}-${mutex.native.pin()}`);
+  }
+
+  /**
+   * Releases the mutex (which the caller must hold), waits for `signal`/`broadcast`, then
+   * takes the mutex again. Cancelled or timed out, it still takes the mutex back before
+   * rejecting (CANCELED / TIMEOUT), so the caller's unlock stays correct.
+   */
+  async wait(options?: WaitOptions): Promise<void> {
+    let failure: unknown;
+    try {
+      await waitAsync((notifier, token, meta) => this.#native.wait(notifier, token, this.mutex.native, meta), options, 'Cond.wait');
+    } catch (err) {
+      failure = err;
+      if ((err as { code?: string }).code === 'INVALID_ARGUMENT') throw err; // mutex not held: nothing was released
+    }
+    await waitAsync((notifier, token, meta) => this.mutex.native.acquire(notifier, token, 1, meta), undefined, 'Cond.wait (relock)');
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Blocking `wait` for worker threads. */
+  waitSync(options?: BlockingOptions): void {
+    let failure: unknown;
+    try {
+      waitBlocking((meta, sliceMs) => this.#native.waitBlocking(this.mutex.native, meta, sliceMs), options, 'Cond.waitSync', 'await cond.wait()');
+    } catch (err) {
+      failure = err;
+      const code = (err as { code?: string }).code;
+      if (code === 'INVALID_ARGUMENT' || code === 'WOULD_BLOCK') throw err;
+    }
+    waitBlocking((meta, sliceMs) => this.mutex.native.acquireBlocking(1, meta, sliceMs), undefined, 'Cond.waitSync (relock)', 'await cond.wait()');
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Wakes one waiter; returns how many woke (0 or 1). */
+  signal(): number {
+    return wakeCall(() => this.#native.signal(), 'Cond.signal');
+  }
+
+  /** Wakes every waiter; returns how many woke. */
+  broadcast(): number {
+    return wakeCall(() => this.#native.broadcast(), 'Cond.broadcast');
+  }
+
+  /** @internal */
+  static adopt(ids: string): Cond {
+    const [condId, mutexId] = ids.split('-').map(Number);
+    adopted = loadNative().CondHandle.adopt(condId!);
+    return new Cond(withAdopted(adoptSemaphore(mutexId!), () => new Mutex()));
+  }
+}
+
+registerHandleType('cond', (ids) => Cond.adopt(ids));

@@ -1,0 +1,78 @@
+/**
+ * A mutual-exclusion lock shared across threads (Go's `sync.Mutex`): `lock()` resolves
+ * with the function that releases it. Not reentrant; any thread may release it.
+ *
+ * @example
+ * const mu = new Mutex()                       // pass it to workers like any weft object
+ * const unlock = await mu.lock()
+ * try { shared[0]++ } finally { unlock() }
+ * await mu.withLock(() => shared[0]++)         // the same, released even if it throws
+ * // in a worker: const unlock = mu.lockSync()
+ */
+import { WeftError } from '../errors.js';
+import { makeShareable, registerHandleType } from '../handles.js';
+import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
+import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';
+
+/** Releases what was acquired; a second call throws INVALID_ARGUMENT. */
+export type Release = () => void;
+
+/** A mutex; see the module doc. */
+export class Mutex {
+  /** @internal */
+  readonly native: NativeSemaphore;
+
+  constructor() {
+    this.native = takeAdopted() ?? newNative(1, 'Mutex size');
+    makeShareable(this, 'mutex', () => this.native.pin());
+  }
+
+  /** Whether some thread holds it now. */
+  get locked(): boolean {
+    return this.native.held > 0;
+  }
+
+  /** Waits for the lock (in arrival order); resolves with its release function. */
+  async lock(options?: WaitOptions): Promise<Release> {
+    await waitAsync((notifier, token, meta) => this.native.acquire(notifier, token, 1, meta), options, 'Mutex.lock');
+    return releaser(this.native, 1, 'Mutex');
+  }
+
+  /** The release function if the lock was free now, else undefined; never waits. */
+  tryLock(): Release | undefined {
+    return this.native.tryAcquire(1) ? releaser(this.native, 1, 'Mutex') : undefined;
+  }
+
+  /** Blocking `lock` for worker threads (WOULD_BLOCK on the main thread). */
+  lockSync(options?: BlockingOptions): Release {
+    waitBlocking((meta, sliceMs) => this.native.acquireBlocking(1, meta, sliceMs), options, 'Mutex.lockSync', 'await mutex.lock()');
+    return releaser(this.native, 1, 'Mutex');
+  }
+
+  /** Runs `fn` holding the lock and releases it afterwards, whatever `fn` does. */
+  async withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+    const unlock = await this.lock(options);
+    try {
+      return await fn();
+    } finally {
+      unlock();
+    }
+  }
+
+  /** Releases the lock held by whoever locked it (Go's `Unlock`); INVALID_ARGUMENT if not held. */
+  unlock(): void {
+    wakeCall(() => this.native.release(1), 'Mutex.unlock');
+  }
+}
+
+/** A release function that works once. @internal */
+export function releaser(native: NativeSemaphore, n: number, what: string): Release {
+  let released = false;
+  return () => {
+    if (released) throw new WeftError('INVALID_ARGUMENT', `${what}: this release function was already called`);
+    released = true;
+    wakeCall(() => native.release(n), `${what} release`);
+  };
+}
+
+registerHandleType('mutex', (id) => withAdopted(adoptSemaphore(Number(id)), () => new Mutex()));

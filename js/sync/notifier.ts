@@ -1,0 +1,178 @@
+/**
+ * The async side of every weft wait on this thread (channels, select, the sync
+ * primitives): one native Notifier per thread, whose mailbox counterparts on any thread
+ * post outcomes to; one coalesced wakeup drains them all and settles the waiting promises
+ * by token. Cancellation (AbortSignal, timeout) withdraws a wait natively, so a value is
+ * either delivered or left where it was, never both and never neither.
+ * @internal
+ */
+import { WeftError } from '../errors.js';
+import { loadNative } from '../native.js';
+import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
+
+type NativeNotifier = InstanceType<ReturnType<typeof loadNative>['Notifier']>;
+
+/** How long a wait may last and what may cancel it. */
+export interface WaitOptions {
+  /** Aborting it cancels the wait with CANCELED (the reason as `cause`). */
+  signal?: AbortSignal;
+  /** Milliseconds before the wait gives up with TIMEOUT. Default: no limit. */
+  timeout?: number;
+}
+
+interface Wait {
+  resolve: (outcome: Outcome) => void;
+  reject: (err: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const NOTICE_FIELDS = 1 + 4;
+const DRAIN_BATCH = 1024;
+
+/** Checks wait options, naming the bad one. */
+export function checkWaitOptions(options: WaitOptions | undefined, what: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw new WeftError('INVALID_ARGUMENT', `${what} options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const { signal, timeout } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new WeftError('INVALID_ARGUMENT', `${what} option signal must be an AbortSignal`, { details: { option: 'signal' } });
+  }
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
+      details: { option: 'timeout' },
+    });
+  }
+}
+
+/** This thread's notifier. */
+class ThreadNotifier {
+  readonly native: NativeNotifier;
+  /** Result buffer for the call that starts a wait (read right after the call). */
+  readonly meta = new Float64Array(RESULT_FIELDS);
+  readonly #waits = new Map<number, Wait>();
+  #nextToken = 1;
+  #pollScheduled = false;
+  #drainScheduled = false;
+  readonly #drainMeta = new Float64Array(DRAIN_BATCH * NOTICE_FIELDS);
+  readonly #drainValues: unknown[] = [];
+  readonly #poll = () => {
+    this.#pollScheduled = false;
+    this.drain();
+  };
+  readonly #drainSoon = () => {
+    this.#drainScheduled = false;
+    this.drain();
+  };
+
+  constructor() {
+    this.native = new (loadNative().Notifier)(() => this.drain());
+  }
+
+  /**
+   * Starts a wait: `start(notifier, token, meta)` makes the native call, which either
+   * settles now (its outcome is in `meta`) or registers a wait under `token`. `what`
+   * names the operation in errors.
+   */
+  wait(
+    start: (notifier: NativeNotifier, token: number, meta: Float64Array) => unknown,
+    options: WaitOptions | undefined,
+    what: string,
+  ): Promise<Outcome> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(canceled(what, signal.reason));
+    const token = this.#nextToken++;
+    const meta = this.meta;
+    const returned = start(this.native, token, meta);
+    const status = meta[0]!;
+    if (status !== WAITING) return Promise.resolve(outcomeAt(meta, 1, status, returned));
+    return new Promise<Outcome>((resolve, reject) => {
+      const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined };
+      this.#waits.set(token, wait);
+      const timeout = options?.timeout;
+      if (timeout !== undefined && timeout !== Infinity) {
+        wait.timer = setTimeout(() => this.#withdraw(token, new WeftError('TIMEOUT', `${what} timed out after ${timeout} ms`, { details: { timeout } })), timeout);
+      }
+      if (signal !== undefined) {
+        wait.onAbort = () => this.#withdraw(token, canceled(what, signal.reason));
+        signal.addEventListener('abort', wait.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Waits in progress on this thread. */
+  get pending(): number {
+    return this.#waits.size;
+  }
+
+  /**
+   * An operation on this thread may have settled one of its own waits (a send to a
+   * channel this thread waits to receive from): drain in a microtask instead of waiting
+   * for the cross-thread wakeup.
+   */
+  poke(): void {
+    if (this.#waits.size > 0 && !this.#drainScheduled) {
+      this.#drainScheduled = true;
+      queueMicrotask(this.#drainSoon);
+    }
+  }
+
+  /** Settles every wait whose outcome has arrived. */
+  drain(): void {
+    const meta = this.#drainMeta;
+    const values = this.#drainValues;
+    const n = this.native.drainInto(meta, values, 0);
+    for (let i = 0; i < n; i++) {
+      const at = i * NOTICE_FIELDS;
+      const token = meta[at]!;
+      const wait = this.#waits.get(token);
+      const returned = values[i];
+      values[i] = undefined;
+      if (wait === undefined) continue; // cannot happen: a withdrawn wait gets no notice
+      this.#forget(token, wait);
+      wait.resolve(outcomeAt(meta, at + 1, 0, returned));
+    }
+    // While notices keep coming, poll once per event-loop turn (no wakeup is armed).
+    if (n > 0 && !this.#pollScheduled) {
+      this.#pollScheduled = true;
+      setImmediate(this.#poll);
+    }
+  }
+
+  #withdraw(token: number, err: unknown): void {
+    const wait = this.#waits.get(token);
+    if (wait === undefined) return;
+    if (this.native.cancel(token)) {
+      this.#forget(token, wait);
+      wait.reject(err);
+    } else {
+      // It happened just before the cancel: the outcome is in the mailbox; take it.
+      this.drain();
+    }
+  }
+
+  #forget(token: number, wait: Wait): void {
+    this.#waits.delete(token);
+    if (wait.timer !== undefined) clearTimeout(wait.timer);
+    if (wait.onAbort !== undefined) wait.signal!.removeEventListener('abort', wait.onAbort);
+  }
+}
+
+function canceled(what: string, reason: unknown): WeftError {
+  return new WeftError('CANCELED', `${what} was cancelled`, { cause: reason });
+}
+
+let current: ThreadNotifier | undefined;
+
+/** Drains soon if this thread has waits that a local operation may have settled. */
+export function pokeNotifier(): void {
+  current?.poke();
+}
+
+/** This thread's notifier (module state is per thread: each worker has its own). */
+export function notifier(): ThreadNotifier {
+  return (current ??= new ThreadNotifier());
+}
