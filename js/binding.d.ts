@@ -14,13 +14,13 @@ export declare class BarrierHandle {
   arriveBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
-/** This thread's handle on a channel. */
+/** This thread's wrapper on a channel: keeps it alive while JS holds it. */
 export declare class ChannelHandle {
   /** A new channel buffering `cap` values (0 unbuffered, Infinity unbounded). */
   constructor(cap: number)
   /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): ChannelHandle
-  /** The id other threads attach with. */
+  /** The id the per-value calls and other threads use. */
   get id(): number
   /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
@@ -30,25 +30,6 @@ export declare class ChannelHandle {
   get len(): number
   /** Whether `close` was called. */
   get closed(): boolean
-  /** Sends without waiting: READY, WOULD_BLOCK (full) or CLOSED. */
-  trySend(kind: number, value: unknown): number
-  /** Sends a number without waiting (no conversion of a JS value). */
-  trySendNumber(n: number): number
-  /** Receives without waiting: `meta` gets [status, kind, number]; returns other values. */
-  tryRecv(meta: Float64Array): unknown
-  /**
-   * Sends values `from..count` described by `meta` (kind, number per value) and
-   * `values` (other kinds, by index), as many as fit now, under one lock. Returns how
-   * many were sent; throws CHANNEL_CLOSED if closed (nothing sent).
-   */
-  sendMany(meta: Float64Array, values: Array<unknown>, from: number, count: number): number
-  /** Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many. */
-  sendNumbers(numbers: Float64Array, from: number, count: number): number
-  /**
-   * Receives up to `meta.length / 2` values available now into `meta` (kind, number)
-   * and `values`. Returns how many, or -1 when closed and drained.
-   */
-  recvMany(meta: Float64Array, values: Array<unknown>): number
   /** Closes the channel (CHANNEL_CLOSED if it already was). */
   close(): void
 }
@@ -217,6 +198,49 @@ export declare function bufferLength(bytes: Uint8Array): number
  * happened, or READY with the outcome if a counterpart committed it first.
  */
 export declare function cancelBlocking(meta: Float64Array): unknown
+
+/**
+ * Receive that may wait asynchronously: [READY, outcome] now, or [WAITING] and a notice
+ * with `token` later.
+ */
+export declare function chanRecvAsync(notifier: Notifier, token: number, id: number, meta: Float64Array): unknown
+
+/** Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`. */
+export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs: number): unknown
+
+/**
+ * Receives up to `meta.length / 2` values available now into `meta` (kind, number) and
+ * `values`. Returns how many, or -1 when closed and drained.
+ */
+export declare function chanRecvMany(id: number, meta: Float64Array, values: Array<unknown>): number
+
+/** Send that may wait asynchronously (see `chanRecvAsync`). */
+export declare function chanSendAsync(notifier: Notifier, token: number, id: number, kind: number, value: unknown, meta: Float64Array): unknown
+
+/** Send that blocks this (worker) thread for up to one slice. */
+export declare function chanSendBlocking(id: number, kind: number, value: unknown, meta: Float64Array, sliceMs: number): unknown
+
+/**
+ * Sends values `from..count` described by `meta` (kind, number per value) and `values`
+ * (other kinds, by index), as many as fit now, under one lock. Returns how many were
+ * sent; throws CHANNEL_CLOSED if closed (nothing sent).
+ */
+export declare function chanSendMany(id: number, meta: Float64Array, values: Array<unknown>, from: number, count: number): number
+
+/** Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many. */
+export declare function chanSendNumbers(id: number, numbers: Float64Array, from: number, count: number): number
+
+/**
+ * Receives without waiting (spinning up to `spinUs` while empty): `meta` gets
+ * [status, kind, number]; returns other values.
+ */
+export declare function chanTryRecv(id: number, meta: Float64Array, spinUs: number): unknown
+
+/** Sends without waiting (spinning up to `spinUs` while full): READY, WOULD_BLOCK or CLOSED. */
+export declare function chanTrySend(id: number, kind: number, value: unknown, spinUs: number): number
+
+/** `chanTrySend` for a number (no conversion of a JS value). */
+export declare function chanTrySendNumber(id: number, n: number, spinUs: number): number
 
 /**
  * Checks a size argument the way every sized constructor does; used to test the

@@ -16,7 +16,7 @@ import { KIND_BOOL, KIND_NULL, KIND_NUMBER, encode, encodedKind } from '../codec
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
-import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
+import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, valueFrom, type Outcome } from '../sync/outcome.js';
 
@@ -39,6 +39,10 @@ export interface SelectCase {
 }
 
 const BULK_FIELDS = 2;
+/** Longest poll before waiting (see `Channel.#spinUs`). */
+const SPIN_US = 20;
+/** Waits without polling after a poll that found nothing. */
+const SKIPS_AFTER_MISS = 16;
 const tryMeta = new Float64Array(3);
 const RESOLVED = Promise.resolve();
 const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
@@ -46,6 +50,18 @@ const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: f
 /** A channel; see the module doc. */
 export class Channel<T = unknown> implements AsyncIterable<T> {
   readonly #native: NativeChannel;
+  /**
+   * How long an async send or receive on this thread polls before it registers a wait:
+   * when the other side is running on another thread, the answer comes within
+   * microseconds and a cross-thread wakeup costs tens. A poll that finds nothing turns
+   * polling off for the next few waits (the other side is idle, or on this thread).
+   */
+  #spinUs = SPIN_US;
+  #skipSpins = 0;
+  /** Whether values can wait in a buffer (polling a try-receive is useless without one). */
+  readonly #buffered: boolean;
+  /** The id the per-value native calls take (a class method call costs far more). */
+  readonly #id: number;
 
   /**
    * A channel buffering `capacity` values (default 0, unbuffered; `Infinity` for
@@ -59,6 +75,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     }
     this.#native = adopting ?? new (loadNative().ChannelHandle)(capacity);
     adopting = undefined;
+    this.#buffered = this.#native.cap > 0;
+    this.#id = this.#native.id;
     makeShareable(this, 'channel', () => this.#native.pin());
   }
 
@@ -70,7 +88,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
 
   /** @internal */
   get nativeId(): number {
-    return this.#native.id;
+    return this.#id;
   }
 
   /** Buffer capacity (`Infinity` for unbounded, 0 for unbuffered). */
@@ -102,7 +120,14 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       if (options !== undefined) checkWaitOptions(options, 'Channel.send');
       payload = encode(value);
       kind = encodedKind;
-      status = kind === KIND_NUMBER ? this.#native.trySendNumber(payload as number) : this.#native.trySend(kind, payload);
+      status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
+      if (status === WOULD_BLOCK) {
+        const spin = this.#nextSpin();
+        if (spin > 0) {
+          status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, spin) : native().chanTrySend(this.#id, kind, payload, spin);
+          this.#spun(status !== WOULD_BLOCK);
+        }
+      }
     } catch (err) {
       return Promise.reject(fromNative(err, 'Channel.send'));
     }
@@ -125,7 +150,14 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     let returned: unknown;
     try {
       if (options !== undefined) checkWaitOptions(options, 'Channel.recv');
-      returned = this.#native.tryRecv(tryMeta);
+      returned = native().chanTryRecv(this.#id, tryMeta, 0);
+      if (tryMeta[0] === WOULD_BLOCK && this.#buffered) {
+        const spin = this.#nextSpin();
+        if (spin > 0) {
+          returned = native().chanTryRecv(this.#id, tryMeta, spin);
+          this.#spun(tryMeta[0] !== WOULD_BLOCK);
+        }
+      }
     } catch (err) {
       return Promise.reject(fromNative(err, 'Channel.recv'));
     }
@@ -135,7 +167,9 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       return Promise.resolve({ value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true });
     }
     if (status === CLOSED) return Promise.resolve(CLOSED_RESULT);
-    return this.#waitSelect('recv', 0, undefined, options, 'Channel.recv').then(recvResult<T>);
+    // Unbuffered: a sender can only hand over to a registered receiver, so register at once
+    // and then poll for the hand-over.
+    return this.#waitSelect('recv', 0, undefined, options, 'Channel.recv', this.#buffered ? 0 : this.#nextSpin()).then(recvResult<T>);
   }
 
   /**
@@ -144,7 +178,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    */
   trySend(value: T): boolean {
     const payload = encode(value);
-    const status = this.#native.trySend(encodedKind, payload);
+    const status = native().chanTrySend(this.#id, encodedKind, payload, 0);
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     if (status === READY) pokeNotifier();
     return status === READY;
@@ -155,7 +189,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    * closed and drained, or `undefined` when nothing is there now.
    */
   tryRecv(): RecvResult<T> | undefined {
-    const returned = this.#native.tryRecv(tryMeta);
+    const returned = native().chanTryRecv(this.#id, tryMeta, 0);
     const status = tryMeta[0]!;
     if (status === WOULD_BLOCK) return undefined;
     if (status === CLOSED) return CLOSED_RESULT;
@@ -188,7 +222,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     }
     while (sent < count) {
       try {
-        sent += meta === undefined ? this.#native.sendNumbers(values as Float64Array, sent, count) : this.#native.sendMany(meta, boxed!, sent, count);
+        sent += meta === undefined ? native().chanSendNumbers(this.#id, values as Float64Array, sent, count) : native().chanSendMany(this.#id, meta, boxed!, sent, count);
       } catch (err) {
         throw withSent(fromNative(err, 'Channel.sendMany'), sent);
       }
@@ -215,7 +249,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     }
     const meta = new Float64Array(max * BULK_FIELDS);
     const returned: unknown[] = [];
-    let n = this.#native.recvMany(meta, returned);
+    let n = native().chanRecvMany(this.#id, meta, returned);
     if (n === -1) return [];
     const out: T[] = [];
     if (n === 0) {
@@ -223,7 +257,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       if (!first.ok) return [];
       out.push(first.value as T);
       if (max === 1) return out;
-      n = Math.max(0, this.#native.recvMany(meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
+      n = Math.max(0, native().chanRecvMany(this.#id, meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
     }
     for (let i = 0; i < n; i++) out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
     pokeNotifier();
@@ -249,11 +283,16 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    * `options.timeout`, CHANNEL_CLOSED if closed, WOULD_BLOCK on the main thread.
    */
   sendSync(value: T, options?: BlockingOptions): void {
+    // The main thread refuses the blocking form even when it would not have blocked.
+    refuseOnMainThread('Channel.sendSync', 'await channel.send()');
     const payload = encode(value);
     const kind = encodedKind;
-    const spec = caseSpec([this], ['send'], [kind], [payload]);
+    // Fast path: room (or a waiting receiver) now; no wait to set up.
+    const status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
+    if (status === READY) return pokeNotifier();
+    if (status === CLOSED) throw closedError('send on a closed channel', value);
     const outcome = blockingWait(
-      (meta, sliceMs) => loadNative().selectBlocking(spec.spec, 1, spec.values, meta, sliceMs),
+      (meta, sliceMs) => native().chanSendBlocking(this.#id, kind, payload, meta, sliceMs),
       options,
       'Channel.sendSync',
       'await channel.send()',
@@ -263,9 +302,17 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
 
   /** Blocking receive for worker threads (see `sendSync`). */
   recvSync(options?: BlockingOptions): RecvResult<T> {
-    const spec = caseSpec([this], ['recv'], [0], [undefined]);
+    refuseOnMainThread('Channel.recvSync', 'await channel.recv()');
+    // Fast path: a value (or the close) is there now or very soon; no wait to set up.
+    const returned = native().chanTryRecv(this.#id, tryMeta, this.#buffered ? SPIN_US : 0);
+    const status = tryMeta[0]!;
+    if (status === READY) {
+      pokeNotifier();
+      return { value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true };
+    }
+    if (status === CLOSED) return CLOSED_RESULT;
     const outcome = blockingWait(
-      (meta, sliceMs) => loadNative().selectBlocking(spec.spec, 1, spec.values, meta, sliceMs),
+      (meta, sliceMs) => native().chanRecvBlocking(this.#id, meta, sliceMs),
       options,
       'Channel.recvSync',
       'await channel.recv()',
@@ -292,13 +339,36 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     }
   }
 
-  #waitSelect(op: 'send' | 'recv', kind: number, payload: unknown, options: WaitOptions | undefined, what: string): Promise<Outcome> {
-    const spec = caseSpec([this], [op], [kind], [payload]);
-    return notifier().wait((native, token, meta) => loadNative().selectAsync(native, token, spec.spec, 1, spec.values, meta), options, what);
+  /** Microseconds to poll before the next wait (0: do not poll this time). */
+  #nextSpin(): number {
+    if (this.#skipSpins > 0) {
+      this.#skipSpins--;
+      return 0;
+    }
+    return this.#spinUs;
   }
+
+  #spun(found: boolean): void {
+    if (!found) this.#skipSpins = SKIPS_AFTER_MISS;
+  }
+
+  #waitSelect(op: 'send' | 'recv', kind: number, payload: unknown, options: WaitOptions | undefined, what: string, spinUs = 0): Promise<Outcome> {
+    const threadNotifier = notifier();
+    const token = threadNotifier.nextToken;
+    const id = this.#id;
+    const promise =
+      op === 'recv'
+        ? threadNotifier.wait((n, t, meta) => native().chanRecvAsync(n, t, id, meta), options, what, spinUs)
+        : threadNotifier.wait((n, t, meta) => native().chanSendAsync(n, t, id, kind, payload, meta), options, what, spinUs);
+    if (spinUs > 0) this.#spun(!threadNotifier.isPending(token));
+    return promise;
+  }
+
 }
 
 let adopting: NativeChannel | undefined;
+let binding: ReturnType<typeof loadNative> | undefined;
+const native = (): ReturnType<typeof loadNative> => (binding ??= loadNative());
 registerHandleType('channel', (id) => Channel.adopt(Number(id)));
 
 /** A native select spec: [channel id, op (-1 receive, else the send's kind), number]. */

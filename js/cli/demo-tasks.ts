@@ -18,3 +18,24 @@ export function countPrimes(limit: number): number {
   }
   return count;
 }
+
+/** What a producer reports: values sent, and how often a full buffer made it wait. */
+export interface ProduceReport {
+  sent: number;
+  waited: number;
+}
+
+/**
+ * Sends `count` numbers from `start` into `jobs` (a weft Channel passed from the main
+ * thread), blocking this worker whenever the bounded buffer is full: backpressure.
+ */
+export function produce({ jobs, start, count }: { jobs: { trySend(v: number): boolean; sendSync(v: number): void }; start: number; count: number }): ProduceReport {
+  let waited = 0;
+  for (let v = start; v < start + count; v++) {
+    if (!jobs.trySend(v)) {
+      waited++;
+      jobs.sendSync(v);
+    }
+  }
+  return { sent: count, waited };
+}

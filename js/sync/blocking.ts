@@ -33,19 +33,17 @@ export function blockingWait(
   what: string,
   asyncForm: string,
 ): Outcome {
-  if (isMainThread) {
-    throw new WeftError('WOULD_BLOCK', `${what} blocks its thread, which would freeze the main thread's event loop; use ${asyncForm} there`);
-  }
+  refuseOnMainThread(what, asyncForm);
   const timeout = options?.timeout ?? Infinity;
   if (typeof timeout !== 'number' || !(timeout >= 0)) {
     throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
       details: { option: 'timeout' },
     });
   }
-  const deadline = performance.now() + timeout;
-  const native = loadNative();
+  const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   let returned = start(meta, slice(deadline));
   while (meta[0] === SLICE) {
+    const native = loadNative();
     returned = performance.now() >= deadline ? native.cancelBlocking(meta) : native.resumeBlocking(meta, slice(deadline));
   }
   if (meta[0] !== READY) {
@@ -54,7 +52,15 @@ export function blockingWait(
   return outcomeAt(meta, 1, READY, returned);
 }
 
+/** Throws WOULD_BLOCK on the main thread (before a blocking form does anything at all). */
+export function refuseOnMainThread(what: string, asyncForm: string): void {
+  if (isMainThread) {
+    throw new WeftError('WOULD_BLOCK', `${what} blocks its thread, which would freeze the main thread's event loop; use ${asyncForm} there`);
+  }
+}
+
 function slice(deadline: number): number {
+  if (deadline === Infinity) return SLICE_MS;
   const left = deadline - performance.now();
   return left >= SLICE_MS ? SLICE_MS : Math.max(0, Math.ceil(left));
 }

@@ -3,7 +3,8 @@
  * primitives): one native Notifier per thread, whose mailbox counterparts on any thread
  * post outcomes to; one coalesced wakeup drains them all and settles the waiting promises
  * by token. Cancellation (AbortSignal, timeout) withdraws a wait natively, so a value is
- * either delivered or left where it was, never both and never neither.
+ * either delivered or left where it was, never both and never neither. A pending wait keeps
+ * its thread alive, as a pending timer does.
  * @internal
  */
 import { WeftError } from '../errors.js';
@@ -61,15 +62,23 @@ class ThreadNotifier {
   readonly #drainValues: unknown[] = [];
   readonly #poll = () => {
     this.#pollScheduled = false;
-    this.drain();
+    this.drain(0);
   };
   readonly #drainSoon = () => {
     this.#drainScheduled = false;
-    this.drain();
+    this.drain(0);
   };
 
+  /**
+   * Ref'd while waits are pending: a thread (a worker above all) whose only work is to
+   * wait for a channel or a lock must stay alive, as a blocked goroutine does.
+   */
+  readonly #keepAlive: NodeJS.Timeout;
+
   constructor() {
-    this.native = new (loadNative().Notifier)(() => this.drain());
+    this.native = new (loadNative().Notifier)(() => this.drain(0));
+    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    this.#keepAlive.unref();
   }
 
   /**
@@ -81,6 +90,7 @@ class ThreadNotifier {
     start: (notifier: NativeNotifier, token: number, meta: Float64Array) => unknown,
     options: WaitOptions | undefined,
     what: string,
+    spinUs = 0,
   ): Promise<Outcome> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(canceled(what, signal.reason));
@@ -89,8 +99,9 @@ class ThreadNotifier {
     const returned = start(this.native, token, meta);
     const status = meta[0]!;
     if (status !== WAITING) return Promise.resolve(outcomeAt(meta, 1, status, returned));
-    return new Promise<Outcome>((resolve, reject) => {
+    const promise = new Promise<Outcome>((resolve, reject) => {
       const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined };
+      if (this.#waits.size === 0) this.#keepAlive.ref();
       this.#waits.set(token, wait);
       const timeout = options?.timeout;
       if (timeout !== undefined && timeout !== Infinity) {
@@ -101,6 +112,20 @@ class ThreadNotifier {
         signal.addEventListener('abort', wait.onAbort, { once: true });
       }
     });
+    // The counterpart is running on another thread: its answer usually comes within
+    // microseconds, far sooner than a cross-thread wakeup would deliver it.
+    if (spinUs > 0) this.drain(spinUs);
+    return promise;
+  }
+
+  /** Whether wait `token` is still pending. */
+  isPending(token: number): boolean {
+    return this.#waits.has(token);
+  }
+
+  /** The token the next wait will get. */
+  get nextToken(): number {
+    return this.#nextToken;
   }
 
   /** Waits in progress on this thread. */
@@ -120,11 +145,11 @@ class ThreadNotifier {
     }
   }
 
-  /** Settles every wait whose outcome has arrived. */
-  drain(): void {
+  /** Settles every wait whose outcome has arrived, after spinning up to `spinUs` for one. */
+  drain(spinUs = 0): void {
     const meta = this.#drainMeta;
     const values = this.#drainValues;
-    const n = this.native.drainInto(meta, values, 0);
+    const n = this.native.drainInto(meta, values, spinUs);
     for (let i = 0; i < n; i++) {
       const at = i * NOTICE_FIELDS;
       const token = meta[at]!;
@@ -150,12 +175,13 @@ class ThreadNotifier {
       wait.reject(err);
     } else {
       // It happened just before the cancel: the outcome is in the mailbox; take it.
-      this.drain();
+      this.drain(0);
     }
   }
 
   #forget(token: number, wait: Wait): void {
     this.#waits.delete(token);
+    if (this.#waits.size === 0) this.#keepAlive.unref();
     if (wait.timer !== undefined) clearTimeout(wait.timer);
     if (wait.onAbort !== undefined) wait.signal!.removeEventListener('abort', wait.onAbort);
   }

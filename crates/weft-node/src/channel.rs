@@ -1,8 +1,12 @@
-//! Bindings for `weft_core::chan`: `ChannelHandle` (one per channel per thread) and the
-//! three forms of select (now, async, blocking), which also carry single sends and
-//! receives that have to wait.
-use std::collections::VecDeque;
+//! Bindings for `weft_core::chan`. `ChannelHandle` is a thread's wrapper on a channel (its
+//! life: create, adopt, pin, close); the per-value calls are free functions taking the
+//! channel's id, because a napi-rs class method costs ~0.6 us per call here (a trivial
+//! getter measured 576 ns against 66 ns for a free function), which would dominate a send.
+//! Select comes in three forms: now, async (notice later) and blocking (worker threads).
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 use napi::bindgen_prelude::{Array, Float64ArraySlice, Unknown};
 use napi::{Env, Result};
@@ -28,11 +32,31 @@ const CASE_FIELDS: usize = 3;
 /// Numbers per value in bulk calls: kind, number.
 const BULK_FIELDS: usize = 2;
 
+thread_local! {
+    /// This thread's channels by id, so the per-value calls skip the registry's lock.
+    /// Entries go when this thread's wrapper does.
+    static LOCAL: RefCell<HashMap<u32, Arc<Channel>>> = RefCell::new(HashMap::new());
+}
+
+/// The channel with this id (a live wrapper keeps it registered).
+fn local(id: u32) -> Result<Arc<Channel>> {
+    if let Some(chan) = LOCAL.with(|c| c.borrow().get(&id).cloned()) {
+        return Ok(chan);
+    }
+    let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
+    LOCAL.with(|c| c.borrow_mut().insert(id, chan.clone()));
+    Ok(chan)
+}
+
 fn gone(id: u32) -> napi::Error {
     to_js(Error::new(
         ErrorCode::ChannelClosed,
         format!("channel {id} no longer exists (every handle on it was dropped)"),
     ))
+}
+
+fn micros(us: u32) -> Duration {
+    Duration::from_micros(us as u64)
 }
 
 /// A value from a (kind, number) pair or, for other kinds, from `values[i]`.
@@ -51,7 +75,15 @@ fn value_at(kind: u32, number: f64, values: &Array<'_>, i: u32) -> Result<Value>
     })
 }
 
-/// This thread's handle on a channel.
+fn send_status(sent: std::result::Result<(), SendError>) -> u32 {
+    match sent {
+        Ok(()) => READY,
+        Err(SendError::Full(_)) => WOULD_BLOCK,
+        Err(SendError::Closed(_)) => CLOSED,
+    }
+}
+
+/// This thread's wrapper on a channel: keeps it alive while JS holds it.
 #[napi]
 pub struct ChannelHandle {
     id: u32,
@@ -81,7 +113,7 @@ impl ChannelHandle {
         Ok(ChannelHandle { id, chan })
     }
 
-    /// The id other threads attach with.
+    /// The id the per-value calls and other threads use.
     #[napi(getter)]
     pub fn id(&self) -> u32 {
         self.id
@@ -115,112 +147,6 @@ impl ChannelHandle {
         self.chan.is_closed()
     }
 
-    /// Sends without waiting: READY, WOULD_BLOCK (full) or CLOSED.
-    #[napi(ts_args_type = "kind: number, value: unknown")]
-    pub fn try_send(&self, kind: u32, value: Unknown<'_>) -> Result<u32> {
-        Ok(match self.chan.try_send(from_js(kind, &value)?) {
-            Ok(()) => READY,
-            Err(SendError::Full(_)) => WOULD_BLOCK,
-            Err(SendError::Closed(_)) => CLOSED,
-        })
-    }
-
-    /// Sends a number without waiting (no conversion of a JS value).
-    #[napi]
-    pub fn try_send_number(&self, n: f64) -> u32 {
-        match self.chan.try_send(Value::Number(n)) {
-            Ok(()) => READY,
-            Err(SendError::Full(_)) => WOULD_BLOCK,
-            Err(SendError::Closed(_)) => CLOSED,
-        }
-    }
-
-    /// Receives without waiting: `meta` gets [status, kind, number]; returns other values.
-    #[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
-    pub fn try_recv<'env>(
-        &self,
-        env: &'env Env,
-        mut meta: Float64ArraySlice<'_>,
-    ) -> Result<Option<Unknown<'env>>> {
-        let meta = outcome::meta_slice(&mut meta, 3)?;
-        match self.chan.try_recv() {
-            TryRecv::Value(v) => {
-                meta[0] = READY as f64;
-                meta[1] = kind_of(&v) as f64;
-                outcome::js_value(env, &mut meta[2], v)
-            }
-            TryRecv::Empty => {
-                meta[0] = WOULD_BLOCK as f64;
-                Ok(None)
-            }
-            TryRecv::Closed => {
-                meta[0] = CLOSED as f64;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Sends values `from..count` described by `meta` (kind, number per value) and
-    /// `values` (other kinds, by index), as many as fit now, under one lock. Returns how
-    /// many were sent; throws CHANNEL_CLOSED if closed (nothing sent).
-    #[napi(
-        ts_args_type = "meta: Float64Array, values: Array<unknown>, from: number, count: number"
-    )]
-    pub fn send_many(&self, meta: &[f64], values: Array<'_>, from: u32, count: u32) -> Result<u32> {
-        let count = (count as usize).min(meta.len() / BULK_FIELDS);
-        let mut batch = VecDeque::with_capacity(count.saturating_sub(from as usize));
-        // Only as many as could fit: converting values that stay behind is wasted work.
-        let room = self.chan.cap().saturating_sub(self.chan.len()).max(1);
-        for i in (from as usize)..count.min(from as usize + room.max(64)) {
-            let m = &meta[i * BULK_FIELDS..(i + 1) * BULK_FIELDS];
-            batch.push_back(value_at(m[0] as u32, m[1], &values, i as u32)?);
-        }
-        self.chan
-            .try_send_many(&mut batch)
-            .map(|n| n as u32)
-            .map_err(to_js)
-    }
-
-    /// Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many.
-    #[napi(ts_args_type = "numbers: Float64Array, from: number, count: number")]
-    pub fn send_numbers(&self, numbers: &[f64], from: u32, count: u32) -> Result<u32> {
-        let end = (count as usize).min(numbers.len());
-        let room = self.chan.cap().saturating_sub(self.chan.len()).max(1);
-        let mut batch: VecDeque<Value> = numbers[(from as usize).min(end)..end]
-            .iter()
-            .take(room.max(64))
-            .map(|&n| Value::Number(n))
-            .collect();
-        self.chan
-            .try_send_many(&mut batch)
-            .map(|n| n as u32)
-            .map_err(to_js)
-    }
-
-    /// Receives up to `meta.length / 2` values available now into `meta` (kind, number)
-    /// and `values`. Returns how many, or -1 when closed and drained.
-    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>")]
-    pub fn recv_many(
-        &self,
-        env: &Env,
-        mut meta: Float64ArraySlice<'_>,
-        mut values: Array<'_>,
-    ) -> Result<i32> {
-        let meta = outcome::meta_slice(&mut meta, BULK_FIELDS)?;
-        let (got, closed) = self.chan.try_recv_many(meta.len() / BULK_FIELDS);
-        if got.is_empty() && closed {
-            return Ok(-1);
-        }
-        let n = got.len();
-        for (i, v) in got.into_iter().enumerate() {
-            meta[i * BULK_FIELDS] = kind_of(&v) as f64;
-            if let Some(js) = outcome::js_value(env, &mut meta[i * BULK_FIELDS + 1], v)? {
-                values.set(i as u32, js)?;
-            }
-        }
-        Ok(n as i32)
-    }
-
     /// Closes the channel (CHANNEL_CLOSED if it already was).
     #[napi]
     pub fn close(&self) -> Result<()> {
@@ -230,8 +156,199 @@ impl ChannelHandle {
 
 impl Drop for ChannelHandle {
     fn drop(&mut self) {
+        // A re-entrant drop (a finalizer during a lookup) leaves the cache entry: harmless.
+        let _ = LOCAL.with(|c| c.try_borrow_mut().map(|mut m| m.remove(&self.id)));
         CHANNELS.release(self.id);
     }
+}
+
+/// Sends without waiting (spinning up to `spinUs` while full): READY, WOULD_BLOCK or CLOSED.
+#[napi(ts_args_type = "id: number, kind: number, value: unknown, spinUs: number")]
+pub fn chan_try_send(id: u32, kind: u32, value: Unknown<'_>, spin_us: u32) -> Result<u32> {
+    let chan = local(id)?;
+    Ok(send_status(
+        chan.send_spin(from_js(kind, &value)?, micros(spin_us)),
+    ))
+}
+
+/// `chanTrySend` for a number (no conversion of a JS value).
+#[napi]
+pub fn chan_try_send_number(id: u32, n: f64, spin_us: u32) -> Result<u32> {
+    let chan = local(id)?;
+    Ok(send_status(
+        chan.send_spin(Value::Number(n), micros(spin_us)),
+    ))
+}
+
+/// Receives without waiting (spinning up to `spinUs` while empty): `meta` gets
+/// [status, kind, number]; returns other values.
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, spinUs: number",
+    ts_return_type = "unknown"
+)]
+pub fn chan_try_recv<'env>(
+    env: &'env Env,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+    spin_us: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let chan = local(id)?;
+    let meta = outcome::meta_slice(&mut meta, 3)?;
+    match chan.recv_spin(micros(spin_us)) {
+        TryRecv::Value(v) => {
+            meta[0] = READY as f64;
+            meta[1] = kind_of(&v) as f64;
+            outcome::js_value(env, &mut meta[2], v)
+        }
+        TryRecv::Empty => {
+            meta[0] = WOULD_BLOCK as f64;
+            Ok(None)
+        }
+        TryRecv::Closed => {
+            meta[0] = CLOSED as f64;
+            Ok(None)
+        }
+    }
+}
+
+/// Sends values `from..count` described by `meta` (kind, number per value) and `values`
+/// (other kinds, by index), as many as fit now, under one lock. Returns how many were
+/// sent; throws CHANNEL_CLOSED if closed (nothing sent).
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>, from: number, count: number"
+)]
+pub fn chan_send_many(
+    id: u32,
+    meta: &[f64],
+    values: Array<'_>,
+    from: u32,
+    count: u32,
+) -> Result<u32> {
+    let chan = local(id)?;
+    let count = (count as usize).min(meta.len() / BULK_FIELDS);
+    // Convert only what could fit: values left behind would be converted again.
+    let room = chan.cap().saturating_sub(chan.len()).max(64);
+    let end = count.min((from as usize).saturating_add(room));
+    let mut batch = VecDeque::with_capacity(end.saturating_sub(from as usize));
+    for i in (from as usize)..end {
+        let m = &meta[i * BULK_FIELDS..(i + 1) * BULK_FIELDS];
+        batch.push_back(value_at(m[0] as u32, m[1], &values, i as u32)?);
+    }
+    chan.try_send_many(&mut batch)
+        .map(|n| n as u32)
+        .map_err(to_js)
+}
+
+/// Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many.
+#[napi(ts_args_type = "id: number, numbers: Float64Array, from: number, count: number")]
+pub fn chan_send_numbers(id: u32, numbers: &[f64], from: u32, count: u32) -> Result<u32> {
+    let chan = local(id)?;
+    let end = (count as usize).min(numbers.len());
+    let room = chan.cap().saturating_sub(chan.len()).max(64);
+    let mut batch: VecDeque<Value> = numbers[(from as usize).min(end)..end]
+        .iter()
+        .take(room)
+        .map(|&n| Value::Number(n))
+        .collect();
+    chan.try_send_many(&mut batch)
+        .map(|n| n as u32)
+        .map_err(to_js)
+}
+
+/// Receives up to `meta.length / 2` values available now into `meta` (kind, number) and
+/// `values`. Returns how many, or -1 when closed and drained.
+#[napi(ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>")]
+pub fn chan_recv_many(
+    env: &Env,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+    mut values: Array<'_>,
+) -> Result<i32> {
+    let chan = local(id)?;
+    let meta = outcome::meta_slice(&mut meta, BULK_FIELDS)?;
+    let (got, closed) = chan.try_recv_many(meta.len() / BULK_FIELDS);
+    if got.is_empty() && closed {
+        return Ok(-1);
+    }
+    let n = got.len();
+    for (i, v) in got.into_iter().enumerate() {
+        meta[i * BULK_FIELDS] = kind_of(&v) as f64;
+        if let Some(js) = outcome::js_value(env, &mut meta[i * BULK_FIELDS + 1], v)? {
+            values.set(i as u32, js)?;
+        }
+    }
+    Ok(n as i32)
+}
+
+/// Receive that may wait asynchronously: [READY, outcome] now, or [WAITING] and a notice
+/// with `token` later.
+#[napi(
+    ts_args_type = "notifier: Notifier, token: number, id: number, meta: Float64Array",
+    ts_return_type = "unknown"
+)]
+pub fn chan_recv_async<'env>(
+    env: &'env Env,
+    notifier: &Notifier,
+    token: f64,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    let case = Case::recv(local(id)?);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait_async(env, notifier, token, meta, vec![case])
+}
+
+/// Send that may wait asynchronously (see `chanRecvAsync`).
+#[napi(
+    ts_args_type = "notifier: Notifier, token: number, id: number, kind: number, value: unknown, meta: Float64Array",
+    ts_return_type = "unknown"
+)]
+pub fn chan_send_async<'env>(
+    env: &'env Env,
+    notifier: &Notifier,
+    token: f64,
+    id: u32,
+    kind: u32,
+    value: Unknown<'_>,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    let case = Case::send(local(id)?, from_js(kind, &value)?);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait_async(env, notifier, token, meta, vec![case])
+}
+
+/// Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`.
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, sliceMs: number",
+    ts_return_type = "unknown"
+)]
+pub fn chan_recv_blocking<'env>(
+    env: &'env Env,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let case = Case::recv(local(id)?);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait_blocking(env, meta, vec![case], slice_ms)
+}
+
+/// Send that blocks this (worker) thread for up to one slice.
+#[napi(
+    ts_args_type = "id: number, kind: number, value: unknown, meta: Float64Array, sliceMs: number",
+    ts_return_type = "unknown"
+)]
+pub fn chan_send_blocking<'env>(
+    env: &'env Env,
+    id: u32,
+    kind: u32,
+    value: Unknown<'_>,
+    mut meta: Float64ArraySlice<'_>,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let case = Case::send(local(id)?, from_js(kind, &value)?);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait_blocking(env, meta, vec![case], slice_ms)
 }
 
 /// The cases of a select spec.
@@ -243,8 +360,7 @@ fn cases(spec: &[f64], count: u32, values: &Array<'_>) -> Result<Vec<Case>> {
     (0..count)
         .map(|i| {
             let m = &spec[i * CASE_FIELDS..(i + 1) * CASE_FIELDS];
-            let id = m[0] as u32;
-            let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
+            let chan = local(m[0] as u32)?;
             Ok(if m[1] < 0.0 {
                 Case::recv(chan)
             } else {
@@ -292,16 +408,7 @@ pub fn select_async<'env>(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    let waiter = notifier.waiter(token);
-    match core_select(cases(spec, count, &values)?, Some(waiter.clone())) {
-        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
-        Selected::Waiting(reg) => {
-            notifier.track(token, waiter, move || reg.unregister());
-            blocking::status(meta, WAITING);
-            Ok(None)
-        }
-        Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
-    }
+    wait_async(env, notifier, token, meta, cases(spec, count, &values)?)
 }
 
 /// Select that blocks this (worker) thread for up to one slice; see `blocking.rs`.
@@ -318,8 +425,36 @@ pub fn select_blocking<'env>(
     slice_ms: u32,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait_blocking(env, meta, cases(spec, count, &values)?, slice_ms)
+}
+
+fn wait_async<'env>(
+    env: &'env Env,
+    notifier: &Notifier,
+    token: f64,
+    meta: &mut [f64],
+    cases: Vec<Case>,
+) -> Result<Option<Unknown<'env>>> {
+    let waiter = notifier.waiter(token);
+    match core_select(cases, Some(waiter.clone())) {
+        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
+        Selected::Waiting(reg) => {
+            notifier.track(token, waiter, move || reg.unregister());
+            blocking::status(meta, WAITING);
+            Ok(None)
+        }
+        Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
+    }
+}
+
+fn wait_blocking<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    cases: Vec<Case>,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
     let waiter = Waiter::blocking();
-    match core_select(cases(spec, count, &values)?, Some(waiter.clone())) {
+    match core_select(cases, Some(waiter.clone())) {
         Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
         Selected::Waiting(reg) => {
             blocking::block(env, meta, waiter, move || reg.unregister(), slice_ms)

@@ -25,6 +25,7 @@ mod tests;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
 
@@ -190,6 +191,35 @@ impl Channel {
         self.state.lock().try_recv()
     }
 
+    /// Like [`try_send`](Self::try_send), but while the channel is full keeps trying for up
+    /// to `spin`: a consumer that is running frees room within microseconds, far sooner
+    /// than a parked waiter could be woken.
+    pub fn send_spin(&self, value: Value, spin: Duration) -> Result<(), SendError> {
+        let mut value = value;
+        let deadline = Instant::now() + spin;
+        loop {
+            match self.try_send(value) {
+                Err(SendError::Full(back)) if Instant::now() < deadline => {
+                    value = back;
+                    pause();
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Like [`try_recv`](Self::try_recv), but while the channel is empty keeps trying for
+    /// up to `spin` (see [`send_spin`](Self::send_spin)).
+    pub fn recv_spin(&self, spin: Duration) -> TryRecv {
+        let deadline = Instant::now() + spin;
+        loop {
+            match self.try_recv() {
+                TryRecv::Empty if Instant::now() < deadline => pause(),
+                other => return other,
+            }
+        }
+    }
+
     /// Sends as many of `values` as fit now, in order, under one lock. Returns how many
     /// were sent; the rest stay in `values`. Fails only if the channel is closed (then
     /// nothing was sent and `values` is untouched).
@@ -257,6 +287,13 @@ impl Channel {
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel").field("cap", &self.cap).finish()
+    }
+}
+
+/// A short pause between tries that leaves the channel's lock to the other side.
+fn pause() {
+    for _ in 0..16 {
+        std::hint::spin_loop();
     }
 }
 
