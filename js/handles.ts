@@ -31,8 +31,12 @@ export function registerHandleType(type: string, adopt: (id: string) => unknown)
   adopters.set(type, adopt);
 }
 
-/** Gives `target` the `weftHandle` property that carries it to other threads. */
-export function makeShareable(target: object, type: string, pin: () => number | string): void {
+/**
+ * Gives `target` the `weftHandle` property that carries it to other threads, and hides
+ * `internals` (own fields that mean nothing elsewhere) from serialisation.
+ */
+export function makeShareable(target: object, type: string, pin: () => number | string, internals: string[] = []): void {
+  for (const key of internals) Object.defineProperty(target, key, { enumerable: false });
   Object.defineProperty(target, 'weftHandle', {
     enumerable: true,
     configurable: false,
@@ -58,7 +62,9 @@ function reviveValue(value: unknown, seen: Set<object>): unknown {
   if (typeof value !== 'object' || value === null || seen.has(value)) return value;
   seen.add(value);
   const text = (value as { weftHandle?: unknown }).weftHandle;
-  if (typeof text === 'string' && text.startsWith(PREFIX) && Object.keys(value).length === 1) {
+  // A sent handle: its serialised form carries the pinned id (the wrappers' own fields are
+  // not enumerable, but a subclass may add some).
+  if (typeof text === 'string' && text.startsWith(PREFIX)) {
     return adopt(text);
   }
   if (Array.isArray(value)) {

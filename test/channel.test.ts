@@ -388,6 +388,16 @@ describe('Channel', () => {
       expect(ch.trySend(1)).toBe(false); // no receiver was left waiting
     });
 
+    it('an already aborted signal cancels recv and send even when they could happen at once, consuming nothing', async () => {
+      const ch = new Channel<number>(2);
+      await ch.send(1);
+      await rejectsWith(ch.recv({ signal: AbortSignal.abort() }), 'CANCELED');
+      await rejectsWith(ch.send(2, { signal: AbortSignal.abort() }), 'CANCELED');
+      await rejectsWith(ch.recvMany(5, { signal: AbortSignal.abort() }), 'CANCELED');
+      expect(ch.len).toBe(1);
+      expect(await ch.recv()).toEqual({ value: 1, ok: true });
+    });
+
     it('a cancelled receiver on an unbuffered channel is no longer there for senders', async () => {
       const ch = new Channel<number>(0);
       const ac = new AbortController();
@@ -737,10 +747,7 @@ describe('Channel', () => {
       expect(err.details.option).toBe(option);
     });
 
-    // Library bug: recvMany checks its options only when it has to wait for the first
-    // value, so with values ready (or closed and drained) bad options are silently ignored
-    // and the values are consumed, unlike recv, send and sendMany, which check first.
-    it.fails.each(bad)('recvMany rejects a bad %s (%o) with INVALID_ARGUMENT even when values are ready, consuming nothing', async (option, options) => {
+    it.each(bad)('recvMany rejects a bad %s (%o) with INVALID_ARGUMENT even when values are ready, consuming nothing', async (option, options) => {
       const ch = new Channel<number>(2);
       await ch.send(1);
       const err = await rejectsWith(ch.recvMany(1, options as never), 'INVALID_ARGUMENT');

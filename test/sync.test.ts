@@ -149,13 +149,7 @@ describe('Mutex', () => {
     expect(mu.locked).toBe(false);
   });
 
-  // LIBRARY BUG (semaphore-backed handles do not cross threads): Mutex, RwLock and Semaphore
-  // carry their native handle in an own enumerable property `native`, and Cond its `mutex`,
-  // so the serialised object has two keys ({ native: {}, weftHandle } / { mutex, weftHandle })
-  // and revive() (which only adopts objects whose one key is weftHandle) leaves a plain
-  // object: in the worker `mu.lockSync` is not a function. The tests below are the intended
-  // behaviour, marked it.fails until that is fixed.
-  it.fails('guards a non-atomic counter across 4 workers with lockSync: no lost update', async () => {
+  it('guards a non-atomic counter across 4 workers with lockSync: no lost update', async () => {
     const { pool, view } = syncPool(4);
     const iterations = 2_000;
     const mu = new Mutex();
@@ -165,7 +159,7 @@ describe('Mutex', () => {
     expect(mu.locked).toBe(false);
   });
 
-  it.fails('guards a non-atomic counter across workers with async lock and withLock, and the main thread: no lost update', async () => {
+  it('guards a non-atomic counter across workers with async lock and withLock, and the main thread: no lost update', async () => {
     const { pool, view } = syncPool(3);
     const iterations = 1_000;
     const mu = new Mutex();
@@ -189,7 +183,7 @@ describe('Mutex', () => {
     expect(mu.locked).toBe(false);
   });
 
-  it.fails('a mutex locked on the main thread holds back a worker until it is released', async () => {
+  it('a mutex locked on the main thread holds back a worker until it is released', async () => {
     const { pool, view } = syncPool(1);
     const mu = new Mutex();
     const unlock = await mu.lock();
@@ -278,13 +272,13 @@ describe('RwLock', () => {
   });
 
   // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
-  it.fails('two workers hold the read lock at the same time', async () => {
+  it('two workers hold the read lock at the same time', async () => {
     const { pool } = syncPool(2);
     const rw = new RwLock();
     expect(await Promise.all([0, 1].map(() => pool.run('readTogether', { rw, readers: 2 })))).toEqual([true, true]);
   });
 
-  it.fails('across 4 workers a writer never overlaps a reader or another writer, and writes are not lost', async () => {
+  it('across 4 workers a writer never overlaps a reader or another writer, and writes are not lost', async () => {
     const { pool, view } = syncPool(4);
     const rw = new RwLock();
     const iterations = 1_000;
@@ -359,7 +353,7 @@ describe('Semaphore', () => {
   });
 
   // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
-  it.fails('weighted acquires from 4 workers never oversubscribe it (peak <= size)', async () => {
+  it('weighted acquires from 4 workers never oversubscribe it (peak <= size)', async () => {
     const { pool, view } = syncPool(4);
     const sem = new Semaphore(4);
     const iterations = 1_000;
@@ -493,7 +487,7 @@ describe('Cond', () => {
   });
 
   // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
-  it.fails('broadcast wakes waiters in 3 workers, each re-holding the mutex alone', async () => {
+  it('broadcast wakes waiters in 3 workers, each re-holding the mutex alone', async () => {
     const { pool, view } = syncPool(3);
     const mu = new Mutex();
     const cond = new Cond(mu);
@@ -510,7 +504,7 @@ describe('Cond', () => {
     expect(mu.locked).toBe(false);
   });
 
-  it.fails('signal wakes exactly one waiter at a time', async () => {
+  it('signal wakes exactly one waiter at a time', async () => {
     const { pool, view } = syncPool(2);
     const mu = new Mutex();
     const cond = new Cond(mu);
@@ -550,7 +544,7 @@ describe('Cond', () => {
     unlock();
   });
 
-  it.fails('waitSync that times out in a worker throws TIMEOUT holding the mutex again', async () => {
+  it('waitSync that times out in a worker throws TIMEOUT holding the mutex again', async () => {
     const { pool } = syncPool(1);
     const cond = new Cond(new Mutex());
     expect(await pool.run('condWaitSyncTimeout', { cond })).toEqual({ code: 'TIMEOUT', held: true });
@@ -566,6 +560,15 @@ describe('Cond', () => {
 });
 
 describe('Once', () => {
+  it('do() without a function is INVALID_ARGUMENT and leaves the once unrun', async () => {
+    const once = new Once();
+    await expect(once.do(5 as unknown as () => void)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(once.done).toBe(false);
+    let runs = 0;
+    await once.do(() => runs++);
+    expect(runs).toBe(1);
+  });
+
   it('runs the function on the first call only, and do() resolves after it finished', async () => {
     const once = new Once();
     let runs = 0;
@@ -603,13 +606,7 @@ describe('Once', () => {
     expect(ran).toBe(false);
   });
 
-  // LIBRARY BUG (blocking Barrier/Once): blockingWait() throws TIMEOUT ("timed out after
-  // Infinity ms") for every status but READY, but the native blocking calls report TRIPPED
-  // (the barrier's leader) and ONCE_RUN (the caller that runs the function): the last party
-  // of every generation gets TIMEOUT from Barrier.waitSync() (which never returns true), and
-  // the first Once.doSync() caller gets TIMEOUT without running fn, leaving the others
-  // blocked. The tests below are the intended behaviour, marked it.fails until that is fixed.
-  it.fails('across 4 workers (doSync) the function runs once and every caller returns after it finished', async () => {
+  it('across 4 workers (doSync) the function runs once and every caller returns after it finished', async () => {
     const { pool, view } = syncPool(4);
     const once = new Once();
     const results = await Promise.all([0, 1, 2, 3].map(() => pool.run('onceEveryone', { once, callers: 4 })));
@@ -681,13 +678,7 @@ describe('Barrier', () => {
     expect(barrier.generation).toBe(1);
   });
 
-  // LIBRARY BUG (blocking Barrier/Once): blockingWait() throws TIMEOUT ("timed out after
-  // Infinity ms") for every status but READY, but the native blocking calls report TRIPPED
-  // (the barrier's leader) and ONCE_RUN (the caller that runs the function): the last party
-  // of every generation gets TIMEOUT from Barrier.waitSync() (which never returns true), and
-  // the first Once.doSync() caller gets TIMEOUT without running fn, leaving the others
-  // blocked. The tests below are the intended behaviour, marked it.fails until that is fixed.
-  it.fails('3 workers pass 200 generations in lockstep: no one passes early, one leader per generation', async () => {
+  it('3 workers pass 200 generations in lockstep: no one passes early, one leader per generation', async () => {
     const { pool, view } = syncPool(3);
     const generations = 200;
     const barrier = new Barrier(3);
@@ -699,7 +690,7 @@ describe('Barrier', () => {
     expect(barrier.generation).toBe(generations);
   });
 
-  it.fails('2 workers and the main thread (async wait) pass 100 generations together (a worker leads the first)', async () => {
+  it('2 workers and the main thread (async wait) pass 100 generations together (a worker leads the first)', async () => {
     const { pool, view } = syncPool(2);
     const generations = 100;
     const barrier = new Barrier(3);
@@ -806,7 +797,7 @@ describe('blocking forms', () => {
   });
 
   // Fails: Mutex/RwLock/Semaphore handles are not revived in workers (see Mutex above).
-  it.fails('lockSync, rlockSync and acquireSync on objects from the main thread time out with TIMEOUT in a worker, taking nothing', async () => {
+  it('lockSync, rlockSync and acquireSync on objects from the main thread time out with TIMEOUT in a worker, taking nothing', async () => {
     const { pool } = syncPool(1);
     const mu = new Mutex();
     const rw = new RwLock();

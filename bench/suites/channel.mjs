@@ -1,7 +1,9 @@
 /**
- * channel: weft's Channel across threads beside MessagePort postMessage, the
- * `multithreading` package's SharedArrayBuffer channel (npm), and Go's channels
- * (bench/go, when `go` is on PATH). Every run checks the sum of what was received.
+ * channel: weft's Channel across threads beside MessagePort postMessage and Go's
+ * channels (bench/go, when `go` is on PATH). Every run checks the sum of what was
+ * received. (The `multithreading` npm package, the SharedArrayBuffer channel the issue
+ * names, is not here: 0.3.52 needs Node 22 builtins, and with them shimmed its channel
+ * lost values in 5 of 7 runs by this sum check; bench/README.md has the details.)
  *
  * Cases (bench/README.md has the details):
  *   main-to-worker-1x      one value per call, main thread sends, a worker receives
@@ -67,7 +69,6 @@ async function throughput(impl, from, batched) {
   const n = batched ? BATCHED : ONE_BY_ONE;
   const mode = batched ? 'batched' : '1x';
   if (impl === 'go') return goRun(['-case', 'buffered', '-n', String(n)]).msgsPerSec;
-  if (impl === 'multithreading') return multithreading(n, from);
   const workers = [];
   try {
     let receiver;
@@ -126,38 +127,6 @@ async function throughput(impl, from, batched) {
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-}
-
-/** The `multithreading` package: its channel between this thread and one of its workers. */
-async function multithreading(n, from) {
-  const { channel, spawn, move, shutdown } = await import('multithreading');
-  const [tx, rx] = channel(BUFFER);
-  const consumer = spawn(move(rx), (rx) => {
-    let sum = 0;
-    for (;;) {
-      const r = rx.blockingRecv();
-      if (!r.ok) break;
-      sum += r.value;
-    }
-    return sum;
-  });
-  const t0 = now();
-  if (from === 'worker') {
-    const producer = spawn(move(tx, n), (tx, n) => {
-      for (let i = 0; i < n; i++) tx.blockingSend(i);
-      tx.close();
-    });
-    await producer.join();
-  } else {
-    for (let i = 0; i < n; i++) await tx.send(i);
-    tx.close();
-  }
-  const r = await consumer.join();
-  const ms = now() - t0;
-  if (!r.ok) throw r.error;
-  expectSum(r.value, n);
-  shutdown?.();
-  return (n / ms) * 1000;
 }
 
 /** Ping-pong round trips, one value each way: [p50, p99] in microseconds. */
@@ -237,8 +206,8 @@ export default {
   name: 'channel',
   reference: 'postMessage',
   cases: [
-    throughputCase('main-to-worker-1x', ['multithreading']),
-    throughputCase('worker-to-worker-1x', ['multithreading', ...GO]),
+    throughputCase('main-to-worker-1x', []),
+    throughputCase('worker-to-worker-1x', GO),
     throughputCase('main-to-worker-batched', []),
     throughputCase('worker-to-worker-batched', GO),
     { name: 'ping-pong', metric: 'p50', unit: 'µs', better: 'lower', impls: ['weft', 'postMessage', ...GO] },

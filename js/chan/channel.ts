@@ -117,7 +117,11 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     let payload: unknown;
     let kind: number;
     try {
-      if (options !== undefined) checkWaitOptions(options, 'Channel.send');
+      if (options !== undefined) {
+        checkWaitOptions(options, 'Channel.send');
+        // An aborted signal means "do not": not even when it could happen at once.
+        if (options.signal?.aborted) throw canceled('Channel.send', options.signal.reason);
+      }
       payload = encode(value);
       kind = encodedKind;
       status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
@@ -149,7 +153,10 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   recv(options?: WaitOptions): Promise<RecvResult<T>> {
     let returned: unknown;
     try {
-      if (options !== undefined) checkWaitOptions(options, 'Channel.recv');
+      if (options !== undefined) {
+        checkWaitOptions(options, 'Channel.recv');
+        if (options.signal?.aborted) throw canceled('Channel.recv', options.signal.reason);
+      }
       returned = native().chanTryRecv(this.#id, tryMeta, 0);
       if (tryMeta[0] === WOULD_BLOCK && this.#buffered) {
         const spin = this.#nextSpin();
@@ -244,6 +251,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    * else is there now, in one native call. Resolves `[]` once closed and drained.
    */
   async recvMany(max: number, options?: WaitOptions): Promise<T[]> {
+    checkWaitOptions(options, 'Channel.recvMany');
+    if (options?.signal?.aborted) throw canceled('Channel.recvMany', options.signal.reason);
     if (!Number.isInteger(max) || max < 1) {
       throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${String(max)}`, { details: { option: 'max' } });
     }
@@ -397,6 +406,10 @@ function recvResult<T>(outcome: Outcome): RecvResult<T> {
 /** CHANNEL_CLOSED carrying the unsent value back (nothing is lost). */
 export function closedError(message: string, value: unknown): WeftError {
   return new WeftError('CHANNEL_CLOSED', message, { details: { value } });
+}
+
+function canceled(what: string, reason: unknown): WeftError {
+  return new WeftError('CANCELED', `${what} was cancelled`, { cause: reason });
 }
 
 function withSent(err: unknown, sent: number): unknown {

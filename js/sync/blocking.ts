@@ -10,7 +10,7 @@ import { isMainThread } from 'node:worker_threads';
 
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
-import { READY, RESULT_FIELDS, SLICE, outcomeAt, type Outcome } from './outcome.js';
+import { RESULT_FIELDS, SLICE, WOULD_BLOCK, outcomeAt, type Outcome } from './outcome.js';
 
 /** Longest a single native block lasts before JS runs again. */
 const SLICE_MS = 50;
@@ -46,10 +46,13 @@ export function blockingWait(
     const native = loadNative();
     returned = performance.now() >= deadline ? native.cancelBlocking(meta) : native.resumeBlocking(meta, slice(deadline));
   }
-  if (meta[0] !== READY) {
+  const status = meta[0]!;
+  // READY, or a primitive's own "it happened" status (ONCE_RUN, TRIPPED); WOULD_BLOCK means
+  // the wait was cancelled at its deadline.
+  if (status === WOULD_BLOCK) {
     throw new WeftError('TIMEOUT', `${what} timed out after ${timeout} ms`, { details: { timeout } });
   }
-  return outcomeAt(meta, 1, READY, returned);
+  return outcomeAt(meta, 1, status, returned);
 }
 
 /** Throws WOULD_BLOCK on the main thread (before a blocking form does anything at all). */

@@ -33,7 +33,7 @@ export class Cond {
     this.#native = adopted ?? new (loadNative().CondHandle)();
     adopted = undefined;
     // Both ids travel together: the receiving thread gets the cond with its mutex.
-    makeShareable(this, 'cond', () => `${this.#native.pin()}-${mutex.native.pin()}`);
+    makeShareable(this, 'cond', () => `${this.#native.pin()}-${mutex.native.pin()}`, ['mutex']);
   }
 
   /**

@@ -24,7 +24,7 @@ export class Mutex {
 
   constructor() {
     this.native = takeAdopted() ?? newNative(1, 'Mutex size');
-    makeShareable(this, 'mutex', () => this.native.pin());
+    makeShareable(this, 'mutex', () => this.native.pin(), ['native']);
   }
 
   /** Whether some thread holds it now. */

@@ -8,6 +8,7 @@
  * const init = new Once()                  // shared by every worker
  * await init.do(() => loadModel())         // exactly one thread loads it
  */
+import { WeftError } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
 import { ONCE_RUN } from './outcome.js';
@@ -37,6 +38,7 @@ export class Once {
    * TIMEOUT per `options` stop only the waiting, not the run).
    */
   async do(fn: () => unknown, options?: WaitOptions): Promise<void> {
+    checkFunction(fn, 'Once.do');
     const outcome = await waitAsync((notifier, token, meta) => this.#native.begin(notifier, token, meta), options, 'Once.do');
     if (outcome.status !== ONCE_RUN) return;
     try {
@@ -48,6 +50,7 @@ export class Once {
 
   /** Blocking `do` for worker threads; `fn` must be synchronous here. */
   doSync(fn: () => unknown, options?: BlockingOptions): void {
+    checkFunction(fn, 'Once.doSync');
     const outcome = waitBlocking((meta, sliceMs) => this.#native.beginBlocking(meta, sliceMs), options, 'Once.doSync', 'await once.do()');
     if (outcome.status !== ONCE_RUN) return;
     try {
@@ -61,6 +64,12 @@ export class Once {
   static adopt(id: number): Once {
     adopted = loadNative().OnceHandle.adopt(id);
     return new Once();
+  }
+}
+
+function checkFunction(fn: unknown, what: string): void {
+  if (typeof fn !== 'function') {
+    throw new WeftError('INVALID_ARGUMENT', `${what} needs a function, got ${fn === null ? 'null' : typeof fn}`);
   }
 }
 

@@ -23,7 +23,7 @@ export class RwLock {
 
   constructor() {
     this.native = takeAdopted() ?? newNative(ALL, 'RwLock size');
-    makeShareable(this, 'rwlock', () => this.native.pin());
+    makeShareable(this, 'rwlock', () => this.native.pin(), ['native']);
   }
 
   /** Waits for shared (read) access; resolves with its release function. */

@@ -24,7 +24,7 @@ export class Semaphore {
   /** A semaphore of `size` units (a positive integer). */
   constructor(size: number) {
     this.native = takeAdopted() ?? newNative(size, 'Semaphore size');
-    makeShareable(this, 'semaphore', () => this.native.pin());
+    makeShareable(this, 'semaphore', () => this.native.pin(), ['native']);
   }
 
   /** Units in all. */
