@@ -124,11 +124,11 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       }
       payload = encode(value);
       kind = encodedKind;
-      status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
+      status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number) : native().chanTrySend(this.#id, kind, payload, 0);
       if (status === WOULD_BLOCK) {
         const spin = this.#nextSpin();
         if (spin > 0) {
-          status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, spin) : native().chanTrySend(this.#id, kind, payload, spin);
+          status = kind === KIND_NUMBER ? native().chanSendNumberSpin(this.#id, payload as number, spin) : native().chanTrySend(this.#id, kind, payload, spin);
           this.#spun(status !== WOULD_BLOCK);
         }
       }
@@ -297,7 +297,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     const payload = encode(value);
     const kind = encodedKind;
     // Fast path: room (or a waiting receiver) now; no wait to set up.
-    const status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
+    const status = kind === KIND_NUMBER ? native().chanSendNumberSpin(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
     if (status === READY) return pokeNotifier();
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     const outcome = blockingWait(

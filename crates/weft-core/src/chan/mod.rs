@@ -195,7 +195,10 @@ impl Channel {
     /// to `spin`: a consumer that is running frees room within microseconds, far sooner
     /// than a parked waiter could be woken.
     pub fn send_spin(&self, value: Value, spin: Duration) -> Result<(), SendError> {
-        let mut value = value;
+        let mut value = match self.try_send(value) {
+            Err(SendError::Full(back)) if !spin.is_zero() => back,
+            other => return other,
+        };
         let deadline = Instant::now() + spin;
         loop {
             match self.try_send(value) {
@@ -211,6 +214,10 @@ impl Channel {
     /// Like [`try_recv`](Self::try_recv), but while the channel is empty keeps trying for
     /// up to `spin` (see [`send_spin`](Self::send_spin)).
     pub fn recv_spin(&self, spin: Duration) -> TryRecv {
+        match self.try_recv() {
+            TryRecv::Empty if !spin.is_zero() => {}
+            other => return other,
+        }
         let deadline = Instant::now() + spin;
         loop {
             match self.try_recv() {
