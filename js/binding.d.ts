@@ -10,7 +10,7 @@ export declare class BarrierHandle {
   get parties(): number
   get generation(): number
   /** Arrives: TRIPPED (6) for the generation's last caller, WAITING otherwise. */
-  arrive(notifier: Notifier, token: number, meta: Float64Array): unknown
+  arrive(token: number, meta: Float64Array): unknown
   arriveBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
@@ -41,32 +41,12 @@ export declare class CondHandle {
   get id(): number
   pin(): number
   /** Queues this thread and releases `mutex` (which it must hold) in one step. */
-  wait(notifier: Notifier, token: number, mutex: SemaphoreHandle, meta: Float64Array): unknown
+  wait(token: number, mutex: SemaphoreHandle, meta: Float64Array): unknown
   waitBlocking(mutex: SemaphoreHandle, meta: Float64Array, sliceMs: number): unknown
   /** Wakes one waiter; returns how many woke. */
   signal(): number
   /** Wakes every waiter; returns how many woke. */
   broadcast(): number
-}
-
-/** The current thread's notifier (js/sync/notifier.ts makes one per thread). */
-export declare class Notifier {
-  /** `onWakeup` runs on this thread when notices are ready to drain. */
-  constructor(onWakeup: () => void)
-  /** Waits in progress on this thread. */
-  get pending(): number
-  /**
-   * Writes up to `meta.length / 5` notices into `meta` (token, case, delivery, value
-   * kind, number) and other values into `values` at the notice's index. Returns how
-   * many. With `spinUs` > 0 it first spins up to that long for one. Call again while it
-   * returns any (no wakeup comes meanwhile).
-   */
-  drainInto(meta: Float64Array, values: Array<unknown>, spinUs: number): number
-  /**
-   * Withdraws wait `token`: true if it was cancelled before anything happened, false if
-   * it already happened (its notice is in the mailbox or on its way: drain it).
-   */
-  cancel(token: number): boolean
 }
 
 /** This thread's handle on a once. */
@@ -80,7 +60,7 @@ export declare class OnceHandle {
    * Claims the run (status 5: run it, then call `finish`), or waits for the running
    * call (WAITING), or is done (READY).
    */
-  begin(notifier: Notifier, token: number, meta: Float64Array): unknown
+  begin(token: number, meta: Float64Array): unknown
   beginBlocking(meta: Float64Array, sliceMs: number): unknown
   /** Marks the run finished (after the function returned or threw) and wakes the others. */
   finish(): void
@@ -172,7 +152,7 @@ export declare class SemaphoreHandle {
   get size(): number
   get held(): number
   tryAcquire(n: number): boolean
-  acquire(notifier: Notifier, token: number, n: number, meta: Float64Array): unknown
+  acquire(token: number, n: number, meta: Float64Array): unknown
   acquireBlocking(n: number, meta: Float64Array, sliceMs: number): unknown
   release(n: number): void
 }
@@ -186,7 +166,7 @@ export declare class WaitGroupHandle {
   /** Adds `delta` (an integer, may be negative); returns the counter. */
   add(delta: number): number
   get count(): number
-  wait(notifier: Notifier, token: number, meta: Float64Array): unknown
+  wait(token: number, meta: Float64Array): unknown
   waitBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
@@ -203,7 +183,7 @@ export declare function cancelBlocking(meta: Float64Array): unknown
  * Receive that may wait asynchronously: [READY, outcome] now, or [WAITING] and a notice
  * with `token` later.
  */
-export declare function chanRecvAsync(notifier: Notifier, token: number, id: number, meta: Float64Array): unknown
+export declare function chanRecvAsync(token: number, id: number, meta: Float64Array): unknown
 
 /** Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`. */
 export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs: number): unknown
@@ -215,7 +195,7 @@ export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs
 export declare function chanRecvMany(id: number, meta: Float64Array, values: Array<unknown>): number
 
 /** Send that may wait asynchronously (see `chanRecvAsync`). */
-export declare function chanSendAsync(notifier: Notifier, token: number, id: number, kind: number, value: unknown, meta: Float64Array): unknown
+export declare function chanSendAsync(token: number, id: number, kind: number, value: unknown, meta: Float64Array): unknown
 
 /** Send that blocks this (worker) thread for up to one slice. */
 export declare function chanSendBlocking(id: number, kind: number, value: unknown, meta: Float64Array, sliceMs: number): unknown
@@ -267,6 +247,26 @@ export declare function nativeVersion(): string
 export declare function noop(): void
 
 /**
+ * Withdraws wait `token`: true if it was cancelled before anything happened, false if it
+ * already happened (its notice is in the mailbox or on its way: drain it).
+ */
+export declare function notifierCancel(token: number): boolean
+
+/**
+ * Writes up to `meta.length / 5` notices into `meta` (token, case, delivery, value kind,
+ * number) and other values into `values` at the notice's index. Returns how many. With
+ * `spinUs` > 0 it first spins up to that long for one. Call again while it returns any
+ * (no wakeup comes meanwhile).
+ */
+export declare function notifierDrainInto(meta: Float64Array, values: Array<unknown>, spinUs: number): number
+
+/**
+ * Sets up this thread's notifier: `onWakeup` runs on this thread when notices are ready
+ * to drain. Once per thread (js/sync/notifier.ts calls it).
+ */
+export declare function notifierInit(onWakeup: () => void): void
+
+/**
  * Continues this thread's blocking wait for one more slice of `sliceMs`; writes the
  * outcome (READY) or SLICE. WOULD_BLOCK if there is no wait to resume.
  */
@@ -276,7 +276,7 @@ export declare function resumeBlocking(meta: Float64Array, sliceMs: number): unk
  * Select that may wait asynchronously: writes [READY, outcome] now, or [WAITING] and the
  * outcome arrives as a notice with `token` on this thread's notifier.
  */
-export declare function selectAsync(notifier: Notifier, token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array): unknown
+export declare function selectAsync(token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array): unknown
 
 /** Select that blocks this (worker) thread for up to one slice; see `blocking.rs`. */
 export declare function selectBlocking(spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array, sliceMs: number): unknown

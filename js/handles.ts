@@ -58,6 +58,23 @@ export function revive<T>(value: T): T {
   return reviveValue(value, new Set()) as T;
 }
 
+/** Whether `value` holds any sent handle (a look without changing anything). */
+export function holdsHandles(value: unknown, seen: Set<object> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+  seen.add(value);
+  const text = (value as { weftHandle?: unknown }).weftHandle;
+  if (typeof text === 'string' && text.startsWith(PREFIX)) return true;
+  const children: Iterable<unknown> =
+    Array.isArray(value) ? value : value instanceof Map ? value.values() : value instanceof Set ? value : isPlain(value) ? Object.values(value) : [];
+  for (const child of children) if (holdsHandles(child, seen)) return true;
+  return false;
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 function reviveValue(value: unknown, seen: Set<object>): unknown {
   if (typeof value !== 'object' || value === null || seen.has(value)) return value;
   seen.add(value);
@@ -79,7 +96,7 @@ function reviveValue(value: unknown, seen: Set<object>): unknown {
         value.add(revived);
       }
     }
-  } else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+  } else if (isPlain(value)) {
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) record[key] = reviveValue(record[key], seen);
   }

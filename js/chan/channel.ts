@@ -44,6 +44,8 @@ const SPIN_US = 20;
 /** Waits without polling after a poll that found nothing. */
 const SKIPS_AFTER_MISS = 16;
 const tryMeta = new Float64Array(3);
+let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
+const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
 const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
 
@@ -256,8 +258,10 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     if (!Number.isInteger(max) || max < 1) {
       throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${String(max)}`, { details: { option: 'max' } });
     }
-    const meta = new Float64Array(max * BULK_FIELDS);
-    const returned: unknown[] = [];
+    // A shared buffer: each native call's results are read before anything else runs.
+    if (bulkMeta.length < max * BULK_FIELDS) bulkMeta = new Float64Array(max * BULK_FIELDS);
+    const meta = max * BULK_FIELDS === bulkMeta.length ? bulkMeta : bulkMeta.subarray(0, max * BULK_FIELDS);
+    const returned = bulkValues;
     let n = native().chanRecvMany(this.#id, meta, returned);
     if (n === -1) return [];
     const out: T[] = [];
@@ -268,7 +272,10 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       if (max === 1) return out;
       n = Math.max(0, native().chanRecvMany(this.#id, meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
     }
-    for (let i = 0; i < n; i++) out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
+    for (let i = 0; i < n; i++) {
+      out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
+      returned[i] = undefined;
+    }
     pokeNotifier();
     return out;
   }
@@ -367,8 +374,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     const id = this.#id;
     const promise =
       op === 'recv'
-        ? threadNotifier.wait((n, t, meta) => native().chanRecvAsync(n, t, id, meta), options, what, spinUs)
-        : threadNotifier.wait((n, t, meta) => native().chanSendAsync(n, t, id, kind, payload, meta), options, what, spinUs);
+        ? threadNotifier.wait((t, meta) => native().chanRecvAsync(t, id, meta), options, what, spinUs)
+        : threadNotifier.wait((t, meta) => native().chanSendAsync(t, id, kind, payload, meta), options, what, spinUs);
     if (spinUs > 0) this.#spun(!threadNotifier.isPending(token));
     return promise;
   }

@@ -60,7 +60,7 @@ export function select(cases: readonly SelectCase[], options: SelectOptions = {}
     return settle(cases, outcomeAt(nowMeta, 1, READY, returned));
   }
   return notifier()
-    .wait((n, token, meta) => native.selectAsync(n, token, spec, cases.length, values, meta), options, 'select')
+    .wait((token, meta) => native.selectAsync(token, spec, cases.length, values, meta), options, 'select')
     .then((outcome) => {
       pokeNotifier();
       return settle(cases, outcome);

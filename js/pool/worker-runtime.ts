@@ -7,10 +7,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER, numberFromSlot } from '../codec.js';
+import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, numberFromSlot } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
-import { revive } from '../shareable.js';
+import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { TaskContext } from './task-context.js';
 
@@ -29,11 +29,21 @@ const TASK = 0;
 const IDLE = 3;
 
 
+let shareableLoaded = false;
+async function loadShareable(): Promise<void> {
+  await import('../shareable.js');
+  shareableLoaded = true;
+}
+
 type TaskFunction = (arg: unknown, ctx: TaskContext) => unknown;
 
 async function main(config: WorkerConfig): Promise<void> {
   // Channels, mutexes... in workerData become live handles before the task module runs.
-  revive(workerData);
+  // Their classes load only when some handle arrives: they cost a worker ~2 MB of RSS.
+  if (holdsHandles(workerData)) {
+    await loadShareable();
+    revive(workerData);
+  }
   const module = (await import(config.fileUrl)) as Record<string, unknown>;
   const core = loadNative().PoolWorkerCore.attach(config.poolId);
   const functions: (TaskFunction | undefined)[] = [];
@@ -78,6 +88,7 @@ async function main(config: WorkerConfig): Promise<void> {
       continue;
     }
     idleFor = 0;
+    if (meta[3] === KIND_SERIALIZED && !shareableLoaded && mayHoldHandles(new Uint8Array(value as ArrayBuffer))) await loadShareable();
     const id = meta[1]!;
     const func = meta[2]!;
     const kind = meta[3]!;

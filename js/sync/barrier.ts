@@ -47,7 +47,7 @@ export class Barrier {
    * withdrawn, so the generation waits for another caller.
    */
   async wait(options?: WaitOptions): Promise<boolean> {
-    const outcome = await waitAsync((notifier, token, meta) => this.#native.arrive(notifier, token, meta), options, 'Barrier.wait');
+    const outcome = await waitAsync((token, meta) => this.#native.arrive(token, meta), options, 'Barrier.wait');
     return outcome.status === TRIPPED;
   }
 

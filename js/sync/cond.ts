@@ -44,12 +44,12 @@ export class Cond {
   async wait(options?: WaitOptions): Promise<void> {
     let failure: unknown;
     try {
-      await waitAsync((notifier, token, meta) => this.#native.wait(notifier, token, this.mutex.native, meta), options, 'Cond.wait');
+      await waitAsync((token, meta) => this.#native.wait(token, this.mutex.native, meta), options, 'Cond.wait');
     } catch (err) {
       failure = err;
       if ((err as { code?: string }).code === 'INVALID_ARGUMENT') throw err; // mutex not held: nothing was released
     }
-    await waitAsync((notifier, token, meta) => this.mutex.native.acquire(notifier, token, 1, meta), undefined, 'Cond.wait (relock)');
+    await waitAsync((token, meta) => this.mutex.native.acquire(token, 1, meta), undefined, 'Cond.wait (relock)');
     if (failure !== undefined) throw failure;
   }
 

@@ -34,7 +34,7 @@ export class Mutex {
 
   /** Waits for the lock (in arrival order); resolves with its release function. */
   async lock(options?: WaitOptions): Promise<Release> {
-    await waitAsync((notifier, token, meta) => this.native.acquire(notifier, token, 1, meta), options, 'Mutex.lock');
+    await waitAsync((token, meta) => this.native.acquire(token, 1, meta), options, 'Mutex.lock');
     return releaser(this.native, 1, 'Mutex');
   }
 

@@ -11,7 +11,6 @@ import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
 
-type NativeNotifier = InstanceType<ReturnType<typeof loadNative>['Notifier']>;
 
 /** How long a wait may last and what may cancel it. */
 export interface WaitOptions {
@@ -51,7 +50,6 @@ export function checkWaitOptions(options: WaitOptions | undefined, what: string)
 
 /** This thread's notifier. */
 class ThreadNotifier {
-  readonly native: NativeNotifier;
   /** Result buffer for the call that starts a wait (read right after the call). */
   readonly meta = new Float64Array(RESULT_FIELDS);
   readonly #waits = new Map<number, Wait>();
@@ -76,18 +74,18 @@ class ThreadNotifier {
   readonly #keepAlive: NodeJS.Timeout;
 
   constructor() {
-    this.native = new (loadNative().Notifier)(() => this.drain(0));
+    loadNative().notifierInit(() => this.drain(0));
     this.#keepAlive = setInterval(() => {}, 2 ** 30);
     this.#keepAlive.unref();
   }
 
   /**
-   * Starts a wait: `start(notifier, token, meta)` makes the native call, which either
+   * Starts a wait: `start(token, meta)` makes the native call, which either
    * settles now (its outcome is in `meta`) or registers a wait under `token`. `what`
    * names the operation in errors.
    */
   wait(
-    start: (notifier: NativeNotifier, token: number, meta: Float64Array) => unknown,
+    start: (token: number, meta: Float64Array) => unknown,
     options: WaitOptions | undefined,
     what: string,
     spinUs = 0,
@@ -96,7 +94,7 @@ class ThreadNotifier {
     if (signal?.aborted) return Promise.reject(canceled(what, signal.reason));
     const token = this.#nextToken++;
     const meta = this.meta;
-    const returned = start(this.native, token, meta);
+    const returned = start(token, meta);
     const status = meta[0]!;
     if (status !== WAITING) return Promise.resolve(outcomeAt(meta, 1, status, returned));
     const promise = new Promise<Outcome>((resolve, reject) => {
@@ -149,7 +147,7 @@ class ThreadNotifier {
   drain(spinUs = 0): void {
     const meta = this.#drainMeta;
     const values = this.#drainValues;
-    const n = this.native.drainInto(meta, values, spinUs);
+    const n = loadNative().notifierDrainInto(meta, values, spinUs);
     for (let i = 0; i < n; i++) {
       const at = i * NOTICE_FIELDS;
       const token = meta[at]!;
@@ -170,7 +168,7 @@ class ThreadNotifier {
   #withdraw(token: number, err: unknown): void {
     const wait = this.#waits.get(token);
     if (wait === undefined) return;
-    if (this.native.cancel(token)) {
+    if (loadNative().notifierCancel(token)) {
       this.#forget(token, wait);
       wait.reject(err);
     } else {

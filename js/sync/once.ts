@@ -39,7 +39,7 @@ export class Once {
    */
   async do(fn: () => unknown, options?: WaitOptions): Promise<void> {
     checkFunction(fn, 'Once.do');
-    const outcome = await waitAsync((notifier, token, meta) => this.#native.begin(notifier, token, meta), options, 'Once.do');
+    const outcome = await waitAsync((token, meta) => this.#native.begin(token, meta), options, 'Once.do');
     if (outcome.status !== ONCE_RUN) return;
     try {
       await fn();

@@ -8,11 +8,9 @@ import { blockingWait, type BlockingOptions } from './blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from './notifier.js';
 import type { Outcome } from './outcome.js';
 
-type Native = Parameters<Parameters<ReturnType<typeof notifier>['wait']>[0]>[0];
-
 /** Runs an async wait started by `start`; `what` names it in errors. */
 export function waitAsync(
-  start: (notifier: Native, token: number, meta: Float64Array) => unknown,
+  start: (token: number, meta: Float64Array) => unknown,
   options: WaitOptions | undefined,
   what: string,
 ): Promise<Outcome> {

@@ -28,13 +28,13 @@ export class RwLock {
 
   /** Waits for shared (read) access; resolves with its release function. */
   async rlock(options?: WaitOptions): Promise<Release> {
-    await waitAsync((notifier, token, meta) => this.native.acquire(notifier, token, 1, meta), options, 'RwLock.rlock');
+    await waitAsync((token, meta) => this.native.acquire(token, 1, meta), options, 'RwLock.rlock');
     return releaser(this.native, 1, 'RwLock read lock');
   }
 
   /** Waits for exclusive (write) access; resolves with its release function. */
   async lock(options?: WaitOptions): Promise<Release> {
-    await waitAsync((notifier, token, meta) => this.native.acquire(notifier, token, ALL, meta), options, 'RwLock.lock');
+    await waitAsync((token, meta) => this.native.acquire(token, ALL, meta), options, 'RwLock.lock');
     return releaser(this.native, ALL, 'RwLock write lock');
   }
 

@@ -42,7 +42,7 @@ export class Semaphore {
    * more than `size`, CANCELED or TIMEOUT per `options` (then nothing is held).
    */
   async acquire(n = 1, options?: WaitOptions): Promise<void> {
-    await waitAsync((notifier, token, meta) => this.native.acquire(notifier, token, n, meta), options, 'Semaphore.acquire');
+    await waitAsync((token, meta) => this.native.acquire(token, n, meta), options, 'Semaphore.acquire');
   }
 
   /** Takes `n` units if free now and nobody is waiting; never waits. */

@@ -46,7 +46,7 @@ export class WaitGroup {
 
   /** Resolves once the counter is zero (at once if it is). CANCELED / TIMEOUT per `options`. */
   async wait(options?: WaitOptions): Promise<void> {
-    await waitAsync((notifier, token, meta) => this.#native.wait(notifier, token, meta), options, 'WaitGroup.wait');
+    await waitAsync((token, meta) => this.#native.wait(token, meta), options, 'WaitGroup.wait');
   }
 
   /** Blocking `wait` for worker threads. */

@@ -19,7 +19,7 @@ use weft_core::{Error, ErrorCode, Value};
 use crate::args;
 use crate::blocking::{self, RESULT_FIELDS};
 use crate::errors::{invalid_argument, to_js};
-use crate::notifier::Notifier;
+use crate::notifier;
 use crate::outcome::{self, CLOSED, READY, WAITING, WOULD_BLOCK};
 use crate::value::{self, from_js, kind_of};
 
@@ -291,29 +291,27 @@ pub fn chan_recv_many(
 /// Receive that may wait asynchronously: [READY, outcome] now, or [WAITING] and a notice
 /// with `token` later.
 #[napi(
-    ts_args_type = "notifier: Notifier, token: number, id: number, meta: Float64Array",
+    ts_args_type = "token: number, id: number, meta: Float64Array",
     ts_return_type = "unknown"
 )]
 pub fn chan_recv_async<'env>(
     env: &'env Env,
-    notifier: &Notifier,
     token: f64,
     id: u32,
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::recv(local(id)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, notifier, token, meta, vec![case])
+    wait_async(env, token, meta, vec![case])
 }
 
 /// Send that may wait asynchronously (see `chanRecvAsync`).
 #[napi(
-    ts_args_type = "notifier: Notifier, token: number, id: number, kind: number, value: unknown, meta: Float64Array",
+    ts_args_type = "token: number, id: number, kind: number, value: unknown, meta: Float64Array",
     ts_return_type = "unknown"
 )]
 pub fn chan_send_async<'env>(
     env: &'env Env,
-    notifier: &Notifier,
     token: f64,
     id: u32,
     kind: u32,
@@ -322,7 +320,7 @@ pub fn chan_send_async<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::send(local(id)?, from_js(kind, &value)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, notifier, token, meta, vec![case])
+    wait_async(env, token, meta, vec![case])
 }
 
 /// Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`.
@@ -403,12 +401,11 @@ pub fn select_now<'env>(
 /// Select that may wait asynchronously: writes [READY, outcome] now, or [WAITING] and the
 /// outcome arrives as a notice with `token` on this thread's notifier.
 #[napi(
-    ts_args_type = "notifier: Notifier, token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
+    ts_args_type = "token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
     ts_return_type = "unknown"
 )]
 pub fn select_async<'env>(
     env: &'env Env,
-    notifier: &Notifier,
     token: f64,
     spec: &[f64],
     count: u32,
@@ -416,7 +413,7 @@ pub fn select_async<'env>(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, notifier, token, meta, cases(spec, count, &values)?)
+    wait_async(env, token, meta, cases(spec, count, &values)?)
 }
 
 /// Select that blocks this (worker) thread for up to one slice; see `blocking.rs`.
@@ -438,11 +435,11 @@ pub fn select_blocking<'env>(
 
 fn wait_async<'env>(
     env: &'env Env,
-    notifier: &Notifier,
     token: f64,
     meta: &mut [f64],
     cases: Vec<Case>,
 ) -> Result<Option<Unknown<'env>>> {
+    let notifier = notifier::current()?;
     let waiter = notifier.waiter(token);
     match core_select(cases, Some(waiter.clone())) {
         Selected::Ready(case, d) => blocking::ready(env, meta, case, d),

@@ -15,7 +15,7 @@ use weft_core::{Error, ErrorCode};
 use crate::args;
 use crate::blocking::{self, RESULT_FIELDS};
 use crate::errors::to_js;
-use crate::notifier::Notifier;
+use crate::notifier;
 use crate::outcome::{self, WAITING};
 
 static SEMAPHORES: Handles<Semaphore> = Handles::new();
@@ -43,13 +43,13 @@ enum Start {
 /// tracked by the notifier with `withdraw` to take it off if cancelled.
 fn wait_async<'env>(
     env: &'env Env,
-    notifier: &Notifier,
     token: f64,
     meta: &mut Float64ArraySlice<'_>,
     register: impl FnOnce(&Arc<Waiter>) -> Result<Start>,
     withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
+    let notifier = notifier::current()?;
     let waiter = notifier.waiter(token);
     match register(&waiter)? {
         Start::Now => blocking::ready(env, meta, 0, Delivery::Done),
@@ -148,13 +148,12 @@ impl SemaphoreHandle {
     }
 
     #[napi(
-        ts_args_type = "notifier: Notifier, token: number, n: number, meta: Float64Array",
+        ts_args_type = "token: number, n: number, meta: Float64Array",
         ts_return_type = "unknown"
     )]
     pub fn acquire<'env>(
         &self,
         env: &'env Env,
-        notifier: &Notifier,
         token: f64,
         n: Unknown<'_>,
         mut meta: Float64ArraySlice<'_>,
@@ -163,7 +162,6 @@ impl SemaphoreHandle {
         let sem2 = sem.clone();
         wait_async(
             env,
-            notifier,
             token,
             &mut meta,
             |w| acquire_start(&sem, n, w),
@@ -268,20 +266,18 @@ impl WaitGroupHandle {
     }
 
     #[napi(
-        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_args_type = "token: number, meta: Float64Array",
         ts_return_type = "unknown"
     )]
     pub fn wait<'env>(
         &self,
         env: &'env Env,
-        notifier: &Notifier,
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
         let (wg, wg2) = (self.inner.clone(), self.inner.clone());
         wait_async(
             env,
-            notifier,
             token,
             &mut meta,
             |w| {
@@ -367,13 +363,12 @@ impl CondHandle {
 
     /// Queues this thread and releases `mutex` (which it must hold) in one step.
     #[napi(
-        ts_args_type = "notifier: Notifier, token: number, mutex: SemaphoreHandle, meta: Float64Array",
+        ts_args_type = "token: number, mutex: SemaphoreHandle, meta: Float64Array",
         ts_return_type = "unknown"
     )]
     pub fn wait<'env>(
         &self,
         env: &'env Env,
-        notifier: &Notifier,
         token: f64,
         mutex: &SemaphoreHandle,
         mut meta: Float64ArraySlice<'_>,
@@ -381,7 +376,6 @@ impl CondHandle {
         let (cond, cond2, mutex) = (self.inner.clone(), self.inner.clone(), mutex.inner.clone());
         wait_async(
             env,
-            notifier,
             token,
             &mut meta,
             |w| cond.wait(w, &mutex).map(|()| Start::Queued).map_err(to_js),
@@ -477,13 +471,12 @@ impl OnceHandle {
     /// Claims the run (status 5: run it, then call `finish`), or waits for the running
     /// call (WAITING), or is done (READY).
     #[napi(
-        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_args_type = "token: number, meta: Float64Array",
         ts_return_type = "unknown"
     )]
     pub fn begin<'env>(
         &self,
         env: &'env Env,
-        notifier: &Notifier,
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
@@ -491,7 +484,6 @@ impl OnceHandle {
         let mut run = false;
         let result = wait_async(
             env,
-            notifier,
             token,
             &mut meta,
             |w| Ok(once_start(&once, w, &mut run)),
@@ -611,13 +603,12 @@ impl BarrierHandle {
 
     /// Arrives: TRIPPED (6) for the generation's last caller, WAITING otherwise.
     #[napi(
-        ts_args_type = "notifier: Notifier, token: number, meta: Float64Array",
+        ts_args_type = "token: number, meta: Float64Array",
         ts_return_type = "unknown"
     )]
     pub fn arrive<'env>(
         &self,
         env: &'env Env,
-        notifier: &Notifier,
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
@@ -625,7 +616,6 @@ impl BarrierHandle {
         let mut tripped = false;
         let result = wait_async(
             env,
-            notifier,
             token,
             &mut meta,
             |w| Ok(arrive_start(&b, w, &mut tripped)),
