@@ -50,18 +50,23 @@ export class Mutex {
   }
 
   /** Runs `fn` holding the lock and releases it afterwards, whatever `fn` does. */
-  async withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
-    const unlock = await this.lock(options);
-    try {
-      return await fn();
-    } finally {
-      unlock();
-    }
+  withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+    return holding(this.lock(options), fn);
   }
 
   /** Releases the lock held by whoever locked it (Go's `Unlock`); INVALID_ARGUMENT if not held. */
   unlock(): void {
     wakeCall(() => this.native.release(1), 'Mutex.unlock');
+  }
+}
+
+/** Runs `fn` once `acquired` resolves, then releases, whatever `fn` does. @internal */
+export async function holding<R>(acquired: Promise<Release>, fn: () => R | Promise<R>): Promise<R> {
+  const release = await acquired;
+  try {
+    return await fn();
+  } finally {
+    release();
   }
 }
 

@@ -9,7 +9,7 @@
  * await rw.withLock(() => write())
  */
 import { makeShareable, registerHandleType } from '../handles.js';
-import { releaser, type Release } from './mutex.js';
+import { holding, releaser, type Release } from './mutex.js';
 import { waitAsync, waitBlocking, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';
 
@@ -61,23 +61,13 @@ export class RwLock {
   }
 
   /** Runs `fn` with read access. */
-  async withRLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
-    const unlock = await this.rlock(options);
-    try {
-      return await fn();
-    } finally {
-      unlock();
-    }
+  withRLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+    return holding(this.rlock(options), fn);
   }
 
   /** Runs `fn` with write access. */
-  async withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
-    const unlock = await this.lock(options);
-    try {
-      return await fn();
-    } finally {
-      unlock();
-    }
+  withLock<R>(fn: () => R | Promise<R>, options?: WaitOptions): Promise<R> {
+    return holding(this.lock(options), fn);
   }
 }
 

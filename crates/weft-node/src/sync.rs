@@ -16,7 +16,7 @@ use crate::args;
 use crate::blocking::{self, RESULT_FIELDS};
 use crate::errors::to_js;
 use crate::notifier;
-use crate::outcome::{self, WAITING};
+use crate::outcome::{self, READY, WAITING};
 
 static SEMAPHORES: Handles<Semaphore> = Handles::new();
 static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
@@ -35,7 +35,8 @@ fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
 
 /// How a wait started: done now, or queued with its waiter.
 enum Start {
-    Now,
+    /// Happened now; the status to report (READY, or a primitive's own: ONCE_RUN, TRIPPED).
+    Now(u32),
     Queued,
 }
 
@@ -52,7 +53,11 @@ fn wait_async<'env>(
     let notifier = notifier::current()?;
     let waiter = notifier.waiter(token);
     match register(&waiter)? {
-        Start::Now => blocking::ready(env, meta, 0, Delivery::Done),
+        Start::Now(status) => {
+            let returned = blocking::ready(env, meta, 0, Delivery::Done)?;
+            blocking::status(meta, status);
+            Ok(returned)
+        }
         Start::Queued => {
             let w = waiter.clone();
             notifier.track(token, waiter, move || withdraw(&w));
@@ -73,7 +78,11 @@ fn wait_blocking<'env>(
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
     let waiter = Waiter::blocking();
     match register(&waiter)? {
-        Start::Now => blocking::ready(env, meta, 0, Delivery::Done),
+        Start::Now(status) => {
+            let returned = blocking::ready(env, meta, 0, Delivery::Done)?;
+            blocking::status(meta, status);
+            Ok(returned)
+        }
         Start::Queued => {
             let w = waiter.clone();
             blocking::block(env, meta, waiter, move || withdraw(&w), slice_ms)
@@ -199,7 +208,7 @@ impl SemaphoreHandle {
 
 fn acquire_start(sem: &Semaphore, n: u64, waiter: &Arc<Waiter>) -> Result<Start> {
     Ok(match sem.acquire(n, waiter).map_err(to_js)? {
-        Acquire::Done => Start::Now,
+        Acquire::Done => Start::Now(READY),
         Acquire::Waiting => Start::Queued,
     })
 }
@@ -282,7 +291,7 @@ impl WaitGroupHandle {
             &mut meta,
             |w| {
                 Ok(if wg.wait(w) {
-                    Start::Now
+                    Start::Now(READY)
                 } else {
                     Start::Queued
                 })
@@ -308,7 +317,7 @@ impl WaitGroupHandle {
             slice_ms,
             |w| {
                 Ok(if wg.wait(w) {
-                    Start::Now
+                    Start::Now(READY)
                 } else {
                     Start::Queued
                 })
@@ -481,18 +490,13 @@ impl OnceHandle {
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
         let (once, once2) = (self.inner.clone(), self.inner.clone());
-        let mut run = false;
-        let result = wait_async(
+        wait_async(
             env,
             token,
             &mut meta,
-            |w| Ok(once_start(&once, w, &mut run)),
+            |w| Ok(once_start(&once, w)),
             move |w| once2.forget(w),
-        )?;
-        if run {
-            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, ONCE_RUN);
-        }
-        Ok(result)
+        )
     }
 
     #[napi(
@@ -506,18 +510,13 @@ impl OnceHandle {
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
         let (once, once2) = (self.inner.clone(), self.inner.clone());
-        let mut run = false;
-        let result = wait_blocking(
+        wait_blocking(
             env,
             &mut meta,
             slice_ms,
-            |w| Ok(once_start(&once, w, &mut run)),
+            |w| Ok(once_start(&once, w)),
             move |w| once2.forget(w),
-        )?;
-        if run {
-            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, ONCE_RUN);
-        }
-        Ok(result)
+        )
     }
 
     /// Marks the run finished (after the function returned or threw) and wakes the others.
@@ -527,13 +526,10 @@ impl OnceHandle {
     }
 }
 
-fn once_start(once: &Once, waiter: &Arc<Waiter>, run: &mut bool) -> Start {
+fn once_start(once: &Once, waiter: &Arc<Waiter>) -> Start {
     match once.begin(waiter) {
-        OnceState::Run => {
-            *run = true;
-            Start::Now
-        }
-        OnceState::Done => Start::Now,
+        OnceState::Run => Start::Now(ONCE_RUN),
+        OnceState::Done => Start::Now(READY),
         OnceState::Waiting => Start::Queued,
     }
 }
@@ -613,18 +609,13 @@ impl BarrierHandle {
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
         let (b, b2) = (self.inner.clone(), self.inner.clone());
-        let mut tripped = false;
-        let result = wait_async(
+        wait_async(
             env,
             token,
             &mut meta,
-            |w| Ok(arrive_start(&b, w, &mut tripped)),
+            |w| Ok(arrive_start(&b, w)),
             move |w| b2.forget(w),
-        )?;
-        if tripped {
-            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, TRIPPED);
-        }
-        Ok(result)
+        )
     }
 
     #[napi(
@@ -638,27 +629,19 @@ impl BarrierHandle {
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
         let (b, b2) = (self.inner.clone(), self.inner.clone());
-        let mut tripped = false;
-        let result = wait_blocking(
+        wait_blocking(
             env,
             &mut meta,
             slice_ms,
-            |w| Ok(arrive_start(&b, w, &mut tripped)),
+            |w| Ok(arrive_start(&b, w)),
             move |w| b2.forget(w),
-        )?;
-        if tripped {
-            blocking::status(outcome::meta_slice(&mut meta, RESULT_FIELDS)?, TRIPPED);
-        }
-        Ok(result)
+        )
     }
 }
 
-fn arrive_start(barrier: &Barrier, waiter: &Arc<Waiter>, tripped: &mut bool) -> Start {
+fn arrive_start(barrier: &Barrier, waiter: &Arc<Waiter>) -> Start {
     match barrier.arrive(waiter) {
-        Arrival::Tripped { .. } => {
-            *tripped = true;
-            Start::Now
-        }
+        Arrival::Tripped { .. } => Start::Now(TRIPPED),
         Arrival::Waiting { .. } => Start::Queued,
     }
 }
