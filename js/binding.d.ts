@@ -118,28 +118,6 @@ export declare class PoolCore {
   dispose(): void
 }
 
-/** A worker thread's handle on its pool's dispatcher. */
-export declare class PoolWorkerCore {
-  /** Joins pool `poolId` as a new worker. */
-  static attach(poolId: number): PoolWorkerCore
-  /** This worker's id in the pool. */
-  get workerId(): number
-  /**
-   * Waits for the next task: spins `spinUs` microseconds, then parks up to `idleMs`.
-   * Writes into `meta` (5 numbers): status (0 task, 1 closed, 2 stopped, 3 idle), then
-   * for a task its id, function index, value kind, and the value itself for numbers and
-   * booleans. Returns the value for other kinds. One call and no allocation per task,
-   * which is what bounds a worker's rate for short tasks.
-   */
-  take(meta: Float64Array, spinUs: number, idleMs: number): unknown
-  /** Reports a finished task: `ok` with its result, or not `ok` with the serialised error. */
-  complete(id: number, ok: boolean, kind: number, value: unknown, runUs: number): void
-  /** Heartbeat while an async task is in progress. */
-  beat(): void
-  /** The name behind an interned function index. */
-  funcName(index: number): string
-}
-
 /** This thread's handle on a weighted semaphore (also a mutex or a readers-writer lock). */
 export declare class SemaphoreHandle {
   /** A semaphore of `size` units (>= 1). */
@@ -283,3 +261,29 @@ export declare function selectBlocking(spec: Float64Array, count: number, values
 
 /** Select without waiting (Go's `default`): writes [READY, outcome] or [WOULD_BLOCK]. */
 export declare function selectNow(spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array): unknown
+
+/**
+ * Joins pool `poolId` as a new worker (this thread); returns the worker's id. `spinUs`
+ * and `idleMs` say how `workerTake` waits: spin, then park up to `idleMs`.
+ */
+export declare function workerAttach(poolId: number, spinUs: number, idleMs: number): number
+
+/** Heartbeat while an async task is in progress. */
+export declare function workerBeat(): void
+
+/**
+ * Reports a finished task. `meta` holds [id, ok (1/0), kind, run time in us, the value for
+ * numbers and booleans]; `value` is the value for other kinds (the serialised error when
+ * not ok).
+ */
+export declare function workerComplete(meta: Float64Array, value: unknown): void
+
+/** The name behind an interned function index. */
+export declare function workerFuncName(index: number): string
+
+/**
+ * Waits for this worker's next task. Writes into `meta` (5 numbers): status (0 task,
+ * 1 closed, 2 stopped, 3 idle), then for a task its id, function index, value kind, and
+ * the value itself for numbers and booleans. Returns the value for other kinds.
+ */
+export declare function workerTake(meta: Float64Array): unknown

@@ -45,7 +45,8 @@ async function main(config: WorkerConfig): Promise<void> {
     revive(workerData);
   }
   const module = (await import(config.fileUrl)) as Record<string, unknown>;
-  const core = loadNative().PoolWorkerCore.attach(config.poolId);
+  const native = loadNative();
+  const workerId = native.workerAttach(config.poolId, config.spinMicros, config.idleSliceMs);
   const functions: (TaskFunction | undefined)[] = [];
   let current: TaskContext | undefined;
 
@@ -56,11 +57,11 @@ async function main(config: WorkerConfig): Promise<void> {
   });
   // Runs only while this thread's event loop runs (an awaited task, an idle slice): a
   // thread busy in synchronous code goes silent, which is what the steward watches for.
-  setInterval(() => core.beat(), config.beatMs).unref();
-  parentPort!.postMessage({ type: 'ready', workerId: core.workerId });
+  setInterval(() => native.workerBeat(), config.beatMs).unref();
+  parentPort!.postMessage({ type: 'ready', workerId });
 
   const lookup = (func: number): TaskFunction => {
-    const name = core.funcName(func);
+    const name = native.workerFuncName(func);
     const candidate = name === '' || name === 'default' ? (module.default ?? module) : module[name];
     if (typeof candidate !== 'function') {
       throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
@@ -72,9 +73,11 @@ async function main(config: WorkerConfig): Promise<void> {
 
   // take() fills `meta` ([status, id, func, kind, number]) and returns other values.
   const meta = new Float64Array(5);
+  // workerComplete's numbers: [id, ok, kind, run time (us), number value].
+  const done = new Float64Array(5);
   let idleFor = 0;
   for (;;) {
-    const value = core.take(meta, config.spinMicros, config.idleSliceMs);
+    const value = native.workerTake(meta);
     const status = meta[0]!;
     if (status !== TASK) {
       if (status !== IDLE) break; // closed and drained, or asked to stop
@@ -111,7 +114,13 @@ async function main(config: WorkerConfig): Promise<void> {
     current = undefined;
     const runUs = (performance.now() - started) * 1000;
     const outcome = encodeOutcome(ok, result, config.maxPayload);
-    core.complete(id, outcomeOk, encodedKind, outcome, runUs);
+    done[0] = id;
+    done[1] = outcomeOk ? 1 : 0;
+    done[2] = encodedKind;
+    done[3] = runUs;
+    if (encodedKind === KIND_NUMBER) done[4] = outcome as number;
+    else if (encodedKind === KIND_BOOL) done[4] = outcome ? 1 : 0;
+    native.workerComplete(done, encodedKind <= KIND_NUMBER ? undefined : outcome);
   }
   process.exit(0);
 }

@@ -279,121 +279,138 @@ impl PoolCore {
     }
 }
 
-/// A worker thread's handle on its pool's dispatcher.
-#[napi]
-pub struct PoolWorkerCore {
+/// This worker thread's place in its pool. A thread-local rather than a class instance:
+/// a napi-rs class method costs ~0.6 us per call here and a worker makes two per task
+/// (take, complete), and each argument costs ~70 ns to convert, so these calls take as few
+/// as possible.
+struct WorkerSeat {
     inner: Arc<Dispatcher>,
     worker: usize,
+    spin: Duration,
+    idle: Duration,
 }
 
+thread_local! {
+    static SEAT: std::cell::RefCell<Option<WorkerSeat>> = const { std::cell::RefCell::new(None) };
+}
+
+fn with_seat<R>(f: impl FnOnce(&WorkerSeat) -> Result<R>) -> Result<R> {
+    SEAT.with(|s| match s.borrow().as_ref() {
+        Some(seat) => f(seat),
+        None => Err(to_js(Error::internal(
+            "worker call before workerAttach on this thread",
+        ))),
+    })
+}
+
+/// Joins pool `poolId` as a new worker (this thread); returns the worker's id. `spinUs`
+/// and `idleMs` say how `workerTake` waits: spin, then park up to `idleMs`.
 #[napi]
-impl PoolWorkerCore {
-    /// Joins pool `poolId` as a new worker.
-    #[napi(factory)]
-    pub fn attach(pool_id: u32) -> Result<Self> {
-        let inner = POOLS.get(pool_id).ok_or_else(|| {
-            to_js(Error::new(
-                ErrorCode::PoolClosed,
-                format!("pool {pool_id} no longer exists"),
-            ))
-        })?;
-        let worker = inner.attach_worker();
-        Ok(PoolWorkerCore { inner, worker })
-    }
+pub fn worker_attach(pool_id: u32, spin_us: u32, idle_ms: u32) -> Result<u32> {
+    let inner = POOLS.get(pool_id).ok_or_else(|| {
+        to_js(Error::new(
+            ErrorCode::PoolClosed,
+            format!("pool {pool_id} no longer exists"),
+        ))
+    })?;
+    let worker = inner.attach_worker();
+    SEAT.with(|s| {
+        *s.borrow_mut() = Some(WorkerSeat {
+            inner,
+            worker,
+            spin: Duration::from_micros(spin_us as u64),
+            idle: Duration::from_millis(idle_ms as u64),
+        })
+    });
+    Ok(worker as u32)
+}
 
-    /// This worker's id in the pool.
-    #[napi(getter)]
-    pub fn worker_id(&self) -> u32 {
-        self.worker as u32
+/// Waits for this worker's next task. Writes into `meta` (5 numbers): status (0 task,
+/// 1 closed, 2 stopped, 3 idle), then for a task its id, function index, value kind, and
+/// the value itself for numbers and booleans. Returns the value for other kinds.
+#[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+pub fn worker_take<'env>(
+    env: &'env Env,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    // SAFETY: the array belongs to this thread's isolate and no JS runs during this call,
+    // so nothing else reads or writes its memory while the slice lives; the slice does not
+    // outlive the call.
+    let meta = unsafe { meta.as_mut() };
+    if meta.len() < TAKE_FIELDS {
+        return Err(to_js(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("meta must hold {TAKE_FIELDS} numbers"),
+        )));
     }
-
-    /// Waits for the next task: spins `spinUs` microseconds, then parks up to `idleMs`.
-    /// Writes into `meta` (5 numbers): status (0 task, 1 closed, 2 stopped, 3 idle), then
-    /// for a task its id, function index, value kind, and the value itself for numbers and
-    /// booleans. Returns the value for other kinds. One call and no allocation per task,
-    /// which is what bounds a worker's rate for short tasks.
-    #[napi(
-        ts_args_type = "meta: Float64Array, spinUs: number, idleMs: number",
-        ts_return_type = "unknown"
-    )]
-    pub fn take<'env>(
-        &self,
-        env: &'env Env,
-        mut meta: Float64ArraySlice<'_>,
-        spin_us: u32,
-        idle_ms: u32,
-    ) -> Result<Option<Unknown<'env>>> {
-        // SAFETY: the array belongs to this thread's isolate and no JS runs during this
-        // call, so nothing else reads or writes its memory while the slice lives; the
-        // slice does not outlive the call.
-        let meta = unsafe { meta.as_mut() };
-        if meta.len() < TAKE_FIELDS {
-            return Err(to_js(Error::new(
-                ErrorCode::InvalidArgument,
-                format!("meta must hold {TAKE_FIELDS} numbers"),
-            )));
+    let next = with_seat(|seat| Ok(seat.inner.next(seat.worker, seat.spin, seat.idle)))?;
+    let task = match next {
+        Next::Task(task) => task,
+        other => {
+            meta[0] = match other {
+                Next::Closed => CLOSED,
+                Next::Stopped => STOPPED,
+                _ => IDLE,
+            } as f64;
+            return Ok(None);
         }
-        let next = self.inner.next(
-            self.worker,
-            Duration::from_micros(spin_us as u64),
-            Duration::from_millis(idle_ms as u64),
-        );
-        let task = match next {
-            Next::Task(task) => task,
-            other => {
-                meta[0] = match other {
-                    Next::Closed => CLOSED,
-                    Next::Stopped => STOPPED,
-                    _ => IDLE,
-                } as f64;
-                return Ok(None);
-            }
-        };
-        meta[0] = 0.0;
-        meta[1] = task.id as f64;
-        meta[2] = task.func as f64;
-        meta[3] = kind_of(&task.arg) as f64;
-        match task.arg {
-            Value::Number(n) => meta[4] = n,
-            Value::Bool(b) => meta[4] = b as u8 as f64,
-            other => {
-                let raw = value_to_js(env, other)?;
-                // SAFETY: `raw` was just created in this env and scope.
-                return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
-            }
+    };
+    meta[0] = 0.0;
+    meta[1] = task.id as f64;
+    meta[2] = task.func as f64;
+    meta[3] = kind_of(&task.arg) as f64;
+    match task.arg {
+        Value::Number(n) => meta[4] = n,
+        Value::Bool(b) => meta[4] = b as u8 as f64,
+        other => {
+            let raw = value_to_js(env, other)?;
+            // SAFETY: `raw` was just created in this env and scope.
+            return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
         }
-        Ok(None)
     }
+    Ok(None)
+}
 
-    /// Reports a finished task: `ok` with its result, or not `ok` with the serialised error.
-    #[napi(ts_args_type = "id: number, ok: boolean, kind: number, value: unknown, runUs: number")]
-    pub fn complete(
-        &self,
-        id: u32,
-        ok: bool,
-        kind: u32,
-        value: Unknown<'_>,
-        run_us: f64,
-    ) -> Result<()> {
-        let value = from_js(kind, &value)?;
-        let outcome = if ok {
-            Outcome::Ok(value)
-        } else {
-            Outcome::Err(value)
-        };
-        self.inner.complete(self.worker, id, outcome, run_us);
+/// Reports a finished task. `meta` holds [id, ok (1/0), kind, run time in us, the value for
+/// numbers and booleans]; `value` is the value for other kinds (the serialised error when
+/// not ok).
+#[napi(ts_args_type = "meta: Float64Array, value: unknown")]
+pub fn worker_complete(meta: &[f64], value: Unknown<'_>) -> Result<()> {
+    if meta.len() < TAKE_FIELDS {
+        return Err(to_js(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("meta must hold {TAKE_FIELDS} numbers"),
+        )));
+    }
+    let kind = meta[2] as u32;
+    let value = match kind {
+        value::NUMBER => Value::Number(meta[4]),
+        value::BOOL => Value::Bool(meta[4] != 0.0),
+        _ => from_js(kind, &value)?,
+    };
+    let outcome = if meta[1] != 0.0 {
+        Outcome::Ok(value)
+    } else {
+        Outcome::Err(value)
+    };
+    with_seat(|seat| {
+        seat.inner
+            .complete(seat.worker, meta[0] as u32, outcome, meta[3]);
         Ok(())
-    }
+    })
+}
 
-    /// Heartbeat while an async task is in progress.
-    #[napi]
-    pub fn beat(&self) {
-        self.inner.beat(self.worker);
-    }
+/// Heartbeat while an async task is in progress.
+#[napi]
+pub fn worker_beat() -> Result<()> {
+    with_seat(|seat| {
+        seat.inner.beat(seat.worker);
+        Ok(())
+    })
+}
 
-    /// The name behind an interned function index.
-    #[napi]
-    pub fn func_name(&self, index: u32) -> Result<String> {
-        self.inner.name(index).map_err(to_js)
-    }
+/// The name behind an interned function index.
+#[napi]
+pub fn worker_func_name(index: u32) -> Result<String> {
+    with_seat(|seat| seat.inner.name(index).map_err(to_js))
 }
