@@ -18,9 +18,10 @@ fn as_num(v: &Value) -> u64 {
     }
 }
 
-/// Blocking send: the single-case select a worker thread's `sendSync` runs.
-fn send(ch: &Arc<Channel>, v: Value) -> Delivery {
-    match select(vec![Case::send(ch.clone(), v)], Some(Waiter::blocking())) {
+/// A blocking select, as a worker thread's `selectSync` runs it: the delivery of the case
+/// that happened.
+fn select_blocking(cases: Vec<Case>) -> Delivery {
+    match select(cases, Some(Waiter::blocking())) {
         Selected::Ready(_, d) => d,
         Selected::Waiting(reg) => {
             let (_, d) = reg.waiter().wait(None).unwrap();
@@ -31,17 +32,14 @@ fn send(ch: &Arc<Channel>, v: Value) -> Delivery {
     }
 }
 
+/// Blocking send: the single-case select a worker thread's `sendSync` runs.
+fn send(ch: &Arc<Channel>, v: Value) -> Delivery {
+    select_blocking(vec![Case::send(ch.clone(), v)])
+}
+
 /// Blocking receive.
 fn recv(ch: &Arc<Channel>) -> Option<Value> {
-    let d = match select(vec![Case::recv(ch.clone())], Some(Waiter::blocking())) {
-        Selected::Ready(_, d) => d,
-        Selected::Waiting(reg) => {
-            let (_, d) = reg.waiter().wait(None).unwrap();
-            reg.unregister();
-            d
-        }
-        Selected::NotReady(_) => unreachable!(),
-    };
+    let d = select_blocking(vec![Case::recv(ch.clone())]);
     match d {
         Delivery::Received(v) => Some(v),
         Delivery::Closed => None,
@@ -338,18 +336,7 @@ fn selects_racing_on_shared_channels_commit_exactly_one_case_each() {
         .map(|_| {
             let (a, b, total, count) = (a.clone(), b.clone(), total.clone(), count.clone());
             thread::spawn(move || loop {
-                let d = match select(
-                    vec![Case::recv(a.clone()), Case::recv(b.clone())],
-                    Some(Waiter::blocking()),
-                ) {
-                    Selected::Ready(_, d) => d,
-                    Selected::Waiting(reg) => {
-                        let (_, d) = reg.waiter().wait(None).unwrap();
-                        reg.unregister();
-                        d
-                    }
-                    Selected::NotReady(_) => unreachable!(),
-                };
+                let d = select_blocking(vec![Case::recv(a.clone()), Case::recv(b.clone())]);
                 match d {
                     Delivery::Received(v) => {
                         total.fetch_add(as_num(&v), Ordering::SeqCst);
