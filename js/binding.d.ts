@@ -94,8 +94,6 @@ export declare class PoolCore {
   drainInto(meta: Float64Array, values: Array<unknown>, spinUs: number): number
   /** Removes a queued cancellable task; false if a worker already took it. */
   cancel(id: number): boolean
-  /** Takes up to `max` completions as a flat array `[id, ok, kind, value, runUs, ...]`. */
-  drain(max: number): Array<unknown>
   /** Interns a task function name; tasks carry the returned index. */
   intern(name: string): number
   /** Stops accepting tasks; workers drain the queue, then exit. */

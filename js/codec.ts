@@ -149,6 +149,41 @@ export function numberFromSlot(n: number): number {
   return i === n && i !== 0 ? i : n;
 }
 
+/**
+ * Values beside a Float64Array slot (the native batch calls' convention): numbers and
+ * booleans travel in the slot; null and undefined need nothing; other kinds travel as a
+ * value of their own beside it. `slotNumber` writes the slot, `needsBeside` says whether
+ * the value goes beside it, `fromSlot` reads the pair back (before `decode`).
+ *
+ * @example
+ * meta[at] = slotNumber(kind, payload); if (needsBeside(kind)) values[i] = payload
+ * decode(kind, fromSlot(kind, meta[at], values[i]))
+ */
+export function slotNumber(kind: number, payload: unknown): number {
+  return kind === KIND_NUMBER ? (payload as number) : kind === KIND_BOOL ? (payload ? 1 : 0) : 0;
+}
+
+/** Whether a value of `kind` travels beside the slot (see {@link slotNumber}). */
+export function needsBeside(kind: number): boolean {
+  return kind > KIND_NUMBER;
+}
+
+/** The value of a (kind, slot, beside) triple, still encoded for kinds beyond strings. */
+export function fromSlot(kind: number, slot: number, beside: unknown): unknown {
+  switch (kind) {
+    case KIND_NUMBER:
+      return numberFromSlot(slot);
+    case KIND_BOOL:
+      return slot !== 0;
+    case KIND_NULL:
+      return null;
+    case KIND_UNDEFINED:
+      return undefined;
+    default:
+      return beside;
+  }
+}
+
 /** Rebuilds a value received from a native call with its wire `kind`. */
 export function decode(kind: number, value: unknown): unknown {
   if (kind < KIND_SERIALIZED) return value;

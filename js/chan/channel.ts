@@ -12,7 +12,7 @@
  * jobs.close()
  * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
  */
-import { KIND_BOOL, KIND_NULL, KIND_NUMBER, encode, encodedKind } from '../codec.js';
+import { KIND_NUMBER, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
@@ -224,9 +224,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       for (let i = 0; i < count; i++) {
         const payload = encode(values[i]);
         meta[i * BULK_FIELDS] = encodedKind;
-        if (encodedKind === KIND_NUMBER) meta[i * BULK_FIELDS + 1] = payload as number;
-        else if (encodedKind === KIND_BOOL) meta[i * BULK_FIELDS + 1] = payload ? 1 : 0;
-        else if (encodedKind !== KIND_NULL) boxed[i] = payload;
+        meta[i * BULK_FIELDS + 1] = slotNumber(encodedKind, payload);
+        if (needsBeside(encodedKind)) boxed[i] = payload;
       }
     }
     while (sent < count) {
@@ -399,9 +398,8 @@ export function caseSpec(channels: Channel<unknown>[], ops: ('send' | 'recv')[],
     }
     const kind = kinds[i]!;
     spec[i * 3 + 1] = kind;
-    if (kind === KIND_NUMBER) spec[i * 3 + 2] = payloads[i] as number;
-    else if (kind === KIND_BOOL) spec[i * 3 + 2] = payloads[i] ? 1 : 0;
-    else values[i] = payloads[i];
+    spec[i * 3 + 2] = slotNumber(kind, payloads[i]);
+    if (needsBeside(kind)) values[i] = payloads[i];
   }
   return { spec, values };
 }

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_UNDEFINED, decode, encode, encodedKind, numberFromSlot } from '../codec.js';
+import { KIND_SERIALIZED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
@@ -374,9 +374,8 @@ export class Pool {
       meta[at + 1] = func;
       meta[at + 2] = priority;
       meta[at + 3] = kind;
-      if (kind === KIND_NUMBER) meta[at + 4] = payload as number;
-      else if (kind === KIND_BOOL) meta[at + 4] = payload ? 1 : 0;
-      else if (kind > KIND_BOOL) this.#batchValues[n] = payload;
+      meta[at + 4] = slotNumber(kind, payload);
+      if (needsBeside(kind)) this.#batchValues[n] = payload;
       this.#batchTasks.push(task);
       if (n + 1 === SUBMIT_BATCH) this.#flush();
       else if (!this.#flushScheduled) {
@@ -456,14 +455,8 @@ export class Pool {
       const at = i * DRAIN_FIELDS;
       const flags = meta[at + 1]!;
       const kind = flags >> 1;
-      let value: unknown;
-      if (kind === KIND_NUMBER) value = numberFromSlot(meta[at + 3]!);
-      else if (kind === KIND_BOOL) value = meta[at + 3] !== 0;
-      else if (kind === KIND_NULL) value = null;
-      else if (kind !== KIND_UNDEFINED) {
-        value = values[i];
-        values[i] = undefined;
-      }
+      const value = fromSlot(kind, meta[at + 3]!, values[i]);
+      values[i] = undefined;
       this.#settle(meta[at]!, (flags & 1) === 1, kind, value, meta[at + 2]!, now);
     }
     // While completions keep coming, keep polling once per event-loop turn (no wakeup is

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { decode, KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, numberFromSlot } from '../codec.js';
+import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
@@ -95,8 +95,7 @@ async function main(config: WorkerConfig): Promise<void> {
     const id = meta[1]!;
     const func = meta[2]!;
     const kind = meta[3]!;
-    const payload =
-      kind === KIND_NUMBER ? numberFromSlot(meta[4]!) : kind > KIND_NUMBER ? value : kind === KIND_BOOL ? meta[4] !== 0 : kind === KIND_NULL ? null : undefined;
+    const payload = fromSlot(kind, meta[4]!, value);
     const ctx = (current = new TaskContext(id));
     const started = performance.now();
     let ok = true;
@@ -118,9 +117,8 @@ async function main(config: WorkerConfig): Promise<void> {
     done[1] = outcomeOk ? 1 : 0;
     done[2] = encodedKind;
     done[3] = runUs;
-    if (encodedKind === KIND_NUMBER) done[4] = outcome as number;
-    else if (encodedKind === KIND_BOOL) done[4] = outcome ? 1 : 0;
-    native.workerComplete(done, encodedKind <= KIND_NUMBER ? undefined : outcome);
+    done[4] = slotNumber(encodedKind, outcome);
+    native.workerComplete(done, needsBeside(encodedKind) ? outcome : undefined);
   }
   process.exit(0);
 }

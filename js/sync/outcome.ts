@@ -3,7 +3,7 @@
  * an outcome (case, delivery, value kind, number), with other values returned.
  * @internal
  */
-import { KIND_BOOL, KIND_NULL, KIND_NUMBER, KIND_UNDEFINED, decode, numberFromSlot } from '../codec.js';
+import { decode, fromSlot } from '../codec.js';
 
 export const READY = 0;
 export const WOULD_BLOCK = 1;
@@ -34,18 +34,7 @@ export interface Outcome {
 
 /** The JS value for a (kind, number-slot, returned-value) triple. */
 export function valueFrom(kind: number, slot: number, returned: unknown): unknown {
-  switch (kind) {
-    case KIND_NUMBER:
-      return numberFromSlot(slot);
-    case KIND_BOOL:
-      return slot !== 0;
-    case KIND_NULL:
-      return null;
-    case KIND_UNDEFINED:
-      return undefined;
-    default:
-      return decode(kind, returned);
-  }
+  return decode(kind, fromSlot(kind, slot, returned));
 }
 
 /** The outcome in `meta` at `at` (case, delivery, kind, number) with `returned`. */

@@ -33,3 +33,22 @@ pub fn size(value: &Unknown<'_>, param: &str) -> Result<u32> {
     }
     Ok(n as u32)
 }
+
+/// The caller's Float64Array as a mutable slice, checked to hold `need` numbers.
+pub fn f64_slice<'a>(
+    array: &'a mut napi::bindgen_prelude::Float64ArraySlice<'_>,
+    param: &str,
+    need: usize,
+) -> Result<&'a mut [f64]> {
+    // SAFETY: the array belongs to this thread's isolate and no JS runs during the call
+    // that borrowed it, so nothing else reads or writes its memory while the slice lives;
+    // the slice does not outlive that call.
+    let slice = unsafe { array.as_mut() };
+    if slice.len() < need {
+        return Err(invalid_argument(
+            param,
+            format!("must hold {need} numbers, got {}", slice.len()),
+        ));
+    }
+    Ok(slice)
+}

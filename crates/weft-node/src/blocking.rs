@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-use weft_core::wake::{Delivery, Waiter};
+use weft_core::wake::Waiter;
 
 use crate::outcome::{self, OUTCOME_FIELDS, READY, SLICE, WOULD_BLOCK};
 
@@ -27,22 +27,6 @@ thread_local! {
     static CURRENT: RefCell<Option<Blocked>> = const { RefCell::new(None) };
 }
 
-/// Writes a result that happened at once.
-pub fn ready<'env>(
-    env: &'env Env,
-    meta: &mut [f64],
-    case: u32,
-    d: Delivery,
-) -> Result<Option<Unknown<'env>>> {
-    meta[0] = READY as f64;
-    outcome::write(env, &mut meta[1..], case, d)
-}
-
-/// Writes a status with no outcome.
-pub fn status(meta: &mut [f64], status: u32) {
-    meta[0] = status as f64;
-}
-
 /// Waits one slice for a just-registered blocking `waiter`. On delivery runs `cleanup` and
 /// writes the outcome; otherwise keeps the wait as this thread's current one and writes
 /// SLICE.
@@ -56,7 +40,7 @@ pub fn block<'env>(
     let deadline = Instant::now() + Duration::from_millis(slice_ms as u64);
     if let Some((case, d)) = waiter.wait(Some(deadline)) {
         cleanup();
-        return ready(env, meta, case, d);
+        return outcome::ready(env, meta, READY, case, d);
     }
     CURRENT.with(|c| {
         *c.borrow_mut() = Some(Blocked {
@@ -64,7 +48,7 @@ pub fn block<'env>(
             cleanup: Box::new(cleanup),
         })
     });
-    status(meta, SLICE);
+    outcome::status(meta, SLICE);
     Ok(None)
 }
 
@@ -81,7 +65,7 @@ pub fn resume_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
-        status(meta, WOULD_BLOCK);
+        outcome::status(meta, WOULD_BLOCK);
         return Ok(None);
     };
     block(env, meta, current.waiter, current.cleanup, slice_ms)
@@ -96,12 +80,12 @@ pub fn cancel_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
-        status(meta, WOULD_BLOCK);
+        outcome::status(meta, WOULD_BLOCK);
         return Ok(None);
     };
     if current.waiter.try_cancel() {
         (current.cleanup)();
-        status(meta, WOULD_BLOCK);
+        outcome::status(meta, WOULD_BLOCK);
         return Ok(None);
     }
     // Committed a moment ago: the delivery is imminent.
@@ -111,5 +95,5 @@ pub fn cancel_blocking<'env>(
         ))
     })?;
     (current.cleanup)();
-    ready(env, meta, case, d)
+    outcome::ready(env, meta, READY, case, d)
 }

@@ -17,11 +17,11 @@ use weft_core::wake::Waiter;
 use weft_core::{Error, ErrorCode, Value};
 
 use crate::args;
-use crate::blocking::{self, RESULT_FIELDS};
+use crate::blocking::RESULT_FIELDS;
 use crate::errors::{invalid_argument, to_js};
-use crate::notifier;
-use crate::outcome::{self, CLOSED, READY, WAITING, WOULD_BLOCK};
+use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
 use crate::value::{self, from_js, kind_of};
+use crate::wait::{self, Started};
 
 /// Every live channel, by id, so any thread can attach.
 pub static CHANNELS: Handles<Channel> = Handles::new();
@@ -61,17 +61,11 @@ fn micros(us: u32) -> Duration {
 
 /// A value from a (kind, number) pair or, for other kinds, from `values[i]`.
 fn value_at(kind: u32, number: f64, values: &Array<'_>, i: u32) -> Result<Value> {
-    Ok(match kind {
-        value::NUMBER => Value::Number(number),
-        value::BOOL => Value::Bool(number != 0.0),
-        value::UNDEFINED => Value::Undefined,
-        value::NULL => Value::Null,
-        _ => {
-            let v: Unknown<'_> = values
-                .get(i)?
-                .ok_or_else(|| invalid_argument("values", format!("has no value at {i}")))?;
-            from_js(kind, &v)?
-        }
+    value::from_slot(kind, number, || {
+        let v: Unknown<'_> = values
+            .get(i)?
+            .ok_or_else(|| invalid_argument("values", format!("has no value at {i}")))?;
+        from_js(kind, &v)
     })
 }
 
@@ -206,7 +200,7 @@ pub fn chan_try_recv<'env>(
         TryRecv::Value(v) => {
             meta[0] = READY as f64;
             meta[1] = kind_of(&v) as f64;
-            outcome::js_value(env, &mut meta[2], v)
+            value::into_slot(env, &mut meta[2], v)
         }
         TryRecv::Empty => {
             meta[0] = WOULD_BLOCK as f64;
@@ -281,7 +275,7 @@ pub fn chan_recv_many(
     let n = got.len();
     for (i, v) in got.into_iter().enumerate() {
         meta[i * BULK_FIELDS] = kind_of(&v) as f64;
-        if let Some(js) = outcome::js_value(env, &mut meta[i * BULK_FIELDS + 1], v)? {
+        if let Some(js) = value::into_slot(env, &mut meta[i * BULK_FIELDS + 1], v)? {
             values.set(i as u32, js)?;
         }
     }
@@ -302,7 +296,7 @@ pub fn chan_recv_async<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::recv(local(id)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, token, meta, vec![case])
+    wait::run_async(env, token, meta, select_with(vec![case]))
 }
 
 /// Send that may wait asynchronously (see `chanRecvAsync`).
@@ -320,7 +314,7 @@ pub fn chan_send_async<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::send(local(id)?, from_js(kind, &value)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, token, meta, vec![case])
+    wait::run_async(env, token, meta, select_with(vec![case]))
 }
 
 /// Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`.
@@ -336,7 +330,7 @@ pub fn chan_recv_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::recv(local(id)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_blocking(env, meta, vec![case], slice_ms)
+    wait::run_blocking(env, meta, slice_ms, select_with(vec![case]))
 }
 
 /// Send that blocks this (worker) thread for up to one slice.
@@ -354,7 +348,7 @@ pub fn chan_send_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let case = Case::send(local(id)?, from_js(kind, &value)?);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_blocking(env, meta, vec![case], slice_ms)
+    wait::run_blocking(env, meta, slice_ms, select_with(vec![case]))
 }
 
 /// The cases of a select spec.
@@ -390,9 +384,9 @@ pub fn select_now<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     match core_select(cases(spec, count, &values)?, None) {
-        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
+        Selected::Ready(case, d) => outcome::ready(env, meta, READY, case, d),
         _ => {
-            blocking::status(meta, WOULD_BLOCK);
+            outcome::status(meta, WOULD_BLOCK);
             Ok(None)
         }
     }
@@ -413,7 +407,7 @@ pub fn select_async<'env>(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_async(env, token, meta, cases(spec, count, &values)?)
+    wait::run_async(env, token, meta, select_with(cases(spec, count, &values)?))
 }
 
 /// Select that blocks this (worker) thread for up to one slice; see `blocking.rs`.
@@ -430,40 +424,23 @@ pub fn select_blocking<'env>(
     slice_ms: u32,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait_blocking(env, meta, cases(spec, count, &values)?, slice_ms)
+    wait::run_blocking(
+        env,
+        meta,
+        slice_ms,
+        select_with(cases(spec, count, &values)?),
+    )
 }
 
-fn wait_async<'env>(
-    env: &'env Env,
-    token: f64,
-    meta: &mut [f64],
-    cases: Vec<Case>,
-) -> Result<Option<Unknown<'env>>> {
-    let notifier = notifier::current()?;
-    let waiter = notifier.waiter(token);
-    match core_select(cases, Some(waiter.clone())) {
-        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
-        Selected::Waiting(reg) => {
-            notifier.track(token, waiter, move || reg.unregister());
-            blocking::status(meta, WAITING);
-            Ok(None)
-        }
-        Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
-    }
-}
-
-fn wait_blocking<'env>(
-    env: &'env Env,
-    meta: &mut [f64],
-    cases: Vec<Case>,
-    slice_ms: u32,
-) -> Result<Option<Unknown<'env>>> {
-    let waiter = Waiter::blocking();
-    match core_select(cases, Some(waiter.clone())) {
-        Selected::Ready(case, d) => blocking::ready(env, meta, case, d),
-        Selected::Waiting(reg) => {
-            blocking::block(env, meta, waiter, move || reg.unregister(), slice_ms)
-        }
+/// Registers a select's waiter on its channels (see `wait.rs`).
+fn select_with(cases: Vec<Case>) -> impl FnOnce(&Arc<Waiter>) -> Result<Started> {
+    move |waiter| match core_select(cases, Some(waiter.clone())) {
+        Selected::Ready(case, delivery) => Ok(Started::Now {
+            status: READY,
+            case,
+            delivery,
+        }),
+        Selected::Waiting(reg) => Ok(Started::Queued(Box::new(move || reg.unregister()))),
         Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
     }
 }

@@ -14,3 +14,4 @@ mod outcome;
 mod pool;
 mod sync;
 mod value;
+mod wait;

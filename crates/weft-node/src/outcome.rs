@@ -4,9 +4,8 @@
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, Result};
 use weft_core::wake::Delivery;
-use weft_core::Value;
 
-use crate::value::{kind_of, to_js as value_to_js};
+use crate::value::{self, kind_of};
 
 /// Statuses returned by calls that may wait.
 pub const READY: u32 = 0;
@@ -33,6 +32,24 @@ fn delivery_code(d: &Delivery) -> f64 {
     }
 }
 
+/// Writes a result that happened: `status` (READY, or a primitive's own such as
+/// ONCE_RUN), then the outcome; returns the value for kinds other than numbers and booleans.
+pub fn ready<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    status: u32,
+    case: u32,
+    d: Delivery,
+) -> Result<Option<Unknown<'env>>> {
+    meta[0] = status as f64;
+    write(env, &mut meta[1..], case, d)
+}
+
+/// Writes a status with no outcome.
+pub fn status(meta: &mut [f64], status: u32) {
+    meta[0] = status as f64;
+}
+
 /// Writes an outcome into `meta` (OUTCOME_FIELDS numbers) and returns the value for kinds
 /// other than numbers and booleans.
 pub fn write<'env>(
@@ -51,26 +68,7 @@ pub fn write<'env>(
         }
     };
     meta[2] = kind_of(&value) as f64;
-    js_value(env, &mut meta[3], value)
-}
-
-/// A value for JS: numbers and booleans go into `slot`, others are returned.
-pub fn js_value<'env>(
-    env: &'env Env,
-    slot: &mut f64,
-    value: Value,
-) -> Result<Option<Unknown<'env>>> {
-    match value {
-        Value::Number(n) => *slot = n,
-        Value::Bool(b) => *slot = b as u8 as f64,
-        Value::Undefined | Value::Null => {}
-        other => {
-            let raw = value_to_js(env, other)?;
-            // SAFETY: `raw` was just created in this env and scope.
-            return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
-        }
-    }
-    Ok(None)
+    value::into_slot(env, &mut meta[3], value)
 }
 
 /// The caller's Float64Array as a slice, checked to hold `need` numbers.
@@ -78,15 +76,5 @@ pub fn meta_slice<'a>(
     meta: &'a mut napi::bindgen_prelude::Float64ArraySlice<'_>,
     need: usize,
 ) -> Result<&'a mut [f64]> {
-    // SAFETY: the array belongs to this thread's isolate and no JS runs during the call
-    // that borrowed it, so nothing else reads or writes its memory while the slice lives;
-    // the slice does not outlive that call.
-    let slice = unsafe { meta.as_mut() };
-    if slice.len() < need {
-        return Err(crate::errors::invalid_argument(
-            "meta",
-            format!("must hold {need} numbers, got {}", slice.len()),
-        ));
-    }
-    Ok(slice)
+    crate::args::f64_slice(meta, "meta", need)
 }

@@ -9,11 +9,11 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::pool::{Dispatcher, Next, Outcome, Task};
 use weft_core::registry::Registry;
-use weft_core::{Error, ErrorCode, Value};
+use weft_core::{Error, ErrorCode};
 
 use crate::args;
 use crate::errors::{guard, to_js};
-use crate::value::{self, from_js, kind_of, to_js as value_to_js};
+use crate::value::{self, from_js, kind_of};
 
 /// Every live pool, by id, so worker threads (other isolates) reach the same dispatcher.
 static POOLS: Registry<Dispatcher> = Registry::new();
@@ -103,18 +103,12 @@ impl PoolCore {
             let m = &meta[i * BATCH_FIELDS..(i + 1) * BATCH_FIELDS];
             let flags = m[3] as u32;
             let kind = flags & 0xff;
-            let arg = match kind {
-                value::NUMBER => Value::Number(m[4]),
-                value::BOOL => Value::Bool(m[4] != 0.0),
-                value::UNDEFINED => Value::Undefined,
-                value::NULL => Value::Null,
-                _ => {
-                    let v: Unknown<'_> = values.get(i as u32)?.ok_or_else(|| {
-                        to_js(Error::internal(format!("submitBatch: no value at {i}")))
-                    })?;
-                    from_js(kind, &v)?
-                }
-            };
+            let arg = value::from_slot(kind, m[4], || {
+                let v: Unknown<'_> = values.get(i as u32)?.ok_or_else(|| {
+                    to_js(Error::internal(format!("submitBatch: no value at {i}")))
+                })?;
+                from_js(kind, &v)
+            })?;
             let task = Task::new(m[0] as u32, m[1] as u32, m[2] as i32, arg);
             tasks.push((task, flags & 256 != 0));
         }
@@ -142,10 +136,7 @@ impl PoolCore {
             self.inner
                 .spin_for_completions(Duration::from_micros(spin_us as u64));
         }
-        // SAFETY: the array belongs to this thread's isolate and no JS runs during this
-        // call, so nothing else reads or writes its memory while the slice lives; the
-        // slice does not outlive the call.
-        let meta = unsafe { meta.as_mut() };
+        let meta = args::f64_slice(&mut meta, "meta", DRAIN_FIELDS)?;
         let done = self.inner.drain_completions(meta.len() / DRAIN_FIELDS);
         let count = done.len();
         for (i, completion) in done.into_iter().enumerate() {
@@ -158,17 +149,8 @@ impl PoolCore {
             m[0] = completion.id as f64;
             m[1] = (kind * 2 + ok) as f64;
             m[2] = completion.run_us;
-            match value {
-                Value::Number(n) => m[3] = n,
-                Value::Bool(b) => m[3] = b as u8 as f64,
-                Value::Undefined | Value::Null => {}
-                other => {
-                    let raw = value_to_js(env, other)?;
-                    // SAFETY: `raw` was just created in this env and scope.
-                    values.set(i as u32, unsafe {
-                        Unknown::from_raw_unchecked(env.raw(), raw)
-                    })?;
-                }
+            if let Some(v) = value::into_slot(env, &mut m[3], value)? {
+                values.set(i as u32, v)?;
             }
         }
         Ok(count as u32)
@@ -178,30 +160,6 @@ impl PoolCore {
     #[napi]
     pub fn cancel(&self, id: u32) -> bool {
         self.inner.cancel(id)
-    }
-
-    /// Takes up to `max` completions as a flat array `[id, ok, kind, value, runUs, ...]`.
-    #[napi(ts_return_type = "Array<unknown>")]
-    pub fn drain<'env>(&self, env: &'env Env, max: u32) -> Result<Array<'env>> {
-        let done = self.inner.drain_completions(max as usize);
-        let mut out = env.create_array((done.len() * 5) as u32)?;
-        for (i, completion) in done.into_iter().enumerate() {
-            let base = (i * 5) as u32;
-            let (ok, value) = match completion.outcome {
-                Outcome::Ok(v) => (true, v),
-                Outcome::Err(v) => (false, v),
-            };
-            out.set(base, completion.id)?;
-            out.set(base + 1, ok)?;
-            out.set(base + 2, kind_of(&value))?;
-            let raw = value_to_js(env, value)?;
-            // SAFETY: `raw` was just created in this env and scope.
-            out.set(base + 3, unsafe {
-                Unknown::from_raw_unchecked(env.raw(), raw)
-            })?;
-            out.set(base + 4, completion.run_us)?;
-        }
-        Ok(out)
     }
 
     /// Interns a task function name; tasks carry the returned index.
@@ -333,16 +291,7 @@ pub fn worker_take<'env>(
     env: &'env Env,
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
-    // SAFETY: the array belongs to this thread's isolate and no JS runs during this call,
-    // so nothing else reads or writes its memory while the slice lives; the slice does not
-    // outlive the call.
-    let meta = unsafe { meta.as_mut() };
-    if meta.len() < TAKE_FIELDS {
-        return Err(to_js(Error::new(
-            ErrorCode::InvalidArgument,
-            format!("meta must hold {TAKE_FIELDS} numbers"),
-        )));
-    }
+    let meta = args::f64_slice(&mut meta, "meta", TAKE_FIELDS)?;
     let next = with_seat(|seat| Ok(seat.inner.next(seat.worker, seat.spin, seat.idle)))?;
     let task = match next {
         Next::Task(task) => task,
@@ -359,16 +308,7 @@ pub fn worker_take<'env>(
     meta[1] = task.id as f64;
     meta[2] = task.func as f64;
     meta[3] = kind_of(&task.arg) as f64;
-    match task.arg {
-        Value::Number(n) => meta[4] = n,
-        Value::Bool(b) => meta[4] = b as u8 as f64,
-        other => {
-            let raw = value_to_js(env, other)?;
-            // SAFETY: `raw` was just created in this env and scope.
-            return Ok(Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) }));
-        }
-    }
-    Ok(None)
+    value::into_slot(env, &mut meta[4], task.arg)
 }
 
 /// Reports a finished task. `meta` holds [id, ok (1/0), kind, run time in us, the value for
@@ -383,11 +323,7 @@ pub fn worker_complete(meta: &[f64], value: Unknown<'_>) -> Result<()> {
         )));
     }
     let kind = meta[2] as u32;
-    let value = match kind {
-        value::NUMBER => Value::Number(meta[4]),
-        value::BOOL => Value::Bool(meta[4] != 0.0),
-        _ => from_js(kind, &value)?,
-    };
+    let value = value::from_slot(kind, meta[4], || from_js(kind, &value))?;
     let outcome = if meta[1] != 0.0 {
         Outcome::Ok(value)
     } else {

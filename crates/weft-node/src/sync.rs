@@ -9,14 +9,14 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::registry::Handles;
 use weft_core::sync::{Acquire, Arrival, Barrier, Cond, Once, OnceState, Semaphore, WaitGroup};
-use weft_core::wake::{Delivery, Waiter};
+use weft_core::wake::Waiter;
 use weft_core::{Error, ErrorCode};
 
 use crate::args;
-use crate::blocking::{self, RESULT_FIELDS};
+use crate::blocking::RESULT_FIELDS;
 use crate::errors::to_js;
-use crate::notifier;
-use crate::outcome::{self, READY, WAITING};
+use crate::outcome::{self, READY};
+use crate::wait::{self, Started};
 
 static SEMAPHORES: Handles<Semaphore> = Handles::new();
 static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
@@ -40,8 +40,23 @@ enum Start {
     Queued,
 }
 
-/// Runs an async wait: `register` queues the waiter or reports it done; a queued waiter is
-/// tracked by the notifier with `withdraw` to take it off if cancelled.
+/// The shared wait machinery (`wait.rs`) for a primitive that says how to queue a waiter
+/// (`register`) and how to take a cancelled one off again (`withdraw`, its `forget`).
+fn started(
+    waiter: &Arc<Waiter>,
+    start: Start,
+    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
+) -> Started {
+    match start {
+        Start::Now(status) => Started::done(status),
+        Start::Queued => {
+            let waiter = waiter.clone();
+            Started::Queued(Box::new(move || withdraw(&waiter)))
+        }
+    }
+}
+
+/// Async form of a primitive's wait.
 fn wait_async<'env>(
     env: &'env Env,
     token: f64,
@@ -50,24 +65,10 @@ fn wait_async<'env>(
     withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
-    let notifier = notifier::current()?;
-    let waiter = notifier.waiter(token);
-    match register(&waiter)? {
-        Start::Now(status) => {
-            let returned = blocking::ready(env, meta, 0, Delivery::Done)?;
-            blocking::status(meta, status);
-            Ok(returned)
-        }
-        Start::Queued => {
-            let w = waiter.clone();
-            notifier.track(token, waiter, move || withdraw(&w));
-            blocking::status(meta, WAITING);
-            Ok(None)
-        }
-    }
+    wait::run_async(env, token, meta, |w| Ok(started(w, register(w)?, withdraw)))
 }
 
-/// Runs a blocking wait for up to one slice (see `blocking.rs`).
+/// Blocking form of a primitive's wait (worker threads).
 fn wait_blocking<'env>(
     env: &'env Env,
     meta: &mut Float64ArraySlice<'_>,
@@ -76,18 +77,9 @@ fn wait_blocking<'env>(
     withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
-    let waiter = Waiter::blocking();
-    match register(&waiter)? {
-        Start::Now(status) => {
-            let returned = blocking::ready(env, meta, 0, Delivery::Done)?;
-            blocking::status(meta, status);
-            Ok(returned)
-        }
-        Start::Queued => {
-            let w = waiter.clone();
-            blocking::block(env, meta, waiter, move || withdraw(&w), slice_ms)
-        }
-    }
+    wait::run_blocking(env, meta, slice_ms, |w| {
+        Ok(started(w, register(w)?, withdraw))
+    })
 }
 
 fn weight(n: &Unknown<'_>) -> Result<u64> {

@@ -83,3 +83,38 @@ pub fn to_js(env: &Env, value: Value) -> Result<sys::napi_value> {
         }
     }
 }
+
+/// A value sent as a (kind, number) pair: numbers and booleans travel in the number slot,
+/// null and undefined need nothing, and only other kinds take `other()` (the JS value
+/// beside the pair). The one place the slot convention is read.
+pub fn from_slot(kind: u32, slot: f64, other: impl FnOnce() -> Result<Value>) -> Result<Value> {
+    Ok(match kind {
+        NUMBER => Value::Number(slot),
+        BOOL => Value::Bool(slot != 0.0),
+        UNDEFINED => Value::Undefined,
+        NULL => Value::Null,
+        _ => other()?,
+    })
+}
+
+/// The other direction: numbers and booleans go into `slot`, null and undefined need
+/// nothing, other kinds come back as a JS value for the caller to hand over.
+pub fn into_slot<'env>(
+    env: &'env Env,
+    slot: &mut f64,
+    value: Value,
+) -> Result<Option<napi::bindgen_prelude::Unknown<'env>>> {
+    match value {
+        Value::Number(n) => *slot = n,
+        Value::Bool(b) => *slot = b as u8 as f64,
+        Value::Undefined | Value::Null => {}
+        other => {
+            let raw = to_js(env, other)?;
+            // SAFETY: `raw` was just created in this env and scope.
+            return Ok(Some(unsafe {
+                napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), raw)
+            }));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,78 @@
+//! Starting a wait, in either form: every primitive only says how to register a waiter
+//! (and how to take it off again); this module turns that into the async form (the
+//! outcome comes later as a notice on this thread's notifier) or the blocking one (this
+//! worker thread blocks in slices; see `blocking.rs`).
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Unknown;
+use napi::{Env, Result};
+use weft_core::wake::{Delivery, Waiter};
+
+use crate::outcome::{self, WAITING};
+use crate::{blocking, notifier};
+
+/// How registering a waiter went.
+pub enum Started {
+    /// It happened at once: report `status` (READY, or a primitive's own) and the outcome.
+    Now {
+        status: u32,
+        case: u32,
+        delivery: Delivery,
+    },
+    /// The waiter is registered; the closure takes it off what it waits on, and runs once
+    /// the wait is settled or cancelled.
+    Queued(Box<dyn FnOnce()>),
+}
+
+impl Started {
+    /// Happened at once with nothing to hand over (a lock taken, a count at zero).
+    pub fn done(status: u32) -> Started {
+        Started::Now {
+            status,
+            case: 0,
+            delivery: Delivery::Done,
+        }
+    }
+}
+
+/// Async form: writes [status, outcome] now, or [WAITING] and the outcome arrives as a
+/// notice with `token`.
+pub fn run_async<'env>(
+    env: &'env Env,
+    token: f64,
+    meta: &mut [f64],
+    register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
+) -> Result<Option<Unknown<'env>>> {
+    let notifier = notifier::current()?;
+    let waiter = notifier.waiter(token);
+    match register(&waiter)? {
+        Started::Now {
+            status,
+            case,
+            delivery,
+        } => outcome::ready(env, meta, status, case, delivery),
+        Started::Queued(withdraw) => {
+            notifier.track(token, waiter, withdraw);
+            outcome::status(meta, WAITING);
+            Ok(None)
+        }
+    }
+}
+
+/// Blocking form: waits up to one slice of `slice_ms` (see `blocking.rs`).
+pub fn run_blocking<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    slice_ms: u32,
+    register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
+) -> Result<Option<Unknown<'env>>> {
+    let waiter = Waiter::blocking();
+    match register(&waiter)? {
+        Started::Now {
+            status,
+            case,
+            delivery,
+        } => outcome::ready(env, meta, status, case, delivery),
+        Started::Queued(withdraw) => blocking::block(env, meta, waiter, withdraw, slice_ms),
+    }
+}
