@@ -14,6 +14,23 @@ export declare class BarrierHandle {
   arriveBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
+/**
+ * A class whose method and getter the `native-call` benchmark times: a napi-rs class
+ * call unwraps `this` on every call, which free functions avoid.
+ *
+ * ```js
+ * const probe = new native.CallProbe(); probe.noop(); probe.one
+ * ```
+ */
+export declare class CallProbe {
+  /** Makes a probe. */
+  constructor()
+  /** Does nothing: a class method's crossing cost. */
+  noop(): void
+  /** Always 1: a class getter's crossing cost. */
+  get one(): number
+}
+
 /** This thread's wrapper on a channel: keeps it alive while JS holds it. */
 export declare class ChannelHandle {
   /** A new channel buffering `cap` values (0 unbuffered, Infinity unbounded). */
@@ -145,6 +162,9 @@ export declare class WaitGroupHandle {
   wait(token: number, meta: Float64Array): unknown
   waitBlocking(meta: Float64Array, sliceMs: number): unknown
 }
+
+/** Adds three numbers: measures what each converted argument adds to a call. */
+export declare function addThree(a: number, b: number, c: number): number
 
 /** Returns the length of a buffer passed by reference (no copy): measures passing bytes. */
 export declare function bufferLength(bytes: Uint8Array): number

@@ -6,7 +6,14 @@ import { setFlagsFromString } from 'node:v8';
 import { loadNative } from '../../dist/esm/native.js';
 
 const WARMUP_CALLS = 200_000;
-const CALLS = { 'js-function': 5_000_000, 'native-noop': 2_000_000, 'native-buffer-64KiB': 2_000_000 };
+const CALLS = {
+  'js-function': 5_000_000,
+  'native-noop': 2_000_000,
+  'native-3-numbers': 2_000_000,
+  'native-class-method': 1_000_000,
+  'native-class-getter': 1_000_000,
+  'native-buffer-64KiB': 2_000_000,
+};
 
 let jsCalls = 0;
 /** The reference: a real call whose side effect (on `jsCalls`) the optimizer must keep. */
@@ -37,6 +44,10 @@ function target(impl) {
   // as in the facade (a megamorphic one costs ~20 ns more per call).
   const native = loadNative();
   if (impl === 'native-noop') return { fn: native.noop, arg: undefined, each: 1 };
+  if (impl === 'native-3-numbers') return { fn: (x) => native.addThree(x, 1, 2), arg: 1, each: 4 };
+  const probe = new native.CallProbe();
+  if (impl === 'native-class-method') return { fn: () => probe.noop(), arg: undefined, each: 1 };
+  if (impl === 'native-class-getter') return { fn: () => probe.one, arg: undefined, each: 1 };
   const buf = Buffer.alloc(64 * 1024);
   return { fn: native.bufferLength, arg: buf, each: buf.length };
 }

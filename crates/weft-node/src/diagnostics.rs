@@ -24,6 +24,41 @@ pub fn error_codes() -> Vec<&'static str> {
 #[napi]
 pub fn noop() {}
 
+/// Adds three numbers: measures what each converted argument adds to a call.
+#[napi]
+pub fn add_three(a: f64, b: f64, c: f64) -> f64 {
+    a + b + c
+}
+
+/// A class whose method and getter the `native-call` benchmark times: a napi-rs class
+/// call unwraps `this` on every call, which free functions avoid.
+///
+/// ```js
+/// const probe = new native.CallProbe(); probe.noop(); probe.one
+/// ```
+#[napi]
+#[derive(Default)]
+pub struct CallProbe {}
+
+#[napi]
+impl CallProbe {
+    /// Makes a probe.
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        Self {}
+    }
+
+    /// Does nothing: a class method's crossing cost.
+    #[napi]
+    pub fn noop(&self) {}
+
+    /// Always 1: a class getter's crossing cost.
+    #[napi(getter)]
+    pub fn one(&self) -> u32 {
+        1
+    }
+}
+
 /// Returns the length of a buffer passed by reference (no copy): measures passing bytes.
 #[napi]
 pub fn buffer_length(bytes: &[u8]) -> u32 {
