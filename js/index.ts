@@ -40,3 +40,4 @@ export { WaitGroup } from './sync/wait-group.js';
 export type { WaitOptions } from './sync/notifier.js';
 export type { BlockingOptions } from './sync/blocking.js';
 export { revive } from './shareable.js';
+export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './clock.js';
