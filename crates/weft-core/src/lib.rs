@@ -11,6 +11,7 @@
 pub mod chan;
 pub mod error;
 pub mod pool;
+pub mod rate;
 pub mod registry;
 pub mod sync;
 pub mod value;
