@@ -66,6 +66,74 @@ export declare class CondHandle {
   broadcast(): number
 }
 
+/** This thread's handle on a context. */
+export declare class ContextHandle {
+  /** A new root context (never cancelled). */
+  static background(): ContextHandle
+  /** Takes over a handle pinned by another thread. */
+  static adopt(id: number): ContextHandle
+  get id(): number
+  /** Pins a handle for a message to another thread. */
+  pin(): number
+  /**
+   * A cancellable child; with `timeoutMs` (finite, may be <= 0) it also ends by itself
+   * that many milliseconds from now.
+   */
+  child(timeoutMs?: number): ContextHandle
+  /** A child carrying a value under `key`. */
+  withValue(key: string, kind: number, slot: number, beside: unknown): ContextHandle
+  /** Cancels it with a cause (kind 0 = undefined: none). True if this call ended it. */
+  cancel(kind: number, slot: number, beside: unknown): boolean
+  /**
+   * Writes [found, kind, slot] of the cause of its end into `meta` (found 0: none,
+   * or no cause given); returns the value beside, if any.
+   */
+  cause(meta: Float64Array): unknown
+  /** Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside. */
+  value(key: string, meta: Float64Array): unknown
+  /** Milliseconds left before its deadline (negative once passed), or null without one. */
+  get remainingMs(): number | null
+  /** Live children registered on it (leak checks). */
+  get childCount(): number
+  /** Waits for it to end: READY now, or WAITING and a notice with `token` later. */
+  wait(token: number, meta: Float64Array): unknown
+  /** Blocking `wait` for worker threads, in slices of `sliceMs`. */
+  waitBlocking(meta: Float64Array, sliceMs: number): unknown
+}
+
+/** This thread's wrapper on a keyed limiter. */
+export declare class KeyedLimiterHandle {
+  /**
+   * Buckets of `burst` tokens at `limit` tokens/s per key, evicted after `idleMs` idle
+   * (Infinity: never), reading manual clock `clockId` (0: the monotonic clock).
+   */
+  constructor(limit: number, burst: number, idleMs: number, clockId: number)
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
+  static adopt(id: number): KeyedLimiterHandle
+  /** The id the calls and other threads use. */
+  get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
+  pin(): number
+}
+
+/**
+ * A native clock that moves only when `set` moves it.
+ *
+ * ```js
+ * const clock = new native.ManualClockHandle(0); clock.set(100) // 100 ms
+ * ```
+ */
+export declare class ManualClockHandle {
+  /** A clock reading `startMs`. */
+  constructor(startMs: number)
+  /** The id limiter constructors take. */
+  get id(): number
+  /** Moves the clock to `ms` (never backwards). */
+  set(ms: number): void
+  /** The clock's time in milliseconds. */
+  get now(): number
+}
+
 /** This thread's handle on a once. */
 export declare class OnceHandle {
   constructor()
@@ -131,6 +199,35 @@ export declare class PoolCore {
   counts(): Array<number>
   /** Unregisters the pool (after its workers are gone); later attaches fail. */
   dispose(): void
+}
+
+/** This thread's wrapper on an `All`. */
+export declare class RateAllHandle {
+  /** An `All` over the limiters `limiterIds` and the members of the `All`s `allIds`. */
+  constructor(limiterIds: Array<number>, allIds: Array<number>)
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
+  static adopt(id: number): RateAllHandle
+  /** The id the calls and other threads use. */
+  get id(): number
+  /** How many distinct limiters it holds (sizes the reservation buffer). */
+  get members(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
+  pin(): number
+}
+
+/** This thread's wrapper on a limiter: keeps it alive while JS holds it. */
+export declare class RateLimiterHandle {
+  /**
+   * A limiter of `limit` tokens/s (Infinity: none) and `burst` tokens, reading the
+   * manual clock `clockId` (0: the monotonic clock).
+   */
+  constructor(limit: number, burst: number, clockId: number)
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
+  static adopt(id: number): RateLimiterHandle
+  /** The id the calls and other threads use. */
+  get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
+  pin(): number
 }
 
 /** This thread's handle on a weighted semaphore (also a mutex or a readers-writer lock). */
@@ -230,11 +327,35 @@ export declare function chanTrySendNumber(id: number, n: number): number
  */
 export declare function checkSize(size: number): number
 
+/**
+ * Whether context `id` has ended on this thread's view: 0 live, 1 cancelled, 2 deadline
+ * exceeded. Every thread sees the same state.
+ */
+export declare function contextState(id: number): number
+
 /** Panics inside a native call; proves panics become `INTERNAL` errors, never aborts. */
 export declare function debugPanic(message: string): void
 
 /** The error codes the native side can throw. */
 export declare function errorCodes(): Array<string>
+
+/** Takes `n` tokens from `key`'s bucket now if it holds them. */
+export declare function keyedAllow(id: number, key: string, n: number): boolean
+
+/** Cancels a reservation on `key` from the numbers `keyedReserve` wrote after the delay. */
+export declare function keyedCancel(id: number, key: string, reservation: Float64Array): void
+
+/** Reserves `n` tokens from `key`'s bucket (statuses and `meta` as `rateReserve`). */
+export declare function keyedReserve(id: number, key: string, n: number, maxWaitMs: number, meta: Float64Array): number
+
+/** Settings: [limit, burst, idle ms]. */
+export declare function keyedSettings(id: number): Array<number>
+
+/** Keys with a bucket now. */
+export declare function keyedSize(id: number): number
+
+/** Tokens `key` holds now (a key with no bucket: the burst). */
+export declare function keyedTokens(id: number, key: string): number
 
 /** The native engine's version; the facade checks it matches the package. */
 export declare function nativeVersion(): string
@@ -261,6 +382,71 @@ export declare function notifierDrainInto(meta: Float64Array, values: Array<unkn
  * to drain. Once per thread (js/sync/notifier.ts calls it).
  */
 export declare function notifierInit(onWakeup: () => void): void
+
+export declare function probeAllowAt(id: number): boolean
+
+export declare function probeArgBool(id: number): boolean
+
+export declare function probeArgF64(id: number): boolean
+
+export declare function probeGuardLookup(id: number): boolean
+
+export declare function probeLookup(id: number): boolean
+
+export declare function probeNoargBool(): boolean
+
+export declare function probeNow(id: number): boolean
+
+export declare function probeNow2(id: number): boolean
+
+/** Takes `n` tokens from every member now, or from none. */
+export declare function rateAllAllow(id: number, n: number): boolean
+
+/** Cancels a reservation from the numbers `rateAllReserve` wrote (the delay included). */
+export declare function rateAllCancel(id: number, reservation: Float64Array): void
+
+/** Takes 1 token now if there is one: the hottest call, so the fewest arguments. */
+export declare function rateAllow(id: number): boolean
+
+/** Takes `n` tokens now if there are that many. */
+export declare function rateAllowN(id: number, n: number): boolean
+
+/**
+ * Reserves `n` tokens on every member or none (see `rateReserve` for the statuses);
+ * when reserved, `meta` gets the delay in ms, then PART_FIELDS numbers per member.
+ */
+export declare function rateAllReserve(id: number, n: number, maxWaitMs: number, meta: Float64Array): number
+
+/** The fewest tokens any member holds now. */
+export declare function rateAllTokens(id: number): number
+
+/** The burst. */
+export declare function rateBurst(id: number): number
+
+/**
+ * Cancels a reservation described by `reservation` (the RESERVATION_FIELDS numbers
+ * `rateReserve` wrote after the delay): gives back what Go's `CancelAt` would now.
+ */
+export declare function rateCancel(id: number, reservation: Float64Array): void
+
+/** The limit in tokens per second (Infinity when unlimited). */
+export declare function rateLimit(id: number): number
+
+/**
+ * Reserves `n` tokens if the wait is at most `maxWaitMs` (Infinity: any) and `n` fits
+ * the burst. Returns RESERVED, EXCEEDS_BURST or TOO_LONG; when reserved, `meta` gets the
+ * delay in ms, then the reservation (RESERVATION_FIELDS numbers) for `rateCancel`.
+ */
+export declare function rateReserve(id: number, n: number, maxWaitMs: number, meta: Float64Array): number
+
+/** Sets the burst from now on. */
+export declare function rateSetBurst(id: number, burst: number): void
+
+/** Sets the limit from now on (INVALID_ARGUMENT for NaN or negative). */
+export declare function rateSetLimit(id: number, limit: number): void
+
+/** Tokens available now. */
+export declare function rateTokens(id: number): number
 
 /**
  * Continues this thread's blocking wait for one more slice of `sliceMs`; writes the

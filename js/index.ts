@@ -41,3 +41,4 @@ export type { WaitOptions } from './sync/notifier.js';
 export type { BlockingOptions } from './sync/blocking.js';
 export { revive } from './shareable.js';
 export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './clock.js';
+export { Context, isContextError, type CancelFunc } from './context.js';

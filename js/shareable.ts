@@ -4,6 +4,7 @@
  * @internal
  */
 import './chan/channel.js';
+import './context.js';
 import './sync/barrier.js';
 import './sync/cond.js';
 import './sync/mutex.js';

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 
 import { DEFAULT_MAX_PAYLOAD } from '../codec.js';
-import { WeftError } from '../errors.js';
+import { Context } from '../context.js';
+import { WeftError, isWeftError } from '../errors.js';
 
 /** Options for `new Pool(...)`. */
 export interface PoolOptions {
@@ -143,6 +144,13 @@ export interface RunOptions {
   timeout?: number;
   /** Higher runs first; FIFO within a priority. Default 0. Integer in -2^31..2^31-1. */
   priority?: number;
+  /**
+   * The task's context: its end cancels the task as `signal` does (a queued task rejects
+   * with its code, CANCELED or DEADLINE_EXCEEDED), and a worker-thread task receives it
+   * as `taskContext.ctx`, seeing a cancellation made on any thread at once. A process
+   * pool's task sees it only through `taskContext.signal`.
+   */
+  ctx?: Context;
 }
 
 /** Checks per-task options (cheap: called per task). */
@@ -161,4 +169,23 @@ export function checkRunOptions(options: RunOptions): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new WeftError('INVALID_ARGUMENT', 'run option signal must be an AbortSignal', { details: { option: 'signal' } });
   }
+  if (options.ctx !== undefined && !(options.ctx instanceof Context)) {
+    throw new WeftError('INVALID_ARGUMENT', `run option ctx must be a Context, got ${describe(options.ctx)}`, { details: { option: 'ctx' } });
+  }
+}
+
+/** The signal that cancels a task: `signal`, its context's, or either. */
+export function taskSignal(options: RunOptions): AbortSignal | undefined {
+  const { signal, ctx } = options;
+  if (ctx === undefined) return signal;
+  return signal === undefined ? ctx.signal : AbortSignal.any([signal, ctx.signal]);
+}
+
+/**
+ * The error for a task cancelled before it ran: a context's end keeps its code
+ * (CANCELED or DEADLINE_EXCEEDED); any other abort reason is CANCELED with it as cause.
+ */
+export function cancelledTaskError(reason: unknown, message: string, details?: Record<string, unknown>): WeftError {
+  const code = isWeftError(reason, 'DEADLINE_EXCEEDED') ? 'DEADLINE_EXCEEDED' : 'CANCELED';
+  return new WeftError(code, message, { cause: reason, details });
 }

@@ -20,10 +20,11 @@ import { WeftError, deserializeError, fromNative, type SerializedError } from '.
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
-import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
+import { FUNC_WITH_CONTEXT, type ContextEnvelope } from './task-context.js';
 import { TaskTable } from './task-table.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
@@ -334,14 +335,19 @@ export class Pool {
     if (options !== undefined) {
       checkRunOptions(options);
       priority = options.priority ?? 0;
-      signal = options.signal;
+      signal = taskSignal(options);
       timeout = options.timeout;
       if (signal?.aborted) {
         this.#metrics.canceled++;
-        throw new WeftError('CANCELED', 'the task was cancelled before it was queued', { cause: signal.reason });
+        throw cancelledTaskError(signal.reason, 'the task was cancelled before it was queued');
       }
     }
-    const func = this.#funcIndex(name);
+    let func = this.#funcIndex(name);
+    if (options?.ctx !== undefined) {
+      // The worker revives the context from the argument's envelope (it pins the handle).
+      func += FUNC_WITH_CONTEXT;
+      arg = { ctx: options.ctx, arg } satisfies ContextEnvelope;
+    }
     const payload = encode(arg, this.#options.maxPayload);
     const kind = encodedKind;
     const id = this.#pending.takeId();
@@ -516,7 +522,7 @@ export class Pool {
   #abortTask(task: Pending, reason: unknown): void {
     if (!this.#pending.has(task.id)) return;
     if (this.#core.cancel(task.id)) {
-      this.#finish(task, false, new WeftError('CANCELED', 'the task was cancelled before it ran', { cause: reason, details: { phase: 'queued' } }));
+      this.#finish(task, false, cancelledTaskError(reason, 'the task was cancelled before it ran', { phase: 'queued' }));
       this.#serveRoom();
       return;
     }

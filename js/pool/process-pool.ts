@@ -29,7 +29,7 @@ import { WeftError, deserializeError, type SerializedError } from '../errors.js'
 import { packageInfo } from '../package-info.js';
 import { AsyncQueue } from './async-queue.js';
 import { PoolMetrics, type PoolStats } from './metrics.js';
-import { checkRunOptions, resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import type { CloseOptions, TaskResult } from './pool.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
@@ -312,11 +312,11 @@ export class ProcessPool {
     if (options !== undefined) {
       checkRunOptions(options);
       priority = options.priority ?? 0;
-      signal = options.signal;
+      signal = taskSignal(options);
       timeout = options.timeout;
       if (signal?.aborted) {
         this.#metrics.canceled++;
-        throw new WeftError('CANCELED', 'the task was cancelled before it was queued', { cause: signal.reason });
+        throw cancelledTaskError(signal.reason, 'the task was cancelled before it was queued');
       }
     }
     const key = name === undefined || name === null ? '' : name;

@@ -12,7 +12,7 @@ import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
-import { TaskContext } from './task-context.js';
+import { FUNC_WITH_CONTEXT, TaskContext, type ContextEnvelope } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
 export interface WorkerConfig {
@@ -93,7 +93,7 @@ async function main(config: WorkerConfig): Promise<void> {
     idleFor = 0;
     if (meta[3] === KIND_SERIALIZED && !shareableLoaded && mayHoldHandles(new Uint8Array(value as ArrayBuffer))) await loadShareable();
     const id = meta[1]!;
-    const func = meta[2]!;
+    let func = meta[2]!;
     const kind = meta[3]!;
     const payload = fromSlot(kind, meta[4]!, value);
     const ctx = (current = new TaskContext(id));
@@ -101,8 +101,15 @@ async function main(config: WorkerConfig): Promise<void> {
     let ok = true;
     let result: unknown;
     try {
+      let arg = decode(kind, payload);
+      if (func >= FUNC_WITH_CONTEXT) {
+        func -= FUNC_WITH_CONTEXT;
+        const envelope = arg as ContextEnvelope;
+        ctx.ctx = envelope.ctx;
+        arg = envelope.arg;
+      }
       const fn = functions[func] ?? lookup(func);
-      result = fn(decode(kind, payload), ctx);
+      result = fn(arg, ctx);
       if (isThenable(result)) {
         result = await result;
       }

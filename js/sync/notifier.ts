@@ -26,6 +26,8 @@ interface Wait {
   timer: NodeJS.Timeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Counts toward keeping the thread alive. */
+  strong: boolean;
 }
 
 const NOTICE_FIELDS = 1 + 4;
@@ -53,6 +55,8 @@ class ThreadNotifier {
   /** Result buffer for the call that starts a wait (read right after the call). */
   readonly meta = new Float64Array(RESULT_FIELDS);
   readonly #waits = new Map<number, Wait>();
+  /** Pending waits that keep the thread alive. */
+  #strong = 0;
   #nextToken = 1;
   #pollScheduled = false;
   #drainScheduled = false;
@@ -82,13 +86,15 @@ class ThreadNotifier {
   /**
    * Starts a wait: `start(token, meta)` makes the native call, which either
    * settles now (its outcome is in `meta`) or registers a wait under `token`. `what`
-   * names the operation in errors.
+   * names the operation in errors. A `weak` wait does not keep the thread alive (a
+   * context's signal: like AbortSignal.timeout, it must not hold the process open).
    */
   wait(
     start: (token: number, meta: Float64Array) => unknown,
     options: WaitOptions | undefined,
     what: string,
     spinUs = 0,
+    weak = false,
   ): Promise<Outcome> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(canceled(what, signal.reason));
@@ -98,8 +104,8 @@ class ThreadNotifier {
     const status = meta[0]!;
     if (status !== WAITING) return Promise.resolve(outcomeAt(meta, 1, status, returned));
     const promise = new Promise<Outcome>((resolve, reject) => {
-      const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined };
-      if (this.#waits.size === 0) this.#keepAlive.ref();
+      const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined, strong: !weak };
+      if (!weak && this.#strong++ === 0) this.#keepAlive.ref();
       this.#waits.set(token, wait);
       const timeout = options?.timeout;
       if (timeout !== undefined && timeout !== Infinity) {
@@ -179,7 +185,7 @@ class ThreadNotifier {
 
   #forget(token: number, wait: Wait): void {
     this.#waits.delete(token);
-    if (this.#waits.size === 0) this.#keepAlive.unref();
+    if (wait.strong && --this.#strong === 0) this.#keepAlive.unref();
     if (wait.timer !== undefined) clearTimeout(wait.timer);
     if (wait.onAbort !== undefined) wait.signal!.removeEventListener('abort', wait.onAbort);
   }

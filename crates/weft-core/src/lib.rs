@@ -9,6 +9,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod chan;
+pub mod context;
 pub mod error;
 pub mod pool;
 pub mod rate;

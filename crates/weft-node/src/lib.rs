@@ -7,6 +7,7 @@
 mod args;
 mod blocking;
 mod channel;
+mod context;
 mod diagnostics;
 mod errors;
 mod notifier;

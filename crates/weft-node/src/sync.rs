@@ -24,7 +24,7 @@ static CONDS: Handles<Cond> = Handles::new();
 static ONCES: Handles<Once> = Handles::new();
 static BARRIERS: Handles<Barrier> = Handles::new();
 
-fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
+pub(crate) fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
     registry.adopt(id).ok_or_else(|| {
         to_js(Error::new(
             ErrorCode::InvalidArgument,
@@ -34,7 +34,7 @@ fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
 }
 
 /// How a wait started: done now, or queued with its waiter.
-enum Start {
+pub(crate) enum Start {
     /// Happened now; the status to report (READY, or a primitive's own: ONCE_RUN, TRIPPED).
     Now(u32),
     Queued,
@@ -57,7 +57,7 @@ fn started(
 }
 
 /// Async form of a primitive's wait.
-fn wait_async<'env>(
+pub(crate) fn wait_async<'env>(
     env: &'env Env,
     token: f64,
     meta: &mut Float64ArraySlice<'_>,
@@ -69,7 +69,7 @@ fn wait_async<'env>(
 }
 
 /// Blocking form of a primitive's wait (worker threads).
-fn wait_blocking<'env>(
+pub(crate) fn wait_blocking<'env>(
     env: &'env Env,
     meta: &mut Float64ArraySlice<'_>,
     slice_ms: u32,

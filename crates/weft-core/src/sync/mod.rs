@@ -16,3 +16,4 @@ pub use cond::Cond;
 pub use once::{Once, OnceState};
 pub use semaphore::{Acquire, Semaphore, RW_SIZE};
 pub use waitgroup::WaitGroup;
+pub(crate) use waitlist::WaitList;

@@ -1,0 +1,275 @@
+//! Bindings for `weft_core::context`: a handle class for a context's lifecycle (create a
+//! child, cancel, pin for another thread) and a free function for the check code makes
+//! in loops (`contextState`), which skips napi-rs's per-call `this` unwrapping.
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
+use napi::{Env, Result};
+use napi_derive::napi;
+use weft_core::context::{Context, Reason};
+use weft_core::registry::Handles;
+use weft_core::Value;
+
+use crate::args;
+use crate::sync::{adopt, wait_async, wait_blocking, Start};
+use crate::value;
+
+static CONTEXTS: Handles<Context> = Handles::new();
+
+thread_local! {
+    /// This thread's contexts by id (with how many handles it holds), for `contextState`.
+    static LOCAL: RefCell<HashMap<u32, (usize, Context)>> = RefCell::new(HashMap::new());
+}
+
+/// `contextState` results.
+const LIVE: u32 = 0;
+const CANCELED: u32 = 1;
+const DEADLINE_EXCEEDED: u32 = 2;
+
+fn state_of(ctx: &Context) -> u32 {
+    match ctx.err() {
+        None => LIVE,
+        Some(err) if err.reason == Reason::Canceled => CANCELED,
+        Some(_) => DEADLINE_EXCEEDED,
+    }
+}
+
+/// A (kind, slot, beside) value from JS.
+fn value_in(kind: u32, slot: f64, beside: &Unknown<'_>) -> Result<Value> {
+    value::from_slot(kind, slot, || value::from_js(kind, beside))
+}
+
+/// Writes [found, kind, slot] of `v` into `meta`; returns the value beside, if any.
+fn value_out<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    v: Option<Value>,
+) -> Result<Option<Unknown<'env>>> {
+    let Some(v) = v else {
+        meta[0] = 0.0;
+        return Ok(None);
+    };
+    meta[0] = 1.0;
+    meta[1] = value::kind_of(&v) as f64;
+    value::into_slot(env, &mut meta[2], v)
+}
+
+/// Whether context `id` has ended on this thread's view: 0 live, 1 cancelled, 2 deadline
+/// exceeded. Every thread sees the same state.
+#[napi]
+pub fn context_state(id: u32) -> u32 {
+    let local = LOCAL.with(|m| m.borrow().get(&id).map(|(_, c)| c.clone()));
+    match local.or_else(|| CONTEXTS.adopt(id).map(|c| (*c).clone())) {
+        Some(ctx) => state_of(&ctx),
+        None => CANCELED, // unreachable while a wrapper lives; ended is the safe answer
+    }
+}
+
+/// This thread's handle on a context.
+#[napi]
+pub struct ContextHandle {
+    id: u32,
+    inner: Context,
+}
+
+impl ContextHandle {
+    fn wrap(id: u32, inner: Context) -> ContextHandle {
+        LOCAL.with(|m| {
+            m.borrow_mut()
+                .entry(id)
+                .or_insert_with(|| (0, inner.clone()))
+                .0 += 1
+        });
+        ContextHandle { id, inner }
+    }
+
+    fn create(inner: Context) -> ContextHandle {
+        let id = CONTEXTS.create(Arc::new(inner.clone()));
+        ContextHandle::wrap(id, inner)
+    }
+}
+
+#[napi]
+impl ContextHandle {
+    /// A new root context (never cancelled).
+    #[napi(factory)]
+    pub fn background() -> Self {
+        ContextHandle::create(Context::background())
+    }
+
+    /// Takes over a handle pinned by another thread.
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        let inner = (*adopt(&CONTEXTS, id, "context")?).clone();
+        Ok(ContextHandle::wrap(id, inner))
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Pins a handle for a message to another thread.
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        CONTEXTS.pin(self.id);
+        self.id
+    }
+
+    /// A cancellable child; with `timeoutMs` (finite, may be <= 0) it also ends by itself
+    /// that many milliseconds from now.
+    #[napi(ts_args_type = "timeoutMs?: number")]
+    pub fn child(&self, timeout_ms: Option<f64>) -> Self {
+        let child = match timeout_ms {
+            None => self.inner.with_cancel(),
+            Some(ms) if ms <= 0.0 => self.inner.with_deadline(Instant::now()),
+            Some(ms) => {
+                let at = Duration::try_from_secs_f64(ms / 1000.0)
+                    .ok()
+                    .and_then(|d| Instant::now().checked_add(d));
+                match at {
+                    Some(at) => self.inner.with_deadline(at),
+                    None => self.inner.with_cancel(), // too far to matter
+                }
+            }
+        };
+        ContextHandle::create(child)
+    }
+
+    /// A child carrying a value under `key`.
+    #[napi(ts_args_type = "key: string, kind: number, slot: number, beside: unknown")]
+    pub fn with_value(
+        &self,
+        key: String,
+        kind: u32,
+        slot: f64,
+        beside: Unknown<'_>,
+    ) -> Result<Self> {
+        let v = value_in(kind, slot, &beside)?;
+        Ok(ContextHandle::create(self.inner.with_value(key, v)))
+    }
+
+    /// Cancels it with a cause (kind 0 = undefined: none). True if this call ended it.
+    #[napi(ts_args_type = "kind: number, slot: number, beside: unknown")]
+    pub fn cancel(&self, kind: u32, slot: f64, beside: Unknown<'_>) -> Result<bool> {
+        let cause = match kind {
+            value::UNDEFINED => None,
+            _ => Some(value_in(kind, slot, &beside)?),
+        };
+        Ok(self.inner.cancel(cause))
+    }
+
+    /// Writes [found, kind, slot] of the cause of its end into `meta` (found 0: none,
+    /// or no cause given); returns the value beside, if any.
+    #[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+    pub fn cause<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let meta = args::f64_slice(&mut meta, "meta", 3)?;
+        value_out(env, meta, self.inner.err().and_then(|e| e.cause))
+    }
+
+    /// Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside.
+    #[napi(
+        ts_args_type = "key: string, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn value<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let meta = args::f64_slice(&mut meta, "meta", 3)?;
+        value_out(env, meta, self.inner.value(&key))
+    }
+
+    /// Milliseconds left before its deadline (negative once passed), or null without one.
+    #[napi(getter)]
+    pub fn remaining_ms(&self) -> Option<f64> {
+        let at = self.inner.deadline()?;
+        let now = Instant::now();
+        Some(if at >= now {
+            (at - now).as_secs_f64() * 1000.0
+        } else {
+            -((now - at).as_secs_f64() * 1000.0)
+        })
+    }
+
+    /// Live children registered on it (leak checks).
+    #[napi(getter)]
+    pub fn child_count(&self) -> u32 {
+        self.inner.child_count() as u32
+    }
+
+    /// Waits for it to end: READY now, or WAITING and a notice with `token` later.
+    #[napi(
+        ts_args_type = "token: number, meta: Float64Array",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait<'env>(
+        &self,
+        env: &'env Env,
+        token: f64,
+        mut meta: Float64ArraySlice<'_>,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (ctx, ctx2) = (self.inner.clone(), self.inner.clone());
+        wait_async(
+            env,
+            token,
+            &mut meta,
+            |w| Ok(start(&ctx, w)),
+            move |w| ctx2.forget(w),
+        )
+    }
+
+    /// Blocking `wait` for worker threads, in slices of `sliceMs`.
+    #[napi(
+        ts_args_type = "meta: Float64Array, sliceMs: number",
+        ts_return_type = "unknown"
+    )]
+    pub fn wait_blocking<'env>(
+        &self,
+        env: &'env Env,
+        mut meta: Float64ArraySlice<'_>,
+        slice_ms: u32,
+    ) -> Result<Option<Unknown<'env>>> {
+        let (ctx, ctx2) = (self.inner.clone(), self.inner.clone());
+        wait_blocking(
+            env,
+            &mut meta,
+            slice_ms,
+            |w| Ok(start(&ctx, w)),
+            move |w| ctx2.forget(w),
+        )
+    }
+}
+
+fn start(ctx: &Context, waiter: &Arc<weft_core::wake::Waiter>) -> Start {
+    if ctx.wait(waiter) {
+        Start::Now(crate::outcome::READY)
+    } else {
+        Start::Queued
+    }
+}
+
+impl Drop for ContextHandle {
+    fn drop(&mut self) {
+        let _ = LOCAL.with(|m| {
+            m.try_borrow_mut().map(|mut m| {
+                if let Some(entry) = m.get_mut(&self.id) {
+                    entry.0 -= 1;
+                    if entry.0 == 0 {
+                        m.remove(&self.id);
+                    }
+                }
+            })
+        });
+        CONTEXTS.release(self.id);
+    }
+}

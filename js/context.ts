@@ -1,0 +1,313 @@
+/**
+ * Go's `context` for Node, across threads: cancellation and deadlines flow from a context
+ * to everything derived from it (never back up), and every thread holding it, a pool
+ * worker included, sees the same state at once (it lives natively). Interop with
+ * AbortSignal both ways: `ctx.signal`, `Context.fromSignal(signal)`.
+ *
+ * @example
+ * const [ctx, cancel] = Context.background().withTimeout(500)
+ * try {
+ *   await pool.run('render', page, { ctx })      // the task gets ctx in the worker
+ *   await fetch(url, { signal: ctx.signal })
+ * } finally {
+ *   cancel()                                     // always: releases the deadline timer
+ * }
+ */
+import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from './codec.js';
+import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from './errors.js';
+import { makeShareable, registerHandleType } from './handles.js';
+import { loadNative } from './native.js';
+import { blockingWait, type BlockingOptions } from './sync/blocking.js';
+import { notifier, pokeNotifier } from './sync/notifier.js';
+
+type NativeContext = InstanceType<ReturnType<typeof loadNative>['ContextHandle']>;
+
+/** Cancels a context (idempotent); a cause, when given, becomes the `cause` of its `err`. */
+export type CancelFunc = (cause?: unknown) => void;
+
+const LIVE = 0;
+const CANCELED = 1;
+/** Marks an Error cause, sent as its serialised form so code and cause chain survive. */
+const ERROR_CAUSE = '__weftCauseError';
+
+let background: Context | undefined;
+const valueMeta = new Float64Array(3);
+
+/** A context; see the module doc. Make one from {@link Context.background}. */
+export class Context {
+  readonly #native: NativeContext;
+  readonly #parent: Context | undefined;
+  readonly #key: string | symbol | undefined;
+  readonly #value: unknown;
+  #err: WeftError | undefined;
+  /** The cause given to this context's own cancel on this thread (kept as the object itself). */
+  #localCause: unknown;
+  #controller: AbortController | undefined;
+  #done: Promise<void> | undefined;
+
+  /** @internal Use `Context.background()` and the `with*` methods. */
+  constructor(native: NativeContext, parent?: Context, key?: string | symbol, value?: unknown) {
+    this.#native = native;
+    this.#parent = parent;
+    this.#key = key;
+    this.#value = value;
+    makeShareable(this, 'context', () => this.#native.pin());
+  }
+
+  /**
+   * The root of every context tree on this thread: never cancelled, no deadline, no
+   * values. The same object on every call.
+   */
+  static background(): Context {
+    return (background ??= new Context(loadNative().ContextHandle.background()));
+  }
+
+  /**
+   * A context that ends when `signal` aborts (CANCELED, the signal's reason as `cause`),
+   * or when `parent` (default: background) ends.
+   *
+   * @example
+   * app.get('/x', (req, res) => work(Context.fromSignal(req.signal)))
+   */
+  static fromSignal(signal: AbortSignal, parent: Context = Context.background()): Context {
+    if (!(signal instanceof AbortSignal)) throw new WeftError('INVALID_ARGUMENT', 'Context.fromSignal needs an AbortSignal');
+    checkContext(parent, 'parent');
+    const [ctx, cancel] = parent.withCancelCause();
+    if (signal.aborted) {
+      cancel(signal.reason);
+      return ctx;
+    }
+    const onAbort = (): void => cancel(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Stop listening once the context ends some other way: a long-lived signal must not
+    // hold every context ever made from it.
+    void ctx.#wait(false).then(() => signal.removeEventListener('abort', onAbort));
+    return ctx;
+  }
+
+  /** A child and the function that cancels it (and its descendants). */
+  withCancel(): [Context, () => void] {
+    const [ctx, cancel] = this.withCancelCause();
+    return [ctx, () => cancel()];
+  }
+
+  /** A child whose cancel function takes a cause, reported as `err.cause`. */
+  withCancelCause(): [Context, CancelFunc] {
+    return this.#child(undefined);
+  }
+
+  /**
+   * A child that ends by itself with DEADLINE_EXCEEDED after `ms` milliseconds (or
+   * sooner, with its parent). Call the cancel function when done to end it early.
+   */
+  withTimeout(ms: number): [Context, CancelFunc] {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) {
+      throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms' } });
+    }
+    return this.#child(ms);
+  }
+
+  /** As {@link withTimeout}, ending at `deadline` (a Date or epoch milliseconds). */
+  withDeadline(deadline: Date | number): [Context, CancelFunc] {
+    const at = deadline instanceof Date ? deadline.getTime() : deadline;
+    if (typeof at !== 'number' || Number.isNaN(at)) {
+      throw new WeftError('INVALID_ARGUMENT', `withDeadline needs a Date or epoch ms, got ${describe(deadline)}`, {
+        details: { option: 'deadline' },
+      });
+    }
+    return this.#child(at - Date.now());
+  }
+
+  /**
+   * A child carrying `value` under `key`. String keys and `Symbol.for` keys are seen on
+   * every thread (the value is copied there, as a channel message is); a unique symbol
+   * key is seen only on this thread (it means nothing elsewhere).
+   */
+  withValue(key: string | symbol, value: unknown): Context {
+    const wire = wireKey(key);
+    if (wire === undefined) {
+      if (typeof key !== 'symbol') throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`);
+      return new Context(this.#native.withValue('', KIND_UNDEFINED, 0, undefined), this, key, value);
+    }
+    const payload = encode(value);
+    const kind = encodedKind;
+    const native = this.#native.withValue(wire, kind, slotNumber(kind, payload), needsBeside(kind) ? payload : undefined);
+    return new Context(native, this, key, value);
+  }
+
+  /**
+   * The value under `key` here or in the nearest ancestor that has one; undefined if
+   * none does. On the thread that set it, the very object; elsewhere, a copy.
+   */
+  value(key: string | symbol): unknown {
+    for (let ctx: Context | undefined = this; ctx !== undefined; ctx = ctx.#parent) {
+      if (ctx.#key === key) return ctx.#value;
+      if (ctx.#parent === undefined && ctx !== background) {
+        // A context from another thread: its ancestors are only native.
+        const wire = wireKey(key);
+        if (wire === undefined) return undefined;
+        const beside = ctx.#native.value(wire, valueMeta);
+        if (valueMeta[0] === 0) return undefined;
+        return decode(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside));
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Why it ended: a WeftError with code CANCELED or DEADLINE_EXCEEDED (`cause`: what was
+   * given to the cancel function), or undefined while it lives. Reads the shared state,
+   * so a cancellation on another thread shows here at once; cheap enough to poll in a loop.
+   */
+  get err(): WeftError | undefined {
+    if (this.#err !== undefined) return this.#err;
+    const state = loadNative().contextState(this.#native.id);
+    if (state === LIVE) return undefined;
+    return (this.#err = this.#makeErr(state));
+  }
+
+  /** Whether it has ended. */
+  get ended(): boolean {
+    return this.err !== undefined;
+  }
+
+  /**
+   * An AbortSignal that aborts (with `err` as its reason) when the context ends: hand it
+   * to fetch, streams, timers, or weft's own waits. It does not keep the process alive.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = (this.#controller = new AbortController());
+      const err = this.err;
+      if (err !== undefined) controller.abort(err);
+      else void this.#wait(false).then(() => controller.abort(this.err));
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Resolves (never rejects) when the context ends. While it is pending, a context with a
+   * deadline keeps the process alive, as a timer would; one without does not.
+   */
+  get done(): Promise<void> {
+    return (this.#done ??= this.err !== undefined ? Promise.resolve() : this.#wait(this.deadline !== undefined));
+  }
+
+  /** When it ends by itself, as epoch milliseconds (its own deadline or an ancestor's), or undefined. */
+  get deadline(): number | undefined {
+    const remaining = this.#native.remainingMs;
+    return remaining === null || remaining === undefined ? undefined : Date.now() + remaining;
+  }
+
+  /** Throws `err` if the context has ended (a check for long loops). */
+  throwIfEnded(): void {
+    const err = this.err;
+    if (err !== undefined) throw err;
+  }
+
+  /**
+   * Blocks this worker thread until the context ends, up to `options.timeout` ms (TIMEOUT).
+   * Throws WOULD_BLOCK on the main thread.
+   */
+  waitSync(options?: BlockingOptions): void {
+    try {
+      blockingWait((meta, sliceMs) => this.#native.waitBlocking(meta, sliceMs), options, 'Context.waitSync', 'await ctx.done');
+    } catch (err) {
+      throw fromNative(err, 'Context.waitSync');
+    }
+  }
+
+  /** @internal Live children registered natively on this context (leak checks). */
+  get childCount(): number {
+    return this.#native.childCount;
+  }
+
+  /** @internal */
+  static adopt(id: number): Context {
+    return new Context(loadNative().ContextHandle.adopt(id));
+  }
+
+  #child(timeoutMs: number | undefined): [Context, CancelFunc] {
+    const child = new Context(timeoutMs === undefined ? this.#native.child() : this.#native.child(timeoutMs), this);
+    const native = child.#native;
+    const cancel: CancelFunc = (cause?: unknown) => {
+      const [kind, slot, beside] = encodeCause(cause);
+      if (native.cancel(kind, slot, beside)) {
+        // On this thread its err carries the cause itself, not a copy. Its own signal
+        // aborts now; waits on it and its descendants settle on the next microtask.
+        child.#localCause = cause;
+        if (child.#controller !== undefined) child.#controller.abort(child.err);
+        pokeNotifier();
+      }
+    };
+    return [child, cancel];
+  }
+
+  #wait(strong: boolean): Promise<void> {
+    return notifier()
+      .wait((token, meta) => this.#native.wait(token, meta), undefined, 'Context.done', 0, !strong)
+      .then(() => undefined);
+  }
+
+  #makeErr(state: number): WeftError {
+    const beside = this.#native.cause(valueMeta);
+    const hasCause = valueMeta[0] === 1;
+    const cause = !hasCause
+      ? undefined
+      : this.#localCause !== undefined
+        ? this.#localCause
+        : decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside));
+    const options = hasCause ? { cause } : {};
+    return state === CANCELED
+      ? new WeftError('CANCELED', 'context canceled', options)
+      : new WeftError('DEADLINE_EXCEEDED', 'context deadline exceeded', options);
+  }
+}
+
+/** Checks that `value` is a Context, naming the option. @internal */
+export function checkContext(value: unknown, option: string): asserts value is Context {
+  if (!(value instanceof Context)) {
+    throw new WeftError('INVALID_ARGUMENT', `${option} must be a Context, got ${describe(value)}`, { details: { option } });
+  }
+}
+
+function wireKey(key: unknown): string | undefined {
+  if (typeof key === 'string') return `s:${key}`;
+  if (typeof key === 'symbol') {
+    const registered = Symbol.keyFor(key);
+    return registered === undefined ? undefined : `y:${registered}`;
+  }
+  return undefined;
+}
+
+function encodeCause(cause: unknown): [number, number, unknown] {
+  if (cause === undefined) return [KIND_UNDEFINED, 0, undefined];
+  const wire = cause instanceof Error ? { [ERROR_CAUSE]: serializeError(cause) } : cause;
+  let payload: unknown;
+  try {
+    payload = encode(wire);
+  } catch {
+    payload = encode(String(cause)); // a cause that cannot cross threads crosses as text
+  }
+  const kind = encodedKind;
+  return [kind, slotNumber(kind, payload), needsBeside(kind) ? payload : undefined];
+}
+
+function decodeCause(kind: number, raw: unknown): unknown {
+  const value = decode(kind, raw);
+  if (typeof value === 'object' && value !== null && ERROR_CAUSE in value) {
+    return deserializeError((value as Record<string, SerializedError>)[ERROR_CAUSE]!);
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
+}
+
+/** Whether `err` says a context ended (CANCELED or DEADLINE_EXCEEDED). */
+export function isContextError(err: unknown): err is WeftError {
+  return isWeftError(err, 'CANCELED') || isWeftError(err, 'DEADLINE_EXCEEDED');
+}
+
+registerHandleType('context', (id) => Context.adopt(Number(id)));
