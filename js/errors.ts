@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
  * Every stable error code: those in ARCHITECTURE.md, plus NATIVE_UNAVAILABLE (the addon
  * could not be loaded for this platform: an installation problem, not a bug) and
  * WOULD_BLOCK (a blocking call such as `recvSync` made on the main thread, where it would
- * freeze the event loop).
+ * freeze the event loop) and TASK_FAILED (a task of a TaskGraph failed: `details.task`
+ * names it, `cause` is its error).
  */
 export const ErrorCodes = [
   'QUEUE_FULL',
@@ -28,6 +29,7 @@ export const ErrorCodes = [
   'INTERNAL',
   'NATIVE_UNAVAILABLE',
   'WOULD_BLOCK',
+  'TASK_FAILED',
 ] as const;
 
 /** One of {@link ErrorCodes}. */

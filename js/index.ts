@@ -42,3 +42,6 @@ export type { BlockingOptions } from './sync/blocking.js';
 export { revive } from './shareable.js';
 export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './clock.js';
 export { Context, isContextError, type CancelFunc } from './context.js';
+export { Group, type GroupOptions } from './group.js';
+export { Deferred, type DeferredOptions, type DeferredState } from './deferred.js';
+export { TaskGraph, type GraphFunction, type GraphRunOptions, type PoolNode } from './task-graph.js';

@@ -50,7 +50,7 @@ describe('WeftError', () => {
   it('lists exactly the codes the native engine can throw, plus NATIVE_UNAVAILABLE and WOULD_BLOCK from the facade', async () => {
     const { loadNative } = await import('../dist/esm/native.js');
     const nativeCodes = loadNative().errorCodes();
-    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, 'NATIVE_UNAVAILABLE', 'WOULD_BLOCK'].sort());
+    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, 'NATIVE_UNAVAILABLE', 'WOULD_BLOCK', 'TASK_FAILED'].sort());
   });
 });
 
