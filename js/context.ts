@@ -32,10 +32,14 @@ const ERROR_CAUSE = '__weftCauseError';
 
 let background: Context | undefined;
 const valueMeta = new Float64Array(3);
+let stateOf: ((id: number) => number) | undefined;
+const contextState = (id: number): number => (stateOf ??= loadNative().contextState)(id);
 
 /** A context; see the module doc. Make one from {@link Context.background}. */
 export class Context {
   readonly #native: NativeContext;
+  /** The native id, read once (a napi-rs getter costs ~0.6 us a call). */
+  readonly #id: number;
   readonly #parent: Context | undefined;
   readonly #key: string | symbol | undefined;
   readonly #value: unknown;
@@ -48,6 +52,7 @@ export class Context {
   /** @internal Use `Context.background()` and the `with*` methods. */
   constructor(native: NativeContext, parent?: Context, key?: string | symbol, value?: unknown) {
     this.#native = native;
+    this.#id = native.id;
     this.#parent = parent;
     this.#key = key;
     this.#value = value;
@@ -161,7 +166,7 @@ export class Context {
    */
   get err(): WeftError | undefined {
     if (this.#err !== undefined) return this.#err;
-    const state = loadNative().contextState(this.#native.id);
+    const state = contextState(this.#id);
     if (state === LIVE) return undefined;
     return (this.#err = this.#makeErr(state));
   }
