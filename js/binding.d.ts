@@ -383,33 +383,21 @@ export declare function notifierDrainInto(meta: Float64Array, values: Array<unkn
  */
 export declare function notifierInit(onWakeup: () => void): void
 
-export declare function probeAllowAt(id: number): boolean
-
-export declare function probeArgBool(id: number): boolean
-
-export declare function probeArgF64(id: number): boolean
-
-export declare function probeGuardLookup(id: number): boolean
-
-export declare function probeLookup(id: number): boolean
-
-export declare function probeNoargBool(): boolean
-
-export declare function probeNow(id: number): boolean
-
-export declare function probeNow2(id: number): boolean
-
 /** Takes `n` tokens from every member now, or from none. */
 export declare function rateAllAllow(id: number, n: number): boolean
 
 /** Cancels a reservation from the numbers `rateAllReserve` wrote (the delay included). */
 export declare function rateAllCancel(id: number, reservation: Float64Array): void
 
-/** Takes 1 token now if there is one: the hottest call, so the fewest arguments. */
-export declare function rateAllow(id: number): boolean
+/** `rateAllowSlot` with arguments, where `rateSlot` is unavailable. */
+export declare function rateAllow(id: number, n: number): boolean
 
-/** Takes `n` tokens now if there are that many. */
-export declare function rateAllowN(id: number, n: number): boolean
+/**
+ * Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
+ * two numbers of this thread's argument slot (`rateSlot`). The hottest call: with no
+ * arguments it skips their conversion, ~80 ns each here, about half its cost.
+ */
+export declare function rateAllowSlot(): boolean
 
 /**
  * Reserves `n` tokens on every member or none (see `rateReserve` for the statuses);
@@ -444,6 +432,12 @@ export declare function rateSetBurst(id: number, burst: number): void
 
 /** Sets the limit from now on (INVALID_ARGUMENT for NaN or negative). */
 export declare function rateSetLimit(id: number, limit: number): void
+
+/**
+ * A Float64Array over this thread's slot, or undefined where the runtime forbids
+ * ArrayBuffers over native memory (then callers pass arguments instead).
+ */
+export declare function rateSlot(): Float64Array | undefined
 
 /** Tokens available now. */
 export declare function rateTokens(id: number): number

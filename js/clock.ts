@@ -69,6 +69,7 @@ export class ManualClock implements Clock {
   #now: number;
   #seq = 0;
   #timers: ManualTimer[] = [];
+  readonly #watchers: Array<(nowMs: number) => void> = [];
 
   /** Starts at `startMs` (default 0). */
   constructor(startMs = 0) {
@@ -95,6 +96,14 @@ export class ManualClock implements Clock {
     };
   }
 
+  /**
+   * @internal Calls `fn` with the new time each time the clock moves, before any timer
+   * due then fires: how a rate limiter's native copy of this clock keeps in step.
+   */
+  watch(fn: (nowMs: number) => void): void {
+    this.#watchers.push(fn);
+  }
+
   /** How many timers are set and have neither fired nor been cancelled. */
   get pending(): number {
     return this.#timers.filter((t) => t.live).length;
@@ -119,12 +128,17 @@ export class ManualClock implements Clock {
     await settle();
     for (let next = this.#nextDue(target); next !== undefined; next = this.#nextDue(target)) {
       next.live = false;
-      this.#now = Math.max(this.#now, next.at);
+      this.#moveTo(Math.max(this.#now, next.at));
       next.fn();
       await settle();
     }
-    this.#now = target;
+    this.#moveTo(target);
     this.#timers = this.#timers.filter((t) => t.live);
+  }
+
+  #moveTo(nowMs: number): void {
+    this.#now = nowMs;
+    for (const watcher of this.#watchers) watcher(nowMs);
   }
 
   /** Advances to the next live timer's time and fires it (and any due with it); false when none is set. */

@@ -41,6 +41,7 @@ export type { WaitOptions } from './sync/notifier.js';
 export type { BlockingOptions } from './sync/blocking.js';
 export { revive } from './shareable.js';
 export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './clock.js';
+export { AllLimiter, KeyedLimiter, RateLimiter, type KeyedLimiterOptions, type Limiter, type RateLimiterOptions, type Reservation } from './rate.js';
 export { Context, isContextError, type CancelFunc } from './context.js';
 export { Group, type GroupOptions } from './group.js';
 export { Deferred, type DeferredOptions, type DeferredState } from './deferred.js';

@@ -5,6 +5,9 @@
  */
 import './chan/channel.js';
 import './context.js';
+import './rate/all.js';
+import './rate/keyed.js';
+import './rate/limiter.js';
 import './sync/barrier.js';
 import './sync/cond.js';
 import './sync/mutex.js';

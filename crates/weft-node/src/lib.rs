@@ -13,6 +13,7 @@ mod errors;
 mod notifier;
 mod outcome;
 mod pool;
+mod rate;
 mod sync;
 mod value;
 mod wait;

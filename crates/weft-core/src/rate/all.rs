@@ -68,6 +68,9 @@ impl AllReservation {
         if !self.ok {
             return super::INF_DURATION;
         }
+        if self.delay == super::INF_DURATION {
+            return super::INF_DURATION;
+        }
         self.parts
             .iter()
             .map(|p| p.act.saturating_sub(now).max(0))

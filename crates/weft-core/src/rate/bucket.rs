@@ -60,7 +60,8 @@ pub struct Reservation {
 
 impl Reservation {
     /// How long after `now` the holder must wait: 0 to act at once,
-    /// [`INF_DURATION`] when refused (Go's `DelayFrom`).
+    /// [`INF_DURATION`] when refused or when the tokens never come (a zero limit; Go's
+    /// `DelayFrom` returns the distance to the end of time there).
     ///
     /// ```
     /// use weft_core::rate::Limiter;
@@ -69,7 +70,7 @@ impl Reservation {
     /// assert_eq!(lim.reserve_n(0, 1, i64::MAX).delay_from(0), 100_000_000); // 1 token at 10/s
     /// ```
     pub fn delay_from(&self, now: Nanos) -> Nanos {
-        if !self.ok {
+        if !self.ok || self.time_to_act == Nanos::MAX {
             return INF_DURATION;
         }
         self.time_to_act.saturating_sub(now).max(0)

@@ -1,0 +1,145 @@
+//! `KeyedLimiterHandle`: one bucket per string key (`weft_core::rate::KeyedLimiter`).
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Float64ArraySlice;
+use napi::Result;
+use napi_derive::napi;
+use weft_core::rate::KeyedLimiter;
+use weft_core::registry::Handles;
+
+use super::{
+    clock, count, local, ms, read_reservation, reserve_status, span_ns, write_reservation,
+    RESERVATION_FIELDS,
+};
+use crate::args;
+use crate::errors::{guard, invalid_argument, to_js};
+
+static KEYED: Handles<KeyedLimiter> = Handles::new();
+
+local::cache!(LOCAL: KeyedLimiter);
+
+/// This thread's wrapper on a keyed limiter.
+#[napi]
+pub struct KeyedLimiterHandle {
+    id: u32,
+}
+
+#[napi]
+impl KeyedLimiterHandle {
+    /// Buckets of `burst` tokens at `limit` tokens/s per key, evicted after `idleMs` idle
+    /// (Infinity: never), reading manual clock `clockId` (0: the monotonic clock).
+    #[napi(constructor)]
+    pub fn new(limit: f64, burst: f64, idle_ms: f64, clock_id: u32) -> Result<Self> {
+        guard(|| {
+            let burst = count(burst, "burst")?;
+            let idle = span_ns(idle_ms, "idleMs")?;
+            let keyed = KeyedLimiter::with_clock(limit, burst, idle, clock::by_id(clock_id)?)
+                .map_err(to_js)?;
+            Ok(KeyedLimiterHandle {
+                id: KEYED.create(Arc::new(keyed)),
+            })
+        })
+    }
+
+    /// Takes over a handle that `pin` counted for a message (the receiving side).
+    #[napi(factory)]
+    pub fn adopt(id: u32) -> Result<Self> {
+        guard(|| {
+            KEYED
+                .adopt(id)
+                .ok_or_else(|| local::gone("keyed limiter", id))?;
+            Ok(KeyedLimiterHandle { id })
+        })
+    }
+
+    /// The id the calls and other threads use.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Counts a handle travelling in a message; returns the id to put in it.
+    #[napi]
+    pub fn pin(&self) -> u32 {
+        KEYED.pin(self.id);
+        self.id
+    }
+}
+
+impl Drop for KeyedLimiterHandle {
+    fn drop(&mut self) {
+        local::forget(&LOCAL, self.id);
+        KEYED.release(self.id);
+    }
+}
+
+fn with<R>(id: u32, f: impl FnOnce(&KeyedLimiter) -> R) -> Result<R> {
+    local::with(&LOCAL, &KEYED, id, "keyed limiter", f)
+}
+
+/// Takes `n` tokens from `key`'s bucket now if it holds them.
+#[napi]
+pub fn keyed_allow(id: u32, key: String, n: f64) -> Result<bool> {
+    guard(|| {
+        let n = count(n, "n")?;
+        with(id, |k| k.allow(&key, n))
+    })
+}
+
+/// Reserves `n` tokens from `key`'s bucket (statuses and `meta` as `rateReserve`).
+#[napi(ts_args_type = "id: number, key: string, n: number, maxWaitMs: number, meta: Float64Array")]
+pub fn keyed_reserve(
+    id: u32,
+    key: String,
+    n: f64,
+    max_wait_ms: f64,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<u32> {
+    guard(|| {
+        let n = count(n, "n")?;
+        let max_wait = span_ns(max_wait_ms, "maxWaitMs")?;
+        let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
+        with(id, |k| {
+            let now = k.now();
+            let r = k.reserve_n(&key, now, n, max_wait);
+            if r.ok {
+                meta[0] = ms(r.delay_from(now));
+                write_reservation(&mut meta[1..], &r);
+            }
+            reserve_status(r.ok, r.exceeds_burst)
+        })
+    })
+}
+
+/// Cancels a reservation on `key` from the numbers `keyedReserve` wrote after the delay.
+#[napi(ts_args_type = "id: number, key: string, reservation: Float64Array")]
+pub fn keyed_cancel(id: u32, key: String, reservation: &[f64]) -> Result<()> {
+    guard(|| {
+        if reservation.len() < RESERVATION_FIELDS {
+            return Err(invalid_argument(
+                "reservation",
+                format!("must hold {RESERVATION_FIELDS} numbers"),
+            ));
+        }
+        let r = read_reservation(reservation);
+        with(id, |k| k.cancel(&key, &r))
+    })
+}
+
+/// Tokens `key` holds now (a key with no bucket: the burst).
+#[napi]
+pub fn keyed_tokens(id: u32, key: String) -> Result<f64> {
+    guard(|| with(id, |k| k.tokens(&key)))
+}
+
+/// Keys with a bucket now.
+#[napi]
+pub fn keyed_size(id: u32) -> Result<f64> {
+    guard(|| with(id, |k| k.len() as f64))
+}
+
+/// Settings: [limit, burst, idle ms].
+#[napi]
+pub fn keyed_settings(id: u32) -> Result<Vec<f64>> {
+    guard(|| with(id, |k| vec![k.limit(), k.burst() as f64, ms(k.idle_ttl())]))
+}

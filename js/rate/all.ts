@@ -1,0 +1,158 @@
+/**
+ * `RateLimiter.all([...])`: several limiters that admit together, e.g. 10 per second AND
+ * 100 per minute AND 5 per second for this resource. A take succeeds on every member or
+ * on none (the members are locked together natively while it checks them all), and a
+ * reservation waits for the slowest member. Shared across threads like its members.
+ *
+ * @example
+ * const perSecond = RateLimiter.perSecond(10), perMinute = RateLimiter.every(600, 100)
+ * const both = RateLimiter.all([perSecond, perMinute])
+ * if (both.allow()) send()       // took 1 from each, or nothing from either
+ */
+import { systemClock, type Clock } from '../clock.js';
+import { WeftError } from '../errors.js';
+import { makeShareable, registerHandleType } from '../handles.js';
+import { loadNative, type NativeBinding } from '../native.js';
+import type { WaitOptions } from '../sync/notifier.js';
+import { nativeCall } from './call.js';
+import { checkCount } from './args.js';
+import type { Limiter } from './limiter.js';
+import { memberRefs, type MemberRef } from './refs.js';
+import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+
+type NativeAll = InstanceType<NativeBinding['RateAllHandle']>;
+
+/** Numbers per member in a reserve result (crates/weft-node/src/rate/all.rs PART_FIELDS). */
+const PART_FIELDS = 6;
+
+let adopting: NativeAll | undefined;
+
+/** Limiters that admit together; made by {@link RateLimiter.all}. */
+export class AllLimiter implements Limiter {
+  readonly #native: NativeAll;
+  readonly #id: number;
+  readonly #clock: Clock;
+  readonly #syncs: ReadonlyArray<() => void>;
+  readonly #meta: Float64Array;
+
+  /**
+   * An `all()` over `members` (RateLimiters or other `all()`s, whose members join this
+   * one; a limiter listed twice counts once). Throws INVALID_ARGUMENT for anything else,
+   * or for no members. Waits sleep on the members' clock when they share one, otherwise
+   * on the system clock.
+   */
+  constructor(members: Iterable<Limiter>) {
+    const native = loadNative();
+    if (adopting !== undefined) {
+      this.#native = adopting;
+      adopting = undefined;
+      this.#clock = systemClock;
+      this.#syncs = [];
+    } else {
+      const refs = memberList(members);
+      this.#native = new native.RateAllHandle(
+        refs.filter((r) => r.kind === 'limiter').map((r) => r.id),
+        refs.filter((r) => r.kind === 'all').map((r) => r.id),
+      );
+      const clocks = new Set(refs.map((r) => r.clock));
+      this.#clock = clocks.size === 1 ? refs[0]!.clock : systemClock;
+      this.#syncs = refs.flatMap((r) => r.syncs);
+    }
+    this.#id = this.#native.id;
+    this.#meta = new Float64Array(1 + PART_FIELDS * this.#native.members);
+    memberRefs.set(this, { kind: 'all', id: this.#id, clock: this.#clock, syncs: this.#syncs });
+    makeShareable(this, 'rate-all', () => this.#native.pin());
+  }
+
+  /** How many distinct limiters it takes from. */
+  get size(): number {
+    return this.#native.members;
+  }
+
+  /** The fewest tokens any member holds now. */
+  tokens(): number {
+    this.#sync();
+    return nativeCall(() => loadNative().rateAllTokens(this.#id), 'RateLimiter.all().tokens');
+  }
+
+  /** Takes `n` tokens (default 1) from every member if all hold them now, else from none. Never waits. */
+  allow(n = 1): boolean {
+    checkCount(n, 'RateLimiter.all().allow', 'n');
+    this.#sync();
+    return nativeCall(() => loadNative().rateAllAllow(this.#id, n), 'RateLimiter.all().allow');
+  }
+
+  /**
+   * Takes `n` tokens (default 1) from every member now, to be used once the slowest
+   * member allows (`delayMs`); `ok` is false (nothing taken) when `n` exceeds some
+   * member's burst. `cancel()` gives every member its share back.
+   */
+  reserve(n = 1): Reservation {
+    checkCount(n, 'RateLimiter.all().reserve', 'n');
+    const r = this.#reserve(n, Infinity, 'RateLimiter.all().reserve');
+    return r.status === RESERVED ? new RateReservation(true, r.delayMs, r.cancel) : REFUSED;
+  }
+
+  /** Waits until every member grants `n` tokens; errors and cancellation as {@link RateLimiter.wait}. */
+  async wait(n = 1, options?: WaitOptions): Promise<void> {
+    checkCount(n, 'RateLimiter.all().wait', 'n');
+    await waitForTokens(
+      'RateLimiter.all().wait',
+      n,
+      options,
+      this.#clock,
+      (maxWaitMs) => this.#reserve(n, maxWaitMs, 'RateLimiter.all().wait'),
+      () => "a member's burst",
+    );
+  }
+
+  #sync(): void {
+    for (const sync of this.#syncs) sync();
+  }
+
+  #reserve(n: number, maxWaitMs: number, what: string): Reserved {
+    this.#sync();
+    const meta = this.#meta;
+    const status = nativeCall(() => loadNative().rateAllReserve(this.#id, n, maxWaitMs, meta), what);
+    if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
+    const reservation = meta.slice();
+    return {
+      status,
+      delayMs: meta[0]!,
+      cancel: () => {
+        this.#sync();
+        nativeCall(() => loadNative().rateAllCancel(this.#id, reservation), 'Reservation.cancel');
+      },
+    };
+  }
+
+  /** @internal This thread's handle on `id` (taking over a pinned handle). */
+  static adopt(id: number): AllLimiter {
+    adopting = loadNative().RateAllHandle.adopt(id);
+    return new AllLimiter([]);
+  }
+}
+
+function memberList(members: Iterable<Limiter>): MemberRef[] {
+  if (members === null || typeof members !== 'object' || typeof (members as Iterable<Limiter>)[Symbol.iterator] !== 'function') {
+    throw new WeftError('INVALID_ARGUMENT', 'RateLimiter.all: members must be an array of limiters', { details: { argument: 'members' } });
+  }
+  const refs: MemberRef[] = [];
+  let i = 0;
+  for (const member of members) {
+    const ref = typeof member === 'object' && member !== null ? memberRefs.get(member) : undefined;
+    if (ref === undefined) {
+      throw new WeftError('INVALID_ARGUMENT', `RateLimiter.all: members[${i}] is not a RateLimiter or RateLimiter.all()`, {
+        details: { argument: 'members', index: i },
+      });
+    }
+    refs.push(ref);
+    i++;
+  }
+  if (refs.length === 0) {
+    throw new WeftError('INVALID_ARGUMENT', 'RateLimiter.all: members must hold at least one limiter', { details: { argument: 'members' } });
+  }
+  return refs;
+}
+
+registerHandleType('rate-all', (id) => AllLimiter.adopt(Number(id)));

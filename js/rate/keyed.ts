@@ -1,0 +1,151 @@
+/**
+ * One token bucket per key (per user, per IP, per route), all with the same rate and
+ * burst, shared across worker threads. A key's bucket is made full on first use and
+ * forgotten once it is full again and untouched for `idleMs`, a few keys per call (no
+ * call ever scans them all), so memory follows the keys in use.
+ *
+ * @example
+ * const perUser = new KeyedLimiter(5, 10, { idleMs: 60_000 })
+ * if (!perUser.allow(userId)) return reply(429)
+ * await perUser.wait(userId, 1, { timeout: 2_000 })
+ */
+import { systemClock, type Clock } from '../clock.js';
+import { makeShareable, registerHandleType } from '../handles.js';
+import { loadNative, type NativeBinding } from '../native.js';
+import type { WaitOptions } from '../sync/notifier.js';
+import { nativeCall } from './call.js';
+import { checkClock, checkCount, checkKey, checkMs, checkOptions, checkRate } from './args.js';
+import { bindClock } from './native-clock.js';
+import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+
+type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
+
+/** Options for {@link KeyedLimiter}. */
+export interface KeyedLimiterOptions {
+  /** How long a full, untouched bucket is kept, in ms (default 60,000; Infinity: never evicted). */
+  idleMs?: number;
+  /** The clock (default: the system clock), as for a RateLimiter. */
+  clock?: Clock;
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+const reserveMeta = new Float64Array(1 + 4);
+let adopting: NativeKeyed | undefined;
+
+/** Rate limiters by key; see the module doc. */
+export class KeyedLimiter {
+  readonly #native: NativeKeyed;
+  readonly #id: number;
+  readonly #clock: Clock;
+  readonly #sync: (() => void) | undefined;
+
+  /**
+   * Buckets of `burst` tokens refilled at `perSecond` tokens per second, one per key.
+   * Throws INVALID_ARGUMENT naming a bad argument.
+   */
+  constructor(perSecond: number, burst: number, options?: KeyedLimiterOptions) {
+    const native = loadNative();
+    if (adopting !== undefined) {
+      this.#native = adopting;
+      adopting = undefined;
+      this.#clock = systemClock;
+      this.#sync = undefined;
+    } else {
+      const rate = checkRate(perSecond, 'KeyedLimiter', 'perSecond');
+      const size = checkCount(burst, 'KeyedLimiter', 'burst');
+      const opts = checkOptions<KeyedLimiterOptions>(options, 'KeyedLimiter');
+      const idleMs = checkMs(opts.idleMs ?? DEFAULT_IDLE_MS, 'KeyedLimiter', 'options.idleMs', true);
+      const clock = checkClock(opts.clock, 'KeyedLimiter') ?? systemClock;
+      const clockBinding = bindClock(clock);
+      this.#native = new native.KeyedLimiterHandle(rate, size, idleMs, clockBinding.id);
+      this.#clock = clock;
+      this.#sync = clockBinding.sync;
+    }
+    this.#id = this.#native.id;
+    makeShareable(this, 'keyed-limiter', () => this.#native.pin());
+  }
+
+  /** Keys with a bucket now (idle ones count until a later call evicts them). */
+  get size(): number {
+    return nativeCall(() => loadNative().keyedSize(this.#id), 'KeyedLimiter.size');
+  }
+
+  /** Tokens per second, for every key. */
+  get limit(): number {
+    return this.#settings()[0]!;
+  }
+
+  /** Each key's burst. */
+  get burst(): number {
+    return this.#settings()[1]!;
+  }
+
+  /** How long a full, untouched bucket is kept, in ms. */
+  get idleMs(): number {
+    return this.#settings()[2]!;
+  }
+
+  /** Tokens `key` holds now (a key with no bucket: the burst). */
+  tokens(key: string): number {
+    checkKey(key, 'KeyedLimiter.tokens');
+    this.#sync?.();
+    return nativeCall(() => loadNative().keyedTokens(this.#id, key), 'KeyedLimiter.tokens');
+  }
+
+  /** Takes `n` tokens (default 1) from `key`'s bucket if it holds them now. Never waits. */
+  allow(key: string, n = 1): boolean {
+    checkKey(key, 'KeyedLimiter.allow');
+    checkCount(n, 'KeyedLimiter.allow', 'n');
+    this.#sync?.();
+    return nativeCall(() => loadNative().keyedAllow(this.#id, key, n), 'KeyedLimiter.allow');
+  }
+
+  /** Takes `n` tokens (default 1) from `key`'s bucket now for use after a delay; as RateLimiter.reserve does. */
+  reserve(key: string, n = 1): Reservation {
+    checkKey(key, 'KeyedLimiter.reserve');
+    checkCount(n, 'KeyedLimiter.reserve', 'n');
+    const r = this.#reserve(key, n, Infinity, 'KeyedLimiter.reserve');
+    return r.status === RESERVED ? new RateReservation(true, r.delayMs, r.cancel) : REFUSED;
+  }
+
+  /** Waits until `key`'s bucket grants `n` tokens (default 1); errors and cancellation as RateLimiter.wait's. */
+  async wait(key: string, n = 1, options?: WaitOptions): Promise<void> {
+    checkKey(key, 'KeyedLimiter.wait');
+    checkCount(n, 'KeyedLimiter.wait', 'n');
+    await waitForTokens(
+      'KeyedLimiter.wait',
+      n,
+      options,
+      this.#clock,
+      (maxWaitMs) => this.#reserve(key, n, maxWaitMs, 'KeyedLimiter.wait'),
+      () => `the burst (${this.burst})`,
+    );
+  }
+
+  #settings(): number[] {
+    return nativeCall(() => loadNative().keyedSettings(this.#id), 'KeyedLimiter');
+  }
+
+  #reserve(key: string, n: number, maxWaitMs: number, what: string): Reserved {
+    this.#sync?.();
+    const status = nativeCall(() => loadNative().keyedReserve(this.#id, key, n, maxWaitMs, reserveMeta), what);
+    if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
+    const reservation = reserveMeta.slice(1);
+    return {
+      status,
+      delayMs: reserveMeta[0]!,
+      cancel: () => {
+        this.#sync?.();
+        nativeCall(() => loadNative().keyedCancel(this.#id, key, reservation), 'Reservation.cancel');
+      },
+    };
+  }
+
+  /** @internal This thread's handle on `id` (taking over a pinned handle). */
+  static adopt(id: number): KeyedLimiter {
+    adopting = loadNative().KeyedLimiterHandle.adopt(id);
+    return new KeyedLimiter(0, 0);
+  }
+}
+
+registerHandleType('keyed-limiter', (id) => KeyedLimiter.adopt(Number(id)));
