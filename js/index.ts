@@ -46,3 +46,7 @@ export { Context, isContextError, type CancelFunc } from './context.js';
 export { Group, type GroupOptions } from './group.js';
 export { Deferred, type DeferredOptions, type DeferredState } from './deferred.js';
 export { TaskGraph, type GraphFunction, type GraphRunOptions, type PoolNode } from './task-graph.js';
+export { backoff, isRetryable, retry, type BackoffOptions, type Jitter, type RetryAttempt, type RetryOptions } from './retry.js';
+export { hedge, type HedgeOptions, type HedgeResult } from './hedge.js';
+export { Heartbeat, heartbeat, type HeartbeatOptions, type Pulse, type Watch } from './heartbeat.js';
+export { supervise, type SuperviseOptions, type Supervision } from './supervise.js';
