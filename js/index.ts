@@ -50,3 +50,20 @@ export { backoff, isRetryable, retry, type BackoffOptions, type Jitter, type Ret
 export { hedge, type HedgeOptions, type HedgeResult } from './hedge.js';
 export { Heartbeat, heartbeat, type HeartbeatOptions, type Pulse, type Watch } from './heartbeat.js';
 export { supervise, type SuperviseOptions, type Supervision } from './supervise.js';
+export {
+  DEFAULT_PIPELINE_BUFFER,
+  Pipeline,
+  pipeline,
+  type BatchOptions,
+  type PipeToOptions,
+  type PipelineOptions,
+  type PoolStageOptions,
+  type RunArg,
+  type StageBufferOptions,
+  type StageOptions,
+  type ToReadableOptions,
+} from './pipeline/pipeline.js';
+export type { PipelineIterator, PipelineRunOptions } from './pipeline/run.js';
+export { PipelineObservable, type PartialObserver, type PipelineSubscription } from './pipeline/sinks.js';
+export type { ObservableLike, ObserverLike, PipelineSource, ReadableLike } from './pipeline/sources.js';
+export type { StageInfo } from './pipeline/stages.js';
