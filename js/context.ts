@@ -13,6 +13,8 @@
  *   cancel()                                     // always: releases the deadline timer
  * }
  */
+import { setMaxListeners } from 'node:events';
+
 import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from './codec.js';
 import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from './errors.js';
 import { makeShareable, registerHandleType } from './handles.js';
@@ -183,6 +185,8 @@ export class Context {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       const controller = (this.#controller = new AbortController());
+      // One context is shared by many waits (Go's pattern); Node would warn past 10 listeners.
+      setMaxListeners(0, controller.signal);
       const err = this.err;
       if (err !== undefined) controller.abort(err);
       else void this.#wait(false).then(() => controller.abort(this.err));

@@ -40,6 +40,12 @@ describe('weft CLI', () => {
     expect(r.stdout).toMatch(/^\s+shutdown time\s+[\d.]+ ms$/m);
     // Not a TTY here: plain progress lines instead of a redrawn bar.
     expect(r.stdout).toContain('progress 1000/1000');
+    // The structured-concurrency section checks itself (it throws, and the demo exits
+    // non-zero, if the limiter let a 429 through or the deadline stopped nothing).
+    expect(r.stdout).toMatch(/^\s+rate limiter\s+429s [1-9]\d* -> 0; all 60 answered/m);
+    expect(r.stdout).toMatch(/^\s+hedged requests\s+p99 \d+ ms -> \d+ ms, max .* for \d+ extra calls/m);
+    expect(r.stdout).toMatch(/^\s+deadline 60 ms\s+batch done in \d+ ms instead of \d+ ms: \d+ answered, [1-9]\d* slow calls cancelled/m);
+    expect(r.stderr).not.toContain('MaxListenersExceededWarning');
   });
 
   it('an unknown command exits non-zero with usage', () => {

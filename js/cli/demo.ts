@@ -14,6 +14,7 @@ import { packageInfo } from '../package-info.js';
 import { Channel } from '../chan/channel.js';
 import { Pool } from '../pool/pool.js';
 import type { ProduceReport } from './demo-tasks.js';
+import { patternsSection } from './demo-patterns.js';
 import { version } from '../version.js';
 import { Histogram } from '../pool/histogram.js';
 
@@ -25,6 +26,7 @@ export async function runDemo(_args: string[]): Promise<number> {
   console.log(`weft ${version}: native addon ${origin.kind === 'local' ? 'built locally' : 'from the prebuilt package'} (${origin.triple})`);
   await poolSection();
   await channelSection();
+  await patternsSection();
   nativeCallSection();
   errorSection();
   return 0;
