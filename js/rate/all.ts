@@ -27,7 +27,14 @@ const PART_FIELDS = 6;
 
 let adopting: NativeAll | undefined;
 
-/** Limiters that admit together; made by {@link RateLimiter.all}. */
+/**
+ * Limiters that admit together; made by {@link RateLimiter.all}.
+ *
+ * @example
+ * const perKeyAndGlobal = RateLimiter.all([globalLimiter, tenantLimiter])
+ * const r = perKeyAndGlobal.reserve(2)   // 2 from each, acting when the slower allows
+ * if (r.delayMs > 500) r.cancel()        // both get their share back
+ */
 export class AllLimiter implements Limiter {
   readonly #native: NativeAll;
   readonly #id: number;

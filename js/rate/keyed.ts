@@ -20,7 +20,12 @@ import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, ty
 
 type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
 
-/** Options for {@link KeyedLimiter}. */
+/**
+ * Options for {@link KeyedLimiter}.
+ *
+ * @example
+ * new KeyedLimiter(1, 5, { idleMs: 10 * 60_000 }) // forget a user's bucket 10 min after it refilled
+ */
 export interface KeyedLimiterOptions {
   /** How long a full, untouched bucket is kept, in ms (default 60,000; Infinity: never evicted). */
   idleMs?: number;
@@ -32,7 +37,14 @@ const DEFAULT_IDLE_MS = 60_000;
 const reserveMeta = new Float64Array(1 + 4);
 let adopting: NativeKeyed | undefined;
 
-/** Rate limiters by key; see the module doc. */
+/**
+ * Rate limiters by key; see the module doc.
+ *
+ * @example
+ * const perIp = new KeyedLimiter(10, 20, { idleMs: 5 * 60_000 })
+ * pool.run('handle', { req, perIp })     // workers share the same buckets
+ * perIp.size                             // keys with a bucket now
+ */
 export class KeyedLimiter {
   readonly #native: NativeKeyed;
   readonly #id: number;

@@ -28,7 +28,12 @@ type NativeLimiter = InstanceType<NativeBinding['RateLimiterHandle']>;
 /** Numbers in a reserve result: the delay, then the reservation (tokens, limit, time to act as two halves). */
 const RESERVE_FIELDS = 1 + 4;
 
-/** What every limiter offers: {@link RateLimiter} and the composite from {@link RateLimiter.all}. */
+/**
+ * What every limiter offers: {@link RateLimiter} and the composite from {@link RateLimiter.all}.
+ *
+ * @example
+ * async function send(limiter: Limiter, msg: Message) { await limiter.wait(); await post(msg) }
+ */
 export interface Limiter {
   /** Takes `n` tokens (default 1) if they are there now; never waits. */
   allow(n?: number): boolean;
@@ -40,7 +45,12 @@ export interface Limiter {
   tokens(): number;
 }
 
-/** Options for {@link RateLimiter}. */
+/**
+ * Options for {@link RateLimiter}.
+ *
+ * @example
+ * const clock = new ManualClock(); const limiter = new RateLimiter(10, 1, { clock }); await clock.advance(100)
+ */
 export interface RateLimiterOptions {
   /**
    * Where the limiter reads the time and sets its wait timers (default: the system
