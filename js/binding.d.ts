@@ -3,10 +3,13 @@
 
 /** This thread's handle on a barrier. */
 export declare class BarrierHandle {
-  constructor(parties: number)
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): BarrierHandle
+  /** The id the calls and other threads use. */
   get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  constructor(parties: number)
   get parties(): number
   get generation(): number
   /** Arrives: TRIPPED (6) for the generation's last caller, WAITING otherwise. */
@@ -53,10 +56,13 @@ export declare class ChannelHandle {
 
 /** This thread's handle on a condition variable. */
 export declare class CondHandle {
-  constructor()
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): CondHandle
+  /** The id the calls and other threads use. */
   get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  constructor()
   /** Queues this thread and releases `mutex` (which it must hold) in one step. */
   wait(token: number, mutex: SemaphoreHandle, meta: Float64Array): unknown
   waitBlocking(mutex: SemaphoreHandle, meta: Float64Array, sliceMs: number): unknown
@@ -68,13 +74,14 @@ export declare class CondHandle {
 
 /** This thread's handle on a context. */
 export declare class ContextHandle {
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
+  static adopt(id: number): ContextHandle
+  /** The id the calls and other threads use. */
+  get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
+  pin(): number
   /** A new root context (never cancelled). */
   static background(): ContextHandle
-  /** Takes over a handle pinned by another thread. */
-  static adopt(id: number): ContextHandle
-  get id(): number
-  /** Pins a handle for a message to another thread. */
-  pin(): number
   /**
    * A cancellable child; with `timeoutMs` (finite, may be <= 0) it also ends by itself
    * that many milliseconds from now.
@@ -103,17 +110,17 @@ export declare class ContextHandle {
 
 /** This thread's wrapper on a keyed limiter. */
 export declare class KeyedLimiterHandle {
-  /**
-   * Buckets of `burst` tokens at `limit` tokens/s per key, evicted after `idleMs` idle
-   * (Infinity: never), reading manual clock `clockId` (0: the monotonic clock).
-   */
-  constructor(limit: number, burst: number, idleMs: number, clockId: number)
   /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): KeyedLimiterHandle
   /** The id the calls and other threads use. */
   get id(): number
   /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  /**
+   * Buckets of `burst` tokens at `limit` tokens/s per key, evicted after `idleMs` idle
+   * (Infinity: never), reading manual clock `clockId` (0: the monotonic clock).
+   */
+  constructor(limit: number, burst: number, idleMs: number, clockId: number)
 }
 
 /**
@@ -136,10 +143,13 @@ export declare class ManualClockHandle {
 
 /** This thread's handle on a once. */
 export declare class OnceHandle {
-  constructor()
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): OnceHandle
+  /** The id the calls and other threads use. */
   get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  constructor()
   get done(): boolean
   /**
    * Claims the run (status 5: run it, then call `finish`), or waits for the running
@@ -203,42 +213,43 @@ export declare class PoolCore {
 
 /** This thread's wrapper on an `All`. */
 export declare class RateAllHandle {
-  /** An `All` over the limiters `limiterIds` and the members of the `All`s `allIds`. */
-  constructor(limiterIds: Array<number>, allIds: Array<number>)
   /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): RateAllHandle
   /** The id the calls and other threads use. */
   get id(): number
-  /** How many distinct limiters it holds (sizes the reservation buffer). */
-  get members(): number
   /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  /** An `All` over the limiters `limiterIds` and the members of the `All`s `allIds`. */
+  constructor(limiterIds: Array<number>, allIds: Array<number>)
+  /** How many distinct limiters it holds (sizes the reservation buffer). */
+  get members(): number
 }
 
 /** This thread's wrapper on a limiter: keeps it alive while JS holds it. */
 export declare class RateLimiterHandle {
-  /**
-   * A limiter of `limit` tokens/s (Infinity: none) and `burst` tokens, reading the
-   * manual clock `clockId` (0: the monotonic clock).
-   */
-  constructor(limit: number, burst: number, clockId: number)
   /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): RateLimiterHandle
   /** The id the calls and other threads use. */
   get id(): number
   /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  /**
+   * A limiter of `limit` tokens/s (Infinity: none) and `burst` tokens, reading the
+   * manual clock `clockId` (0: the monotonic clock).
+   */
+  constructor(limit: number, burst: number, clockId: number)
 }
 
 /** This thread's handle on a weighted semaphore (also a mutex or a readers-writer lock). */
 export declare class SemaphoreHandle {
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
+  static adopt(id: number): SemaphoreHandle
+  /** The id the calls and other threads use. */
+  get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
+  pin(): number
   /** A semaphore of `size` units (>= 1). */
   constructor(size: number)
-  /** Takes over a pinned handle. */
-  static adopt(id: number): SemaphoreHandle
-  get id(): number
-  /** Counts a handle travelling in a message; returns the id. */
-  pin(): number
   get size(): number
   get held(): number
   tryAcquire(n: number): boolean
@@ -249,10 +260,13 @@ export declare class SemaphoreHandle {
 
 /** This thread's handle on a wait group. */
 export declare class WaitGroupHandle {
-  constructor()
+  /** Takes over a handle that `pin` counted for a message (the receiving side). */
   static adopt(id: number): WaitGroupHandle
+  /** The id the calls and other threads use. */
   get id(): number
+  /** Counts a handle travelling in a message; returns the id to put in it. */
   pin(): number
+  constructor()
   /** Adds `delta` (an integer, may be negative); returns the counter. */
   add(delta: number): number
   get count(): number

@@ -1,8 +1,6 @@
 //! Bindings for `weft_core::context`: a handle class for a context's lifecycle (create a
 //! child, cancel, pin for another thread) and a free function for the check code makes
 //! in loops (`contextState`), which skips napi-rs's per-call `this` unwrapping.
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,15 +12,15 @@ use weft_core::registry::Handles;
 use weft_core::Value;
 
 use crate::args;
-use crate::sync::{adopt, wait_async, wait_blocking, Start};
+use crate::held::{self, Held};
+use crate::local;
+use crate::sync::{wait_async, wait_blocking, Start};
 use crate::value;
 
 static CONTEXTS: Handles<Context> = Handles::new();
 
-thread_local! {
-    /// This thread's contexts by id (with how many handles it holds), for `contextState`.
-    static LOCAL: RefCell<HashMap<u32, (usize, Context)>> = RefCell::new(HashMap::new());
-}
+// This thread's contexts by id, for `contextState`.
+local::cache!(LOCAL: Context);
 
 /// `contextState` results.
 const LIVE: u32 = 0;
@@ -61,34 +59,23 @@ fn value_out<'env>(
 /// exceeded. Every thread sees the same state.
 #[napi]
 pub fn context_state(id: u32) -> u32 {
-    let local = LOCAL.with(|m| m.borrow().get(&id).map(|(_, c)| c.clone()));
-    match local.or_else(|| CONTEXTS.adopt(id).map(|c| (*c).clone())) {
-        Some(ctx) => state_of(&ctx),
-        None => CANCELED, // unreachable while a wrapper lives; ended is the safe answer
-    }
+    // Gone is unreachable while a wrapper lives; ended is the safe answer.
+    local::with(&LOCAL, &CONTEXTS, id, "context", state_of).unwrap_or(CANCELED)
 }
 
 /// This thread's handle on a context.
 #[napi]
 pub struct ContextHandle {
-    id: u32,
-    inner: Context,
+    inner: Held<Context>,
 }
 
-impl ContextHandle {
-    fn wrap(id: u32, inner: Context) -> ContextHandle {
-        LOCAL.with(|m| {
-            m.borrow_mut()
-                .entry(id)
-                .or_insert_with(|| (0, inner.clone()))
-                .0 += 1
-        });
-        ContextHandle { id, inner }
-    }
+held::lifecycle!(ContextHandle, CONTEXTS, "context", cached LOCAL);
 
+impl ContextHandle {
     fn create(inner: Context) -> ContextHandle {
-        let id = CONTEXTS.create(Arc::new(inner.clone()));
-        ContextHandle::wrap(id, inner)
+        ContextHandle {
+            inner: Held::create(&CONTEXTS, Arc::new(inner)).cached(&LOCAL),
+        }
     }
 }
 
@@ -98,25 +85,6 @@ impl ContextHandle {
     #[napi(factory)]
     pub fn background() -> Self {
         ContextHandle::create(Context::background())
-    }
-
-    /// Takes over a handle pinned by another thread.
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        let inner = (*adopt(&CONTEXTS, id, "context")?).clone();
-        Ok(ContextHandle::wrap(id, inner))
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Pins a handle for a message to another thread.
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        CONTEXTS.pin(self.id);
-        self.id
     }
 
     /// A cancellable child; with `timeoutMs` (finite, may be <= 0) it also ends by itself
@@ -255,21 +223,5 @@ fn start(ctx: &Context, waiter: &Arc<weft_core::wake::Waiter>) -> Start {
         Start::Now(crate::outcome::READY)
     } else {
         Start::Queued
-    }
-}
-
-impl Drop for ContextHandle {
-    fn drop(&mut self) {
-        let _ = LOCAL.with(|m| {
-            m.try_borrow_mut().map(|mut m| {
-                if let Some(entry) = m.get_mut(&self.id) {
-                    entry.0 -= 1;
-                    if entry.0 == 0 {
-                        m.remove(&self.id);
-                    }
-                }
-            })
-        });
-        CONTEXTS.release(self.id);
     }
 }

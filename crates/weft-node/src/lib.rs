@@ -10,6 +10,8 @@ mod channel;
 mod context;
 mod diagnostics;
 mod errors;
+mod held;
+mod local;
 mod notifier;
 mod outcome;
 mod pool;

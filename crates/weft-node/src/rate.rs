@@ -12,7 +12,6 @@
 mod all;
 mod clock;
 mod keyed;
-mod local;
 mod slot;
 
 use std::sync::Arc;
@@ -25,6 +24,8 @@ use weft_core::registry::Handles;
 
 use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
+use crate::held::{self, Held};
+use crate::local;
 
 /// Every live limiter, by id, so any thread can attach.
 pub(crate) static LIMITERS: Handles<Limiter> = Handles::new();
@@ -117,8 +118,10 @@ pub(crate) fn read_reservation(from: &[f64]) -> Reservation {
 /// This thread's wrapper on a limiter: keeps it alive while JS holds it.
 #[napi]
 pub struct RateLimiterHandle {
-    id: u32,
+    inner: Held<Limiter>,
 }
+
+held::lifecycle!(RateLimiterHandle, LIMITERS, "rate limiter", cached LOCAL);
 
 #[napi]
 impl RateLimiterHandle {
@@ -131,40 +134,9 @@ impl RateLimiterHandle {
             let clock = clock::by_id(clock_id)?;
             let limiter = Limiter::with_clock(limit, burst, clock).map_err(to_js)?;
             Ok(RateLimiterHandle {
-                id: LIMITERS.create(Arc::new(limiter)),
+                inner: Held::create(&LIMITERS, Arc::new(limiter)).cached(&LOCAL),
             })
         })
-    }
-
-    /// Takes over a handle that `pin` counted for a message (the receiving side).
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        guard(|| {
-            LIMITERS
-                .adopt(id)
-                .ok_or_else(|| local::gone("rate limiter", id))?;
-            Ok(RateLimiterHandle { id })
-        })
-    }
-
-    /// The id the calls and other threads use.
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Counts a handle travelling in a message; returns the id to put in it.
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        LIMITERS.pin(self.id);
-        self.id
-    }
-}
-
-impl Drop for RateLimiterHandle {
-    fn drop(&mut self) {
-        local::forget(&LOCAL, self.id);
-        LIMITERS.release(self.id);
     }
 }
 

@@ -10,11 +10,11 @@ use napi_derive::napi;
 use weft_core::registry::Handles;
 use weft_core::sync::{Acquire, Arrival, Barrier, Cond, Once, OnceState, Semaphore, WaitGroup};
 use weft_core::wake::Waiter;
-use weft_core::{Error, ErrorCode};
 
 use crate::args;
 use crate::blocking::RESULT_FIELDS;
 use crate::errors::to_js;
+use crate::held::{self, Held};
 use crate::outcome::{self, READY};
 use crate::wait::{self, Started};
 
@@ -23,15 +23,6 @@ static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
 static CONDS: Handles<Cond> = Handles::new();
 static ONCES: Handles<Once> = Handles::new();
 static BARRIERS: Handles<Barrier> = Handles::new();
-
-pub(crate) fn adopt<T>(registry: &Handles<T>, id: u32, what: &str) -> Result<Arc<T>> {
-    registry.adopt(id).ok_or_else(|| {
-        to_js(Error::new(
-            ErrorCode::InvalidArgument,
-            format!("{what} {id} no longer exists (every handle on it was dropped)"),
-        ))
-    })
-}
 
 /// How a wait started: done now, or queued with its waiter.
 pub(crate) enum Start {
@@ -89,9 +80,10 @@ fn weight(n: &Unknown<'_>) -> Result<u64> {
 /// This thread's handle on a weighted semaphore (also a mutex or a readers-writer lock).
 #[napi]
 pub struct SemaphoreHandle {
-    id: u32,
-    inner: Arc<Semaphore>,
+    inner: Held<Semaphore>,
 }
+
+held::lifecycle!(SemaphoreHandle, SEMAPHORES, "semaphore");
 
 #[napi]
 impl SemaphoreHandle {
@@ -105,32 +97,9 @@ impl SemaphoreHandle {
                 "must be at least 1, got 0",
             ));
         }
-        let inner = Arc::new(Semaphore::new(size as u64));
         Ok(SemaphoreHandle {
-            id: SEMAPHORES.create(inner.clone()),
-            inner,
+            inner: Held::create(&SEMAPHORES, Arc::new(Semaphore::new(size as u64))),
         })
-    }
-
-    /// Takes over a pinned handle.
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        Ok(SemaphoreHandle {
-            id,
-            inner: adopt(&SEMAPHORES, id, "semaphore")?,
-        })
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Counts a handle travelling in a message; returns the id.
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        SEMAPHORES.pin(self.id);
-        self.id
     }
 
     #[napi(getter)]
@@ -205,47 +174,21 @@ fn acquire_start(sem: &Semaphore, n: u64, waiter: &Arc<Waiter>) -> Result<Start>
     })
 }
 
-impl Drop for SemaphoreHandle {
-    fn drop(&mut self) {
-        SEMAPHORES.release(self.id);
-    }
-}
-
 /// This thread's handle on a wait group.
 #[napi]
 pub struct WaitGroupHandle {
-    id: u32,
-    inner: Arc<WaitGroup>,
+    inner: Held<WaitGroup>,
 }
+
+held::lifecycle!(WaitGroupHandle, WAIT_GROUPS, "wait group");
 
 #[napi]
 impl WaitGroupHandle {
     #[napi(constructor)]
     pub fn new() -> Self {
-        let inner = Arc::new(WaitGroup::default());
         WaitGroupHandle {
-            id: WAIT_GROUPS.create(inner.clone()),
-            inner,
+            inner: Held::create(&WAIT_GROUPS, Arc::new(WaitGroup::default())),
         }
-    }
-
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        Ok(WaitGroupHandle {
-            id,
-            inner: adopt(&WAIT_GROUPS, id, "wait group")?,
-        })
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        WAIT_GROUPS.pin(self.id);
-        self.id
     }
 
     /// Adds `delta` (an integer, may be negative); returns the counter.
@@ -319,47 +262,21 @@ impl WaitGroupHandle {
     }
 }
 
-impl Drop for WaitGroupHandle {
-    fn drop(&mut self) {
-        WAIT_GROUPS.release(self.id);
-    }
-}
-
 /// This thread's handle on a condition variable.
 #[napi]
 pub struct CondHandle {
-    id: u32,
-    inner: Arc<Cond>,
+    inner: Held<Cond>,
 }
+
+held::lifecycle!(CondHandle, CONDS, "condition variable");
 
 #[napi]
 impl CondHandle {
     #[napi(constructor)]
     pub fn new() -> Self {
-        let inner = Arc::new(Cond::default());
         CondHandle {
-            id: CONDS.create(inner.clone()),
-            inner,
+            inner: Held::create(&CONDS, Arc::new(Cond::default())),
         }
-    }
-
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        Ok(CondHandle {
-            id,
-            inner: adopt(&CONDS, id, "condition variable")?,
-        })
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        CONDS.pin(self.id);
-        self.id
     }
 
     /// Queues this thread and releases `mutex` (which it must hold) in one step.
@@ -418,18 +335,13 @@ impl CondHandle {
     }
 }
 
-impl Drop for CondHandle {
-    fn drop(&mut self) {
-        CONDS.release(self.id);
-    }
-}
-
 /// This thread's handle on a once.
 #[napi]
 pub struct OnceHandle {
-    id: u32,
-    inner: Arc<Once>,
+    inner: Held<Once>,
 }
+
+held::lifecycle!(OnceHandle, ONCES, "once");
 
 /// `begin` results: this caller runs the function.
 const ONCE_RUN: u32 = 5;
@@ -438,30 +350,9 @@ const ONCE_RUN: u32 = 5;
 impl OnceHandle {
     #[napi(constructor)]
     pub fn new() -> Self {
-        let inner = Arc::new(Once::default());
         OnceHandle {
-            id: ONCES.create(inner.clone()),
-            inner,
+            inner: Held::create(&ONCES, Arc::new(Once::default())),
         }
-    }
-
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        Ok(OnceHandle {
-            id,
-            inner: adopt(&ONCES, id, "once")?,
-        })
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        ONCES.pin(self.id);
-        self.id
     }
 
     #[napi(getter)]
@@ -526,18 +417,13 @@ fn once_start(once: &Once, waiter: &Arc<Waiter>) -> Start {
     }
 }
 
-impl Drop for OnceHandle {
-    fn drop(&mut self) {
-        ONCES.release(self.id);
-    }
-}
-
 /// This thread's handle on a barrier.
 #[napi]
 pub struct BarrierHandle {
-    id: u32,
-    inner: Arc<Barrier>,
+    inner: Held<Barrier>,
 }
+
+held::lifecycle!(BarrierHandle, BARRIERS, "barrier");
 
 /// `arrive` result: this caller was the last of its generation.
 const TRIPPED: u32 = 6;
@@ -553,30 +439,9 @@ impl BarrierHandle {
                 "must be at least 1, got 0",
             ));
         }
-        let inner = Arc::new(Barrier::new(parties as usize));
         Ok(BarrierHandle {
-            id: BARRIERS.create(inner.clone()),
-            inner,
+            inner: Held::create(&BARRIERS, Arc::new(Barrier::new(parties as usize))),
         })
-    }
-
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        Ok(BarrierHandle {
-            id,
-            inner: adopt(&BARRIERS, id, "barrier")?,
-        })
-    }
-
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        BARRIERS.pin(self.id);
-        self.id
     }
 
     #[napi(getter)]
@@ -635,11 +500,5 @@ fn arrive_start(barrier: &Barrier, waiter: &Arc<Waiter>) -> Start {
     match barrier.arrive(waiter) {
         Arrival::Tripped { .. } => Start::Now(TRIPPED),
         Arrival::Waiting { .. } => Start::Queued,
-    }
-}
-
-impl Drop for BarrierHandle {
-    fn drop(&mut self) {
-        BARRIERS.release(self.id);
     }
 }

@@ -10,11 +10,13 @@ use weft_core::rate::{All, AllReservation, Limiter, Part};
 use weft_core::registry::Handles;
 
 use super::{
-    count, local, ms, read_instant, read_reservation, reserve_status, span_ns, write_instant,
+    count, ms, read_instant, read_reservation, reserve_status, span_ns, write_instant,
     write_reservation, LIMITERS, RESERVATION_FIELDS,
 };
 use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
+use crate::held::{self, Held};
+use crate::local;
 
 static ALLS: Handles<All> = Handles::new();
 
@@ -26,9 +28,10 @@ pub const PART_FIELDS: usize = RESERVATION_FIELDS + 2;
 /// This thread's wrapper on an `All`.
 #[napi]
 pub struct RateAllHandle {
-    id: u32,
-    members: u32,
+    inner: Held<All>,
 }
+
+held::lifecycle!(RateAllHandle, ALLS, "rate limiter group", cached LOCAL);
 
 #[napi]
 impl RateAllHandle {
@@ -38,65 +41,23 @@ impl RateAllHandle {
         guard(|| {
             let mut members: Vec<Arc<Limiter>> = Vec::new();
             for id in limiter_ids {
-                members.push(
-                    LIMITERS
-                        .adopt(id)
-                        .ok_or_else(|| local::gone("rate limiter", id))?,
-                );
+                members.push(held::adopt(&LIMITERS, id, "rate limiter")?);
             }
             for id in all_ids {
-                let all = ALLS
-                    .adopt(id)
-                    .ok_or_else(|| local::gone("rate limiter group", id))?;
+                let all = held::adopt(&ALLS, id, "rate limiter group")?;
                 members.extend(all.members().iter().cloned());
             }
             let all = All::new(members).map_err(to_js)?;
-            let members = all.members().len() as u32;
             Ok(RateAllHandle {
-                id: ALLS.create(Arc::new(all)),
-                members,
+                inner: Held::create(&ALLS, Arc::new(all)).cached(&LOCAL),
             })
         })
-    }
-
-    /// Takes over a handle that `pin` counted for a message (the receiving side).
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        guard(|| {
-            let all = ALLS
-                .adopt(id)
-                .ok_or_else(|| local::gone("rate limiter group", id))?;
-            Ok(RateAllHandle {
-                id,
-                members: all.members().len() as u32,
-            })
-        })
-    }
-
-    /// The id the calls and other threads use.
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
     }
 
     /// How many distinct limiters it holds (sizes the reservation buffer).
     #[napi(getter)]
     pub fn members(&self) -> u32 {
-        self.members
-    }
-
-    /// Counts a handle travelling in a message; returns the id to put in it.
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        ALLS.pin(self.id);
-        self.id
-    }
-}
-
-impl Drop for RateAllHandle {
-    fn drop(&mut self) {
-        local::forget(&LOCAL, self.id);
-        ALLS.release(self.id);
+        self.inner.members().len() as u32
     }
 }
 

@@ -8,11 +8,13 @@ use weft_core::rate::KeyedLimiter;
 use weft_core::registry::Handles;
 
 use super::{
-    clock, count, local, ms, read_reservation, reserve_status, span_ns, write_reservation,
+    clock, count, ms, read_reservation, reserve_status, span_ns, write_reservation,
     RESERVATION_FIELDS,
 };
 use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
+use crate::held::{self, Held};
+use crate::local;
 
 static KEYED: Handles<KeyedLimiter> = Handles::new();
 
@@ -21,8 +23,10 @@ local::cache!(LOCAL: KeyedLimiter);
 /// This thread's wrapper on a keyed limiter.
 #[napi]
 pub struct KeyedLimiterHandle {
-    id: u32,
+    inner: Held<KeyedLimiter>,
 }
+
+held::lifecycle!(KeyedLimiterHandle, KEYED, "keyed limiter", cached LOCAL);
 
 #[napi]
 impl KeyedLimiterHandle {
@@ -36,40 +40,9 @@ impl KeyedLimiterHandle {
             let keyed = KeyedLimiter::with_clock(limit, burst, idle, clock::by_id(clock_id)?)
                 .map_err(to_js)?;
             Ok(KeyedLimiterHandle {
-                id: KEYED.create(Arc::new(keyed)),
+                inner: Held::create(&KEYED, Arc::new(keyed)).cached(&LOCAL),
             })
         })
-    }
-
-    /// Takes over a handle that `pin` counted for a message (the receiving side).
-    #[napi(factory)]
-    pub fn adopt(id: u32) -> Result<Self> {
-        guard(|| {
-            KEYED
-                .adopt(id)
-                .ok_or_else(|| local::gone("keyed limiter", id))?;
-            Ok(KeyedLimiterHandle { id })
-        })
-    }
-
-    /// The id the calls and other threads use.
-    #[napi(getter)]
-    pub fn id(&self) -> u32 {
-        self.id
-    }
-
-    /// Counts a handle travelling in a message; returns the id to put in it.
-    #[napi]
-    pub fn pin(&self) -> u32 {
-        KEYED.pin(self.id);
-        self.id
-    }
-}
-
-impl Drop for KeyedLimiterHandle {
-    fn drop(&mut self) {
-        local::forget(&LOCAL, self.id);
-        KEYED.release(self.id);
     }
 }
 
