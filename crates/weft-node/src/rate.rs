@@ -86,6 +86,33 @@ pub(crate) fn reserve_status(ok: bool, exceeds_burst: bool) -> u32 {
     }
 }
 
+/// A reserve call's `n` and `maxWaitMs`, checked: the count and the longest wait.
+pub(crate) fn reserve_args(n: f64, max_wait_ms: f64) -> Result<(u64, Nanos)> {
+    Ok((count(n, "n")?, span_ns(max_wait_ms, "maxWaitMs")?))
+}
+
+/// Reports reservation `r`, made at `now`, in a reserve call's `meta` (when granted: the
+/// delay in ms, then the reservation); returns its status.
+pub(crate) fn report(meta: &mut [f64], now: Nanos, r: &Reservation) -> u32 {
+    if r.ok {
+        meta[0] = ms(r.delay_from(now));
+        write_reservation(&mut meta[1..], r);
+    }
+    reserve_status(r.ok, r.exceeds_burst)
+}
+
+/// A cancel call's reservation: the RESERVATION_FIELDS numbers its reserve wrote after
+/// the delay.
+pub(crate) fn reservation_arg(from: &[f64]) -> Result<Reservation> {
+    if from.len() < RESERVATION_FIELDS {
+        return Err(invalid_argument(
+            "reservation",
+            format!("must hold {RESERVATION_FIELDS} numbers"),
+        ));
+    }
+    Ok(read_reservation(from))
+}
+
 /// Writes an instant as two exact halves (an f64 holds 53 bits; an instant is 64).
 pub(crate) fn write_instant(out: &mut [f64], t: Nanos) {
     out[0] = (t >> 32) as f64;
@@ -177,17 +204,11 @@ pub fn rate_reserve(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<u32> {
     guard(|| {
-        let n = count(n, "n")?;
-        let max_wait = span_ns(max_wait_ms, "maxWaitMs")?;
+        let (n, max_wait) = reserve_args(n, max_wait_ms)?;
         let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
         with(id, |l| {
             let now = l.now();
-            let r = l.reserve_n(now, n, max_wait);
-            if r.ok {
-                meta[0] = ms(r.delay_from(now));
-                write_reservation(&mut meta[1..], &r);
-            }
-            reserve_status(r.ok, r.exceeds_burst)
+            report(meta, now, &l.reserve_n(now, n, max_wait))
         })
     })
 }
@@ -197,13 +218,7 @@ pub fn rate_reserve(
 #[napi(ts_args_type = "id: number, reservation: Float64Array")]
 pub fn rate_cancel(id: u32, reservation: &[f64]) -> Result<()> {
     guard(|| {
-        if reservation.len() < RESERVATION_FIELDS {
-            return Err(invalid_argument(
-                "reservation",
-                format!("must hold {RESERVATION_FIELDS} numbers"),
-            ));
-        }
-        let r = read_reservation(reservation);
+        let r = reservation_arg(reservation)?;
         with(id, |l| l.cancel(&r))
     })
 }

@@ -10,7 +10,7 @@ use weft_core::rate::{All, AllReservation, Limiter, Part};
 use weft_core::registry::Handles;
 
 use super::{
-    count, ms, read_instant, read_reservation, reserve_status, span_ns, write_instant,
+    count, ms, read_instant, read_reservation, reserve_args, reserve_status, write_instant,
     write_reservation, LIMITERS, RESERVATION_FIELDS,
 };
 use crate::args;
@@ -84,8 +84,7 @@ pub fn rate_all_reserve(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<u32> {
     guard(|| {
-        let n = count(n, "n")?;
-        let max_wait = span_ns(max_wait_ms, "maxWaitMs")?;
+        let (n, max_wait) = reserve_args(n, max_wait_ms)?;
         with(id, |all| {
             let need = 1 + PART_FIELDS * all.members().len();
             let meta = args::f64_slice(&mut meta, "meta", need)?;

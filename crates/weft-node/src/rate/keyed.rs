@@ -7,12 +7,9 @@ use napi_derive::napi;
 use weft_core::rate::KeyedLimiter;
 use weft_core::registry::Handles;
 
-use super::{
-    clock, count, ms, read_reservation, reserve_status, span_ns, write_reservation,
-    RESERVATION_FIELDS,
-};
+use super::{clock, count, ms, report, reservation_arg, reserve_args, span_ns, RESERVATION_FIELDS};
 use crate::args;
-use crate::errors::{guard, invalid_argument, to_js};
+use crate::errors::{guard, to_js};
 use crate::held::{self, Held};
 use crate::local;
 
@@ -69,17 +66,11 @@ pub fn keyed_reserve(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<u32> {
     guard(|| {
-        let n = count(n, "n")?;
-        let max_wait = span_ns(max_wait_ms, "maxWaitMs")?;
+        let (n, max_wait) = reserve_args(n, max_wait_ms)?;
         let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
         with(id, |k| {
             let now = k.now();
-            let r = k.reserve_n(&key, now, n, max_wait);
-            if r.ok {
-                meta[0] = ms(r.delay_from(now));
-                write_reservation(&mut meta[1..], &r);
-            }
-            reserve_status(r.ok, r.exceeds_burst)
+            report(meta, now, &k.reserve_n(&key, now, n, max_wait))
         })
     })
 }
@@ -88,13 +79,7 @@ pub fn keyed_reserve(
 #[napi(ts_args_type = "id: number, key: string, reservation: Float64Array")]
 pub fn keyed_cancel(id: u32, key: String, reservation: &[f64]) -> Result<()> {
     guard(|| {
-        if reservation.len() < RESERVATION_FIELDS {
-            return Err(invalid_argument(
-                "reservation",
-                format!("must hold {RESERVATION_FIELDS} numbers"),
-            ));
-        }
-        let r = read_reservation(reservation);
+        let r = reservation_arg(reservation)?;
         with(id, |k| k.cancel(&key, &r))
     })
 }
