@@ -14,18 +14,19 @@ import { WeftError } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative, type NativeBinding } from '../native.js';
 import type { WaitOptions } from '../sync/notifier.js';
+import { Adoption } from './adoption.js';
 import { nativeCall } from './call.js';
 import { checkCount } from './args.js';
 import type { Limiter } from './limiter.js';
 import { memberRefs, type MemberRef } from './refs.js';
-import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
 
 type NativeAll = InstanceType<NativeBinding['RateAllHandle']>;
 
 /** Numbers per member in a reserve result (crates/weft-node/src/rate/all.rs PART_FIELDS). */
 const PART_FIELDS = 6;
 
-let adopting: NativeAll | undefined;
+const adoption = new Adoption<NativeAll>();
 
 /**
  * Limiters that admit together; made by {@link RateLimiter.all}.
@@ -50,22 +51,22 @@ export class AllLimiter implements Limiter {
    */
   constructor(members: Iterable<Limiter>) {
     const native = loadNative();
-    if (adopting !== undefined) {
-      this.#native = adopting;
-      adopting = undefined;
-      this.#clock = systemClock;
-      this.#syncs = [];
-    } else {
+    const side = adoption.side(() => {
       const refs = memberList(members);
-      this.#native = new native.RateAllHandle(
-        refs.filter((r) => r.kind === 'limiter').map((r) => r.id),
-        refs.filter((r) => r.kind === 'all').map((r) => r.id),
-      );
       const clocks = new Set(refs.map((r) => r.clock));
-      this.#clock = clocks.size === 1 ? refs[0]!.clock : systemClock;
-      this.#syncs = refs.flatMap((r) => r.syncs);
-    }
-    this.#id = this.#native.id;
+      return {
+        native: new native.RateAllHandle(
+          refs.filter((r) => r.kind === 'limiter').map((r) => r.id),
+          refs.filter((r) => r.kind === 'all').map((r) => r.id),
+        ),
+        clock: clocks.size === 1 ? refs[0]!.clock : systemClock,
+        syncs: refs.flatMap((r) => r.syncs),
+      };
+    });
+    this.#native = side.native;
+    this.#id = side.native.id;
+    this.#clock = side.clock;
+    this.#syncs = side.syncs;
     this.#meta = new Float64Array(1 + PART_FIELDS * this.#native.members);
     memberRefs.set(this, { kind: 'all', id: this.#id, clock: this.#clock, syncs: this.#syncs });
     makeShareable(this, 'rate-all', () => this.#native.pin());
@@ -96,8 +97,7 @@ export class AllLimiter implements Limiter {
    */
   reserve(n = 1): Reservation {
     checkCount(n, 'RateLimiter.all().reserve', 'n');
-    const r = this.#reserve(n, Infinity, 'RateLimiter.all().reserve');
-    return r.status === RESERVED ? new RateReservation(true, r.delayMs, r.cancel) : REFUSED;
+    return toReservation(this.#reserve(n, Infinity, 'RateLimiter.all().reserve'));
   }
 
   /** Waits until every member grants `n` tokens; errors and cancellation as {@link RateLimiter.wait}. */
@@ -118,25 +118,19 @@ export class AllLimiter implements Limiter {
   }
 
   #reserve(n: number, maxWaitMs: number, what: string): Reserved {
-    this.#sync();
-    const meta = this.#meta;
-    const status = nativeCall(() => loadNative().rateAllReserve(this.#id, n, maxWaitMs, meta), what);
-    if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
-    const reservation = meta.slice();
-    return {
-      status,
-      delayMs: meta[0]!,
-      cancel: () => {
-        this.#sync();
-        nativeCall(() => loadNative().rateAllCancel(this.#id, reservation), 'Reservation.cancel');
-      },
-    };
+    const id = this.#id;
+    return nativeReserve(
+      what,
+      this.#meta,
+      () => this.#sync(),
+      (meta) => loadNative().rateAllReserve(id, n, maxWaitMs, meta),
+      (reserved) => loadNative().rateAllCancel(id, reserved), // the delay included
+    );
   }
 
   /** @internal This thread's handle on `id` (taking over a pinned handle). */
   static adopt(id: number): AllLimiter {
-    adopting = loadNative().RateAllHandle.adopt(id);
-    return new AllLimiter([]);
+    return adoption.adopt(loadNative().RateAllHandle.adopt(id), () => new AllLimiter([]));
   }
 }
 

@@ -13,10 +13,11 @@ import { systemClock, type Clock } from '../clock.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative, type NativeBinding } from '../native.js';
 import type { WaitOptions } from '../sync/notifier.js';
+import { Adoption } from './adoption.js';
 import { nativeCall } from './call.js';
 import { checkClock, checkCount, checkKey, checkMs, checkOptions, checkRate } from './args.js';
 import { bindClock } from './native-clock.js';
-import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
 
 type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
 
@@ -35,7 +36,7 @@ export interface KeyedLimiterOptions {
 
 const DEFAULT_IDLE_MS = 60_000;
 const reserveMeta = new Float64Array(1 + 4);
-let adopting: NativeKeyed | undefined;
+const adoption = new Adoption<NativeKeyed>();
 
 /**
  * Rate limiters by key; see the module doc.
@@ -57,23 +58,19 @@ export class KeyedLimiter {
    */
   constructor(perSecond: number, burst: number, options?: KeyedLimiterOptions) {
     const native = loadNative();
-    if (adopting !== undefined) {
-      this.#native = adopting;
-      adopting = undefined;
-      this.#clock = systemClock;
-      this.#sync = undefined;
-    } else {
+    const side = adoption.side(() => {
       const rate = checkRate(perSecond, 'KeyedLimiter', 'perSecond');
       const size = checkCount(burst, 'KeyedLimiter', 'burst');
       const opts = checkOptions<KeyedLimiterOptions>(options, 'KeyedLimiter');
       const idleMs = checkMs(opts.idleMs ?? DEFAULT_IDLE_MS, 'KeyedLimiter', 'options.idleMs', true);
       const clock = checkClock(opts.clock, 'KeyedLimiter') ?? systemClock;
-      const clockBinding = bindClock(clock);
-      this.#native = new native.KeyedLimiterHandle(rate, size, idleMs, clockBinding.id);
-      this.#clock = clock;
-      this.#sync = clockBinding.sync;
-    }
-    this.#id = this.#native.id;
+      const { id, sync } = bindClock(clock);
+      return { native: new native.KeyedLimiterHandle(rate, size, idleMs, id), clock, syncs: sync ? [sync] : [] };
+    });
+    this.#native = side.native;
+    this.#id = side.native.id;
+    this.#clock = side.clock;
+    this.#sync = side.syncs[0]; // its clock's, if any
     makeShareable(this, 'keyed-limiter', () => this.#native.pin());
   }
 
@@ -116,8 +113,7 @@ export class KeyedLimiter {
   reserve(key: string, n = 1): Reservation {
     checkKey(key, 'KeyedLimiter.reserve');
     checkCount(n, 'KeyedLimiter.reserve', 'n');
-    const r = this.#reserve(key, n, Infinity, 'KeyedLimiter.reserve');
-    return r.status === RESERVED ? new RateReservation(true, r.delayMs, r.cancel) : REFUSED;
+    return toReservation(this.#reserve(key, n, Infinity, 'KeyedLimiter.reserve'));
   }
 
   /** Waits until `key`'s bucket grants `n` tokens (default 1); errors and cancellation as RateLimiter.wait's. */
@@ -139,24 +135,19 @@ export class KeyedLimiter {
   }
 
   #reserve(key: string, n: number, maxWaitMs: number, what: string): Reserved {
-    this.#sync?.();
-    const status = nativeCall(() => loadNative().keyedReserve(this.#id, key, n, maxWaitMs, reserveMeta), what);
-    if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
-    const reservation = reserveMeta.slice(1);
-    return {
-      status,
-      delayMs: reserveMeta[0]!,
-      cancel: () => {
-        this.#sync?.();
-        nativeCall(() => loadNative().keyedCancel(this.#id, key, reservation), 'Reservation.cancel');
-      },
-    };
+    const id = this.#id;
+    return nativeReserve(
+      what,
+      reserveMeta,
+      this.#sync,
+      (meta) => loadNative().keyedReserve(id, key, n, maxWaitMs, meta),
+      (reserved) => loadNative().keyedCancel(id, key, reserved.subarray(1)), // after the delay
+    );
   }
 
   /** @internal This thread's handle on `id` (taking over a pinned handle). */
   static adopt(id: number): KeyedLimiter {
-    adopting = loadNative().KeyedLimiterHandle.adopt(id);
-    return new KeyedLimiter(0, 0);
+    return adoption.adopt(loadNative().KeyedLimiterHandle.adopt(id), () => new KeyedLimiter(0, 0));
   }
 }
 

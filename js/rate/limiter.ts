@@ -16,12 +16,13 @@ import { fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative, type NativeBinding } from '../native.js';
 import type { WaitOptions } from '../sync/notifier.js';
+import { Adoption } from './adoption.js';
 import { AllLimiter } from './all.js';
 import { nativeCall } from './call.js';
 import { checkClock, checkCount, checkMs, checkOptions, checkRate, isCount } from './args.js';
 import { bindClock } from './native-clock.js';
 import { memberRefs } from './refs.js';
-import { RESERVED, REFUSED, RateReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
 
 type NativeLimiter = InstanceType<NativeBinding['RateLimiterHandle']>;
 
@@ -64,7 +65,7 @@ let native: NativeBinding;
 /** This thread's argument slot (see crates/weft-node/src/rate/slot.rs), or undefined. */
 let slot: Float64Array | undefined;
 const reserveMeta = new Float64Array(RESERVE_FIELDS);
-let adopting: NativeLimiter | undefined;
+const adoption = new Adoption<NativeLimiter>();
 
 function binding(): NativeBinding {
   if (native === undefined) {
@@ -92,22 +93,18 @@ export class RateLimiter implements Limiter {
    */
   constructor(perSecond: number, burst: number, options?: RateLimiterOptions) {
     const nat = binding();
-    if (adopting !== undefined) {
-      this.#native = adopting;
-      adopting = undefined;
-      this.#clock = systemClock;
-      this.#sync = undefined;
-    } else {
+    const side = adoption.side(() => {
       const rate = checkRate(perSecond, 'RateLimiter', 'perSecond');
       const size = checkCount(burst, 'RateLimiter', 'burst');
       const clock = checkClock(checkOptions<RateLimiterOptions>(options, 'RateLimiter').clock, 'RateLimiter') ?? systemClock;
-      const clockBinding = bindClock(clock);
-      this.#native = new nat.RateLimiterHandle(rate, size, clockBinding.id);
-      this.#clock = clock;
-      this.#sync = clockBinding.sync;
-    }
-    this.#id = this.#native.id;
-    memberRefs.set(this, { kind: 'limiter', id: this.#id, clock: this.#clock, syncs: this.#sync ? [this.#sync] : [] });
+      const { id, sync } = bindClock(clock);
+      return { native: new nat.RateLimiterHandle(rate, size, id), clock, syncs: sync ? [sync] : [] };
+    });
+    this.#native = side.native;
+    this.#id = side.native.id;
+    this.#clock = side.clock;
+    this.#sync = side.syncs[0]; // its clock's, if any
+    memberRefs.set(this, { kind: 'limiter', id: this.#id, clock: this.#clock, syncs: side.syncs });
     makeShareable(this, 'rate-limiter', () => this.#native.pin());
   }
 
@@ -198,8 +195,7 @@ export class RateLimiter implements Limiter {
    */
   reserve(n = 1): Reservation {
     checkCount(n, 'RateLimiter.reserve', 'n');
-    const r = this.#reserve(n, Infinity, 'RateLimiter.reserve');
-    return r.status === RESERVED ? new RateReservation(true, r.delayMs, r.cancel) : REFUSED;
+    return toReservation(this.#reserve(n, Infinity, 'RateLimiter.reserve'));
   }
 
   /**
@@ -240,24 +236,19 @@ export class RateLimiter implements Limiter {
   }
 
   #reserve(n: number, maxWaitMs: number, what: string): Reserved {
-    this.#sync?.();
-    const status = nativeCall(() => native.rateReserve(this.#id, n, maxWaitMs, reserveMeta), what);
-    if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
-    const reservation = reserveMeta.slice(1);
-    return {
-      status,
-      delayMs: reserveMeta[0]!,
-      cancel: () => {
-        this.#sync?.();
-        nativeCall(() => native.rateCancel(this.#id, reservation), 'Reservation.cancel');
-      },
-    };
+    const id = this.#id;
+    return nativeReserve(
+      what,
+      reserveMeta,
+      this.#sync,
+      (meta) => native.rateReserve(id, n, maxWaitMs, meta),
+      (reserved) => native.rateCancel(id, reserved.subarray(1)), // after the delay
+    );
   }
 
   /** @internal This thread's handle on limiter `id` (taking over a pinned handle). */
   static adopt(id: number): RateLimiter {
-    adopting = binding().RateLimiterHandle.adopt(id);
-    return new RateLimiter(0, 0);
+    return adoption.adopt(binding().RateLimiterHandle.adopt(id), () => new RateLimiter(0, 0));
   }
 }
 

@@ -1,12 +1,14 @@
 /**
- * Reservations and waits, shared by every limiter: `reserve` returns a
- * {@link Reservation}; `wait` reserves, sleeps on the limiter's clock for the delay, and
- * cancels the reservation (giving its tokens back) if the wait is aborted.
+ * Reservations and waits, shared by every limiter: a native reserve call becomes a
+ * {@link Reserved} (`nativeReserve`); `reserve` returns it as a {@link Reservation}; `wait`
+ * reserves, sleeps on the limiter's clock for the delay, and cancels the reservation
+ * (giving its tokens back) if the wait is aborted.
  * @internal
  */
 import { abortReason, sleep, type Clock } from '../clock.js';
 import { WeftError } from '../errors.js';
 import { checkWaitOptions, type WaitOptions } from '../sync/notifier.js';
+import { nativeCall } from './call.js';
 
 /** Native reserve statuses (crates/weft-node/src/rate.rs). */
 export const RESERVED = 0;
@@ -63,6 +65,38 @@ export interface Reserved {
   status: number;
   delayMs: number;
   cancel: () => void;
+}
+
+/**
+ * Runs a native reserve call for `what`: `sync` (the limiter's clock sync, if any) first,
+ * then `reserve(meta)`, which returns the status and, when granted, writes the delay and
+ * then the reservation into `meta`. Its `cancel` syncs again and hands `cancel` a copy of
+ * those numbers (`meta` is reused by the next call).
+ */
+export function nativeReserve(
+  what: string,
+  meta: Float64Array,
+  sync: (() => void) | undefined,
+  reserve: (meta: Float64Array) => number,
+  cancel: (reserved: Float64Array) => void,
+): Reserved {
+  sync?.();
+  const status = nativeCall(() => reserve(meta), what);
+  if (status !== RESERVED) return { status, delayMs: Infinity, cancel: () => {} };
+  const reserved = meta.slice();
+  return {
+    status,
+    delayMs: reserved[0]!,
+    cancel: () => {
+      sync?.();
+      nativeCall(() => cancel(reserved), 'Reservation.cancel');
+    },
+  };
+}
+
+/** What `reserve()` returns for a native reserve's result. */
+export function toReservation(reserved: Reserved): Reservation {
+  return reserved.status === RESERVED ? new RateReservation(true, reserved.delayMs, reserved.cancel) : REFUSED;
 }
 
 /**
