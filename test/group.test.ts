@@ -6,36 +6,26 @@ import { describe, expect, it } from 'vitest';
 
 import { Context, Deferred, Group, TaskGraph, WeftError } from '@weft/core';
 
+import { deferred } from './fixtures/async-helpers.js';
 import { makePool, rejectsWith, throwsWith, turns } from './fixtures/pool-helpers.js';
 
 const CONTEXT_TASKS = new URL('./fixtures/context-tasks.mjs', import.meta.url);
-
-/** A promise with its settle functions, for ordering steps by hand. */
-function gate<T = void>(): { promise: Promise<T>; open: (v: T) => void; fail: (e: unknown) => void } {
-  let open!: (v: T) => void;
-  let fail!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    open = res;
-    fail = rej;
-  });
-  return { promise, open, fail };
-}
 
 describe('Group', () => {
   it('waits for every function and resolves when none failed; ctx ends after wait', async () => {
     const g = new Group();
     const done: number[] = [];
-    const gates = [gate(), gate(), gate()];
+    const gates = [deferred(), deferred(), deferred()];
     gates.forEach((gt, i) => g.go(async () => {
       await gt.promise;
       done.push(i);
     }));
     const waited = g.wait();
-    gates[2]!.open();
-    gates[0]!.open();
+    gates[2]!.resolve();
+    gates[0]!.resolve();
     await turns();
     expect(g.active).toBe(1);
-    gates[1]!.open();
+    gates[1]!.resolve();
     await waited;
     expect(done.sort()).toEqual([0, 1, 2]);
     expect(g.ctx.err?.code).toBe('CANCELED');
@@ -44,10 +34,10 @@ describe('Group', () => {
   it('the first error ends the context (others see it) and wait rejects with that error', async () => {
     const [parent] = Context.background().withCancel();
     const g = new Group(parent);
-    const sawCancel = gate<string>();
+    const sawCancel = deferred<string>();
     g.go(async (ctx) => {
       await ctx.done;
-      sawCancel.open(ctx.err!.code);
+      sawCancel.resolve(ctx.err!.code);
     });
     const first = new Error('first');
     g.go(() => {
@@ -80,7 +70,7 @@ describe('Group', () => {
     const g = new Group(Context.background(), { limit: 2 });
     let running = 0;
     let peak = 0;
-    const gates = Array.from({ length: 6 }, () => gate());
+    const gates = Array.from({ length: 6 }, () => deferred());
     gates.forEach((gt) => g.go(async () => {
       peak = Math.max(peak, ++running);
       await gt.promise;
@@ -91,7 +81,7 @@ describe('Group', () => {
     expect(g.tryGo(() => {})).toBe(false);
     g.setLimit(3);
     expect(g.active).toBe(3);
-    gates.forEach((gt) => gt.open());
+    gates.forEach((gt) => gt.resolve());
     await g.wait();
     expect(peak).toBe(3);
     throwsWith(() => g.setLimit(0), 'INVALID_ARGUMENT');
@@ -162,7 +152,7 @@ describe('Deferred', () => {
 describe('TaskGraph', () => {
   it('starts each task once its dependencies are done, with their results', async () => {
     const started: string[] = [];
-    const gates = { a: gate<number>(), b: gate<number>() };
+    const gates = { a: deferred<number>(), b: deferred<number>() };
     const graph = new TaskGraph()
       .add('sum', ['a', 'b'], ({ a, b }) => {
         started.push('sum');
@@ -182,10 +172,10 @@ describe('TaskGraph', () => {
       });
     const running = graph.run();
     expect(started).toEqual(['a', 'b']);
-    gates.a.open(20);
+    gates.a.resolve(20);
     await turns();
     expect(started).toEqual(['a', 'b', 'twice']); // did not wait for b
-    gates.b.open(22);
+    gates.b.resolve(22);
     expect(await running).toEqual({ a: 20, b: 22, twice: 40, sum: 42 });
     expect(graph.order().indexOf('sum')).toBeGreaterThan(graph.order().indexOf('b'));
   });
@@ -210,12 +200,12 @@ describe('TaskGraph', () => {
   });
 
   it('a failure names the task, never starts its dependents, cancels running siblings', async () => {
-    const sibling = gate<string>();
+    const sibling = deferred<string>();
     let dependentRan = false;
     const graph = new TaskGraph()
       .add('slow', [], async (_, ctx) => {
         await ctx.done;
-        sibling.open(ctx.err!.code);
+        sibling.resolve(ctx.err!.code);
       })
       .add('broken', [], async () => {
         await turns(1);

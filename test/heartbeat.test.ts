@@ -4,9 +4,9 @@
 // the context ends or the heartbeat is closed. Time is a ManualClock.
 import { describe, expect, it } from 'vitest';
 
-import { Context, ManualClock, heartbeat, isWeftError, type Pulse, type WeftError } from '@weft/core';
+import { Context, ManualClock, heartbeat, type Pulse } from '@weft/core';
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { throwsNaming, turn } from './fixtures/async-helpers.js';
 
 function setup(interval = 100) {
   const clock = new ManualClock();
@@ -164,24 +164,14 @@ describe('heartbeat', () => {
 
   it('bad arguments throw INVALID_ARGUMENT naming them', () => {
     const ctx = Context.background();
-    const check = (fn: () => unknown, option: string): void => {
-      try {
-        fn();
-      } catch (err) {
-        expect(isWeftError(err, 'INVALID_ARGUMENT')).toBe(true);
-        expect((err as WeftError).details.option).toBe(option);
-        return;
-      }
-      throw new Error(`expected INVALID_ARGUMENT for ${option}`);
-    };
-    check(() => heartbeat(undefined as never, 10), 'ctx');
-    check(() => heartbeat(ctx, undefined as never), 'intervalMs');
-    check(() => heartbeat(ctx, -5), 'intervalMs');
-    check(() => heartbeat(ctx, 10, { clock: 5 as never }), 'clock');
+    throwsNaming(() => heartbeat(undefined as never, 10), 'ctx');
+    throwsNaming(() => heartbeat(ctx, undefined as never), 'intervalMs');
+    throwsNaming(() => heartbeat(ctx, -5), 'intervalMs');
+    throwsNaming(() => heartbeat(ctx, 10, { clock: 5 as never }), 'clock');
     const hb = heartbeat(ctx, 10);
-    check(() => hb.watch(0, () => {}), 'stallTimeout');
-    check(() => hb.watch(undefined as never, () => {}), 'stallTimeout');
-    check(() => hb.watch(10, 'later' as never), 'onStall');
+    throwsNaming(() => hb.watch(0, () => {}), 'stallTimeout');
+    throwsNaming(() => hb.watch(undefined as never, () => {}), 'stallTimeout');
+    throwsNaming(() => hb.watch(10, 'later' as never), 'onStall');
     hb.close();
   });
 });

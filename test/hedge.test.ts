@@ -6,46 +6,34 @@ import { describe, expect, it } from 'vitest';
 
 import { Context, ManualClock, WeftError, hedge, isWeftError, type HedgeResult } from '@weft/core';
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { deferred, rejection, turn, type ManualPromise } from './fixtures/async-helpers.js';
 
 /** A replica the test settles by hand; records when it started and the context it got. */
 class Replica<T = string> {
   startedAt: number | undefined;
   ctx: Context | undefined;
-  #resolve!: (value: T) => void;
-  #reject!: (err: unknown) => void;
+  #answer!: ManualPromise<T>;
 
   constructor(readonly clock: ManualClock) {}
 
   readonly fn = (ctx: Context): Promise<T> => {
     this.startedAt = this.clock.now();
     this.ctx = ctx;
-    return new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.#answer = deferred<T>();
+    return this.#answer.promise;
   };
 
   succeed(value: T): void {
-    this.#resolve(value);
+    this.#answer.resolve(value);
   }
 
   fail(err: unknown): void {
-    this.#reject(err);
+    this.#answer.reject(err);
   }
 }
 
 function replicas(clock: ManualClock, n: number): Replica[] {
   return Array.from({ length: n }, () => new Replica(clock));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('hedge', () => {

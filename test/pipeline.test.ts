@@ -10,25 +10,10 @@ import { describe, expect, it } from 'vitest';
 
 import { Channel, Context, ManualClock, pipeline, type Pipeline } from '@weft/core';
 
+import { deferred } from './fixtures/async-helpers.js';
 import { makePool, rejectsWith, settlesWithin, throwsWith, turns, until } from './fixtures/pool-helpers.js';
 
 const PIPELINE_TASKS = new URL('./fixtures/pipeline-tasks.mjs', import.meta.url);
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** An endless sync generator that counts what it produced and whether its finally ran. */
 function naturals(): { gen: Generator<number>; produced: () => number; closed: () => boolean } {

@@ -6,8 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Context, ManualClock, WeftError, backoff, isRetryable, isWeftError, retry } from '@weft/core';
 
-/** Lets pending promise callbacks run. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { rejection, throwsNaming, turn } from './fixtures/async-helpers.js';
 
 /** A function failing `failures` times with `error()` before returning 'ok', recording the clock time of each attempt. */
 function flaky(clock: ManualClock, failures: number, error: () => unknown = () => new WeftError('TIMEOUT', 'slow')) {
@@ -19,15 +18,6 @@ function flaky(clock: ManualClock, failures: number, error: () => unknown = () =
     return 'ok';
   };
   return { fn, at };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('backoff', () => {
@@ -52,15 +42,7 @@ describe('backoff', () => {
 
   it('bad options and retry numbers are INVALID_ARGUMENT naming them', () => {
     const named = (fn: () => unknown, option: string): void => {
-      try {
-        fn();
-      } catch (err) {
-        expect(isWeftError(err, 'INVALID_ARGUMENT')).toBe(true);
-        expect((err as WeftError).details.option).toBe(option);
-        expect((err as WeftError).message).toContain(option);
-        return;
-      }
-      throw new Error(`expected INVALID_ARGUMENT for ${option}`);
+      expect(throwsNaming(fn, option).message).toContain(option);
     };
     named(() => backoff({ base: -1 }), 'base');
     named(() => backoff({ factor: 0.5 }), 'factor');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { Context, ManualClock, WeftError, isWeftError, supervise } from '@weft/core';
 
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { deferred, rejection, turn } from './fixtures/async-helpers.js';
 
 /** One run of the supervised work: its start time, context, beat, and how the test ends it. */
 interface Run {
@@ -20,20 +20,12 @@ interface Run {
 /** Supervised work whose runs the test controls. */
 function controlled(clock: ManualClock) {
   const runs: Run[] = [];
-  const fn = (ctx: Context, beat: () => void): Promise<string> =>
-    new Promise<string>((resolve, reject) => {
-      runs.push({ at: clock.now(), ctx, beat, succeed: resolve, fail: reject });
-    });
+  const fn = (ctx: Context, beat: () => void): Promise<string> => {
+    const answer = deferred<string>();
+    runs.push({ at: clock.now(), ctx, beat, succeed: answer.resolve, fail: answer.reject });
+    return answer.promise;
+  };
   return { fn, runs };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 const none = { base: 100, jitter: 'none' } as const;
