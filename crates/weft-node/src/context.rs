@@ -40,12 +40,14 @@ fn value_in(kind: u32, slot: f64, beside: &Unknown<'_>) -> Result<Value> {
     value::from_slot(kind, slot, || value::from_js(kind, beside))
 }
 
-/// Writes [found, kind, slot] of `v` into `meta`; returns the value beside, if any.
+/// Writes [found, kind, slot] of `v` into `meta` (the caller's Float64Array, checked to
+/// hold them); returns the value beside, if any.
 fn value_out<'env>(
     env: &'env Env,
-    meta: &mut [f64],
+    meta: &mut Float64ArraySlice<'_>,
     v: Option<Value>,
 ) -> Result<Option<Unknown<'env>>> {
+    let meta = args::f64_slice(meta, "meta", 3)?;
     let Some(v) = v else {
         meta[0] = 0.0;
         return Ok(None);
@@ -138,8 +140,7 @@ impl ContextHandle {
         env: &'env Env,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let meta = args::f64_slice(&mut meta, "meta", 3)?;
-        value_out(env, meta, self.inner.err().and_then(|e| e.cause))
+        value_out(env, &mut meta, self.inner.err().and_then(|e| e.cause))
     }
 
     /// Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside.
@@ -153,8 +154,7 @@ impl ContextHandle {
         key: String,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let meta = args::f64_slice(&mut meta, "meta", 3)?;
-        value_out(env, meta, self.inner.value(&key))
+        value_out(env, &mut meta, self.inner.value(&key))
     }
 
     /// Milliseconds left before its deadline (negative once passed), or null without one.
