@@ -186,14 +186,9 @@ impl ContextHandle {
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (ctx, ctx2) = (self.inner.clone(), self.inner.clone());
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| Ok(start(&ctx, w)),
-            move |w| ctx2.forget(w),
-        )
+        wait_async(env, token, &mut meta, &self.inner, |ctx, w| {
+            Ok(Start::ready_if(ctx.wait(w)))
+        })
     }
 
     /// Blocking `wait` for worker threads, in slices of `sliceMs`.
@@ -207,21 +202,8 @@ impl ContextHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (ctx, ctx2) = (self.inner.clone(), self.inner.clone());
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| Ok(start(&ctx, w)),
-            move |w| ctx2.forget(w),
-        )
-    }
-}
-
-fn start(ctx: &Context, waiter: &Arc<weft_core::wake::Waiter>) -> Start {
-    if ctx.wait(waiter) {
-        Start::Now(crate::outcome::READY)
-    } else {
-        Start::Queued
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |ctx, w| {
+            Ok(Start::ready_if(ctx.wait(w)))
+        })
     }
 }

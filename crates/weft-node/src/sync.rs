@@ -7,6 +7,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
+use weft_core::context::Context;
 use weft_core::registry::Handles;
 use weft_core::sync::{Acquire, Arrival, Barrier, Cond, Once, OnceState, Semaphore, WaitGroup};
 use weft_core::wake::Waiter;
@@ -31,45 +32,69 @@ pub(crate) enum Start {
     Queued,
 }
 
-/// The shared wait machinery (`wait.rs`) for a primitive that says how to queue a waiter
-/// (`register`) and how to take a cancelled one off again (`withdraw`, its `forget`).
-fn started(
-    waiter: &Arc<Waiter>,
-    start: Start,
-    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
-) -> Started {
-    match start {
-        Start::Now(status) => Started::done(status),
-        Start::Queued => {
-            let waiter = waiter.clone();
-            Started::Queued(Box::new(move || withdraw(&waiter)))
+impl Start {
+    /// READY now if `done`, else queued (a wait that reports nothing of its own).
+    pub(crate) fn ready_if(done: bool) -> Start {
+        if done {
+            Start::Now(READY)
+        } else {
+            Start::Queued
         }
     }
 }
 
-/// Async form of a primitive's wait.
-pub(crate) fn wait_async<'env>(
+/// A primitive the shared wait machinery (`wait.rs`) waits on: it says how to queue a
+/// waiter (the `register` of each call) and how to take a cancelled one off again (its
+/// own `forget`).
+pub(crate) trait Forget: 'static {
+    fn forget(&self, waiter: &Arc<Waiter>);
+}
+
+macro_rules! forget_impls {
+    ($($t:ty),*) => {
+        $(impl Forget for $t {
+            fn forget(&self, waiter: &Arc<Waiter>) {
+                <$t>::forget(self, waiter)
+            }
+        })*
+    };
+}
+forget_impls!(Context, Semaphore, WaitGroup, Cond, Once, Barrier);
+
+/// A wait on `on` that `start` began, for `wait.rs`.
+fn started<T: Forget>(waiter: &Arc<Waiter>, start: Start, on: &Arc<T>) -> Started {
+    match start {
+        Start::Now(status) => Started::done(status),
+        Start::Queued => {
+            let (waiter, on) = (waiter.clone(), on.clone());
+            Started::Queued(Box::new(move || on.forget(&waiter)))
+        }
+    }
+}
+
+/// Async form of a wait on `on`: `register` queues the waiter (or says it is done now).
+pub(crate) fn wait_async<'env, T: Forget>(
     env: &'env Env,
     token: f64,
     meta: &mut Float64ArraySlice<'_>,
-    register: impl FnOnce(&Arc<Waiter>) -> Result<Start>,
-    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
+    on: &Arc<T>,
+    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
-    wait::run_async(env, token, meta, |w| Ok(started(w, register(w)?, withdraw)))
+    wait::run_async(env, token, meta, |w| Ok(started(w, register(on, w)?, on)))
 }
 
-/// Blocking form of a primitive's wait (worker threads).
-pub(crate) fn wait_blocking<'env>(
+/// Blocking form of a wait on `on` (worker threads).
+pub(crate) fn wait_blocking<'env, T: Forget>(
     env: &'env Env,
     meta: &mut Float64ArraySlice<'_>,
     slice_ms: u32,
-    register: impl FnOnce(&Arc<Waiter>) -> Result<Start>,
-    withdraw: impl FnOnce(&Arc<Waiter>) + 'static,
+    on: &Arc<T>,
+    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
     wait::run_blocking(env, meta, slice_ms, |w| {
-        Ok(started(w, register(w)?, withdraw))
+        Ok(started(w, register(on, w)?, on))
     })
 }
 
@@ -128,15 +153,10 @@ impl SemaphoreHandle {
         n: Unknown<'_>,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (n, sem) = (weight(&n)?, self.inner.clone());
-        let sem2 = sem.clone();
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| acquire_start(&sem, n, w),
-            move |w| sem2.forget(w),
-        )
+        let n = weight(&n)?;
+        wait_async(env, token, &mut meta, &self.inner, |sem, w| {
+            acquire_start(sem, n, w)
+        })
     }
 
     #[napi(
@@ -150,15 +170,10 @@ impl SemaphoreHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (n, sem) = (weight(&n)?, self.inner.clone());
-        let sem2 = sem.clone();
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| acquire_start(&sem, n, w),
-            move |w| sem2.forget(w),
-        )
+        let n = weight(&n)?;
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |sem, w| {
+            acquire_start(sem, n, w)
+        })
     }
 
     #[napi(ts_args_type = "n: number")]
@@ -219,20 +234,9 @@ impl WaitGroupHandle {
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (wg, wg2) = (self.inner.clone(), self.inner.clone());
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| {
-                Ok(if wg.wait(w) {
-                    Start::Now(READY)
-                } else {
-                    Start::Queued
-                })
-            },
-            move |w| wg2.forget(w),
-        )
+        wait_async(env, token, &mut meta, &self.inner, |wg, w| {
+            Ok(Start::ready_if(wg.wait(w)))
+        })
     }
 
     #[napi(
@@ -245,20 +249,9 @@ impl WaitGroupHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (wg, wg2) = (self.inner.clone(), self.inner.clone());
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| {
-                Ok(if wg.wait(w) {
-                    Start::Now(READY)
-                } else {
-                    Start::Queued
-                })
-            },
-            move |w| wg2.forget(w),
-        )
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |wg, w| {
+            Ok(Start::ready_if(wg.wait(w)))
+        })
     }
 }
 
@@ -291,14 +284,11 @@ impl CondHandle {
         mutex: &SemaphoreHandle,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (cond, cond2, mutex) = (self.inner.clone(), self.inner.clone(), mutex.inner.clone());
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| cond.wait(w, &mutex).map(|()| Start::Queued).map_err(to_js),
-            move |w| cond2.forget(w),
-        )
+        wait_async(env, token, &mut meta, &self.inner, |cond, w| {
+            cond.wait(w, &mutex.inner)
+                .map(|()| Start::Queued)
+                .map_err(to_js)
+        })
     }
 
     #[napi(
@@ -312,14 +302,11 @@ impl CondHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (cond, cond2, mutex) = (self.inner.clone(), self.inner.clone(), mutex.inner.clone());
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| cond.wait(w, &mutex).map(|()| Start::Queued).map_err(to_js),
-            move |w| cond2.forget(w),
-        )
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |cond, w| {
+            cond.wait(w, &mutex.inner)
+                .map(|()| Start::Queued)
+                .map_err(to_js)
+        })
     }
 
     /// Wakes one waiter; returns how many woke.
@@ -372,14 +359,9 @@ impl OnceHandle {
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (once, once2) = (self.inner.clone(), self.inner.clone());
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| Ok(once_start(&once, w)),
-            move |w| once2.forget(w),
-        )
+        wait_async(env, token, &mut meta, &self.inner, |once, w| {
+            Ok(once_start(once, w))
+        })
     }
 
     #[napi(
@@ -392,14 +374,9 @@ impl OnceHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (once, once2) = (self.inner.clone(), self.inner.clone());
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| Ok(once_start(&once, w)),
-            move |w| once2.forget(w),
-        )
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |once, w| {
+            Ok(once_start(once, w))
+        })
     }
 
     /// Marks the run finished (after the function returned or threw) and wakes the others.
@@ -465,14 +442,9 @@ impl BarrierHandle {
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        let (b, b2) = (self.inner.clone(), self.inner.clone());
-        wait_async(
-            env,
-            token,
-            &mut meta,
-            |w| Ok(arrive_start(&b, w)),
-            move |w| b2.forget(w),
-        )
+        wait_async(env, token, &mut meta, &self.inner, |b, w| {
+            Ok(arrive_start(b, w))
+        })
     }
 
     #[napi(
@@ -485,14 +457,9 @@ impl BarrierHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        let (b, b2) = (self.inner.clone(), self.inner.clone());
-        wait_blocking(
-            env,
-            &mut meta,
-            slice_ms,
-            |w| Ok(arrive_start(&b, w)),
-            move |w| b2.forget(w),
-        )
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |b, w| {
+            Ok(arrive_start(b, w))
+        })
     }
 }
 
