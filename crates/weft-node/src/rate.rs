@@ -207,8 +207,8 @@ pub fn rate_reserve(
         let (n, max_wait) = reserve_args(n, max_wait_ms)?;
         let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
         with(id, |l| {
-            let now = l.now();
-            report(meta, now, &l.reserve_n(now, n, max_wait))
+            let (now, r) = l.reserve_now(n, max_wait);
+            report(meta, now, &r)
         })
     })
 }

@@ -157,8 +157,10 @@ impl All {
         max_wait: Nanos,
         want_parts: bool,
     ) -> AllReservation {
-        let times: Vec<Nanos> = self.members.iter().map(|m| now(m)).collect();
+        // Times are read after locking (as `Limiter::allow` does), so they never go
+        // backwards against another thread's take on the same member.
         let mut buckets: Vec<_> = self.members.iter().map(|m| m.lock()).collect();
+        let times: Vec<Nanos> = self.members.iter().map(|m| now(m)).collect();
         let plans: Vec<Plan> = buckets
             .iter()
             .zip(&times)

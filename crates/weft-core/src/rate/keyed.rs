@@ -142,10 +142,10 @@ impl KeyedLimiter {
         self.with_bucket(key, t, |b| b.allow(t, n))
     }
 
-    /// [`allow_n`](Self::allow_n) now.
+    /// [`allow_n`](Self::allow_n) now (the clock read under the lock, as
+    /// [`Limiter::allow`](super::Limiter::allow) does).
     pub fn allow(&self, key: &str, n: u64) -> bool {
-        let t = self.now();
-        self.allow_n(key, t, n)
+        self.with_bucket_now(key, |b, t| b.allow(t, n))
     }
 
     /// Reserves `n` tokens from `key`'s bucket at `t` ([`Limiter::reserve_n`](super::Limiter::reserve_n)).
@@ -155,8 +155,12 @@ impl KeyedLimiter {
 
     /// [`reserve_n`](Self::reserve_n) now.
     pub fn reserve(&self, key: &str, n: u64, max_wait: Nanos) -> Reservation {
-        let t = self.now();
-        self.reserve_n(key, t, n, max_wait)
+        self.reserve_now(key, n, max_wait).1
+    }
+
+    /// [`reserve`](Self::reserve), also returning the time it was made at.
+    pub fn reserve_now(&self, key: &str, n: u64, max_wait: Nanos) -> (Nanos, Reservation) {
+        self.with_bucket_now(key, |b, t| (t, b.reserve(t, n, max_wait)))
     }
 
     /// Gives back what Go's `CancelAt` would for `r`, made on `key`. A key evicted since
@@ -192,7 +196,24 @@ impl KeyedLimiter {
     /// Sweeps a little, then runs `f` on `key`'s bucket (made on first use) and marks it
     /// touched at `t`.
     fn with_bucket<R>(&self, key: &str, t: Nanos, f: impl FnOnce(&mut Bucket) -> R) -> R {
-        let mut keys = self.keys.lock();
+        let keys = self.keys.lock();
+        self.with_locked_bucket(keys, key, t, |b, _| f(b))
+    }
+
+    /// [`with_bucket`](Self::with_bucket) at the time read after locking.
+    fn with_bucket_now<R>(&self, key: &str, f: impl FnOnce(&mut Bucket, Nanos) -> R) -> R {
+        let keys = self.keys.lock();
+        let t = self.now();
+        self.with_locked_bucket(keys, key, t, f)
+    }
+
+    fn with_locked_bucket<R>(
+        &self,
+        mut keys: parking_lot::MutexGuard<'_, Keys>,
+        key: &str,
+        t: Nanos,
+        f: impl FnOnce(&mut Bucket, Nanos) -> R,
+    ) -> R {
         keys.sweep(t, self.idle_ttl);
         let i = match keys.index.get(key) {
             Some(&i) => i,
@@ -210,7 +231,7 @@ impl KeyedLimiter {
         };
         let slot = &mut keys.slots[i];
         slot.touched = slot.touched.max(t);
-        f(&mut slot.bucket)
+        f(&mut slot.bucket, t)
     }
 }
 

@@ -96,9 +96,18 @@ impl Limiter {
 
     /// Takes `n` tokens now if the bucket holds them.
     pub fn allow(&self, n: u64) -> bool {
-        // Read the clock before locking: the lock is held for arithmetic only.
+        let (mut bucket, t) = self.locked_now();
+        bucket.allow(t, n)
+    }
+
+    /// The bucket, locked, and the time read after locking. The "now" calls read the clock
+    /// under the lock so that, across threads, the times they apply never go backwards:
+    /// a call applying an earlier time than the one before it would move `last` back (Go's
+    /// rule for explicit times) and count that stretch's tokens twice.
+    fn locked_now(&self) -> (parking_lot::MutexGuard<'_, Bucket>, Nanos) {
+        let bucket = self.bucket.lock();
         let t = self.now();
-        self.allow_n(t, n)
+        (bucket, t)
     }
 
     /// Takes `n` tokens at `t`, to be used once they have accumulated, if that is at most
@@ -110,8 +119,13 @@ impl Limiter {
 
     /// [`reserve_n`](Self::reserve_n) now.
     pub fn reserve(&self, n: u64, max_wait: Nanos) -> Reservation {
-        let t = self.now();
-        self.reserve_n(t, n, max_wait)
+        self.reserve_now(n, max_wait).1
+    }
+
+    /// [`reserve`](Self::reserve), also returning the time it was made at.
+    pub fn reserve_now(&self, n: u64, max_wait: Nanos) -> (Nanos, Reservation) {
+        let (mut bucket, t) = self.locked_now();
+        (t, bucket.reserve(t, n, max_wait))
     }
 
     /// The holder of `r` (made by this limiter) will not act: gives back, at `t`, the
@@ -124,8 +138,8 @@ impl Limiter {
 
     /// [`cancel_at`](Self::cancel_at) now.
     pub fn cancel(&self, r: &Reservation) {
-        let t = self.now();
-        self.cancel_at(r, t);
+        let (mut bucket, t) = self.locked_now();
+        bucket.cancel(r, t, r.time_to_act);
     }
 
     /// Cancels as part of an [`All`](super::All) whose holder acts at `act`.
@@ -143,8 +157,10 @@ impl Limiter {
 
     /// [`set_limit_at`](Self::set_limit_at) now.
     pub fn set_limit(&self, limit: f64) -> Result<()> {
-        let t = self.now();
-        self.set_limit_at(t, limit)
+        check_limit(limit)?;
+        let (mut bucket, t) = self.locked_now();
+        bucket.set_limit(t, limit);
+        Ok(())
     }
 
     /// Changes the burst from `t` on (Go's `SetBurstAt`); a smaller burst caps the tokens
@@ -155,8 +171,8 @@ impl Limiter {
 
     /// [`set_burst_at`](Self::set_burst_at) now.
     pub fn set_burst(&self, burst: u64) {
-        let t = self.now();
-        self.set_burst_at(t, burst);
+        let (mut bucket, t) = self.locked_now();
+        bucket.set_burst(t, burst);
     }
 
     /// Locks the bucket (for [`All`](super::All), which locks members in a fixed order).

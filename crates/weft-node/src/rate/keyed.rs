@@ -69,8 +69,8 @@ pub fn keyed_reserve(
         let (n, max_wait) = reserve_args(n, max_wait_ms)?;
         let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
         with(id, |k| {
-            let now = k.now();
-            report(meta, now, &k.reserve_n(&key, now, n, max_wait))
+            let (now, r) = k.reserve_now(&key, n, max_wait);
+            report(meta, now, &r)
         })
     })
 }
