@@ -296,6 +296,12 @@ export declare function chanRecvAsync(token: number, id: number, meta: Float64Ar
 export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs: number): unknown
 
 /**
+ * Receive that waits up to `spinUs` in this call (see `wait::run_brief`): READY with
+ * the outcome, or WOULD_BLOCK with nothing registered.
+ */
+export declare function chanRecvBrief(id: number, meta: Float64Array, spinUs: number): unknown
+
+/**
  * Receives up to `meta.length / 2` values available now into `meta` (kind, number) and
  * `values`. Returns how many, or -1 when closed and drained.
  */

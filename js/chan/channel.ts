@@ -18,7 +18,7 @@ import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
-import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, valueFrom, type Outcome } from '../sync/outcome.js';
+import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, RESULT_FIELDS, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 
@@ -44,6 +44,7 @@ const SPIN_US = 20;
 /** Waits without polling after a poll that found nothing. */
 const SKIPS_AFTER_MISS = 16;
 const tryMeta = new Float64Array(3);
+const briefMeta = new Float64Array(RESULT_FIELDS);
 let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
 const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
@@ -176,9 +177,26 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       return Promise.resolve({ value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true });
     }
     if (status === CLOSED) return Promise.resolve(CLOSED_RESULT);
-    // Unbuffered: a sender can only hand over to a registered receiver, so register at once
-    // and then poll for the hand-over.
-    return this.#waitSelect('recv', 0, undefined, options, 'Channel.recv', this.#buffered ? 0 : this.#nextSpin()).then(recvResult<T>);
+    if (!this.#buffered) {
+      // Unbuffered: a sender hands over only to a registered receiver. While the other side
+      // is active, wait for it right here for a few microseconds (one native call) before
+      // registering an asynchronous wait.
+      const spin = this.#nextSpin();
+      if (spin > 0) {
+        try {
+          returned = native().chanRecvBrief(this.#id, briefMeta, spin);
+        } catch (err) {
+          return Promise.reject(fromNative(err, 'Channel.recv'));
+        }
+        const brief = briefMeta[0]!;
+        this.#spun(brief !== WOULD_BLOCK);
+        if (brief === READY) {
+          pokeNotifier();
+          return Promise.resolve(recvResult<T>(outcomeAt(briefMeta, 1, READY, returned)));
+        }
+      }
+    }
+    return this.#waitSelect('recv', 0, undefined, options, 'Channel.recv').then(recvResult<T>);
   }
 
   /**

@@ -299,6 +299,23 @@ pub fn chan_recv_async<'env>(
     wait::run_async(env, token, meta, select_with(vec![case]))
 }
 
+/// Receive that waits up to `spinUs` in this call (see `wait::run_brief`): READY with
+/// the outcome, or WOULD_BLOCK with nothing registered.
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, spinUs: number",
+    ts_return_type = "unknown"
+)]
+pub fn chan_recv_brief<'env>(
+    env: &'env Env,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+    spin_us: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let case = Case::recv(local(id)?);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    wait::run_brief(env, meta, spin_us, select_with(vec![case]))
+}
+
 /// Send that may wait asynchronously (see `chanRecvAsync`).
 #[napi(
     ts_args_type = "token: number, id: number, kind: number, value: unknown, meta: Float64Array",

@@ -3,12 +3,13 @@
 //! outcome comes later as a notice on this thread's notifier) or the blocking one (this
 //! worker thread blocks in slices; see `blocking.rs`).
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::Unknown;
 use napi::{Env, Result};
 use weft_core::wake::{Delivery, Waiter};
 
-use crate::outcome::{self, WAITING};
+use crate::outcome::{self, READY, WAITING, WOULD_BLOCK};
 use crate::{blocking, notifier};
 
 /// How registering a waiter went.
@@ -74,5 +75,43 @@ pub fn run_blocking<'env>(
             delivery,
         } => outcome::ready(env, meta, status, case, delivery),
         Started::Queued(withdraw) => blocking::block(env, meta, waiter, withdraw, slice_ms),
+    }
+}
+
+/// Brief form, for any thread: waits up to `spin_us` microseconds in this call (the
+/// counterpart is active on another thread and answers within that), else withdraws the
+/// wait and writes WOULD_BLOCK so the caller can wait asynchronously instead. An
+/// unbuffered receive needs this: a sender hands over only to a registered receiver, so
+/// polling without registering never sees a value.
+pub fn run_brief<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    spin_us: u32,
+    register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
+) -> Result<Option<Unknown<'env>>> {
+    let waiter = Waiter::blocking();
+    let withdraw = match register(&waiter)? {
+        Started::Now {
+            status,
+            case,
+            delivery,
+        } => return outcome::ready(env, meta, status, case, delivery),
+        Started::Queued(withdraw) => withdraw,
+    };
+    let deadline = Instant::now() + Duration::from_micros(spin_us as u64);
+    let got = waiter.wait(Some(deadline)).or_else(|| {
+        if waiter.try_cancel() {
+            None
+        } else {
+            waiter.wait(None) // committed just now: the delivery is imminent
+        }
+    });
+    withdraw();
+    match got {
+        Some((case, delivery)) => outcome::ready(env, meta, READY, case, delivery),
+        None => {
+            outcome::status(meta, WOULD_BLOCK);
+            Ok(None)
+        }
     }
 }
