@@ -277,6 +277,12 @@ export declare class WaitGroupHandle {
 /** Adds three numbers: measures what each converted argument adds to a call. */
 export declare function addThree(a: number, b: number, c: number): number
 
+/**
+ * A Float64Array over this thread's slot, or undefined where the runtime forbids
+ * ArrayBuffers over native memory (then callers pass arguments instead).
+ */
+export declare function argSlot(): Float64Array | undefined
+
 /** Returns the length of a buffer passed by reference (no copy): measures passing bytes. */
 export declare function bufferLength(bytes: Uint8Array): number
 
@@ -307,6 +313,12 @@ export declare function chanRecvBrief(id: number, meta: Float64Array, spinUs: nu
  */
 export declare function chanRecvMany(id: number, meta: Float64Array, values: Array<unknown>): number
 
+/**
+ * `chanTryRecv` through the argument slot: reads [id, spinUs]; writes [status, kind,
+ * number] back into it; returns values of other kinds.
+ */
+export declare function chanRecvSlot(): unknown
+
 /** Send that may wait asynchronously (see `chanRecvAsync`). */
 export declare function chanSendAsync(token: number, id: number, kind: number, value: unknown, meta: Float64Array): unknown
 
@@ -322,6 +334,12 @@ export declare function chanSendMany(id: number, meta: Float64Array, values: Arr
 
 /** Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many. */
 export declare function chanSendNumbers(id: number, numbers: Float64Array, from: number, count: number): number
+
+/**
+ * `chanSendNumberSpin` through this thread's argument slot (`slot.rs`): reads [id,
+ * number, spinUs] from it, so the call converts no arguments. READY, WOULD_BLOCK or CLOSED.
+ */
+export declare function chanSendNumberSlot(): number
 
 /** `chanTrySend` for a number, spinning up to `spinUs` while full. */
 export declare function chanSendNumberSpin(id: number, n: number, spinUs: number): number
@@ -409,12 +427,12 @@ export declare function rateAllAllow(id: number, n: number): boolean
 /** Cancels a reservation from the numbers `rateAllReserve` wrote (the delay included). */
 export declare function rateAllCancel(id: number, reservation: Float64Array): void
 
-/** `rateAllowSlot` with arguments, where `rateSlot` is unavailable. */
+/** `rateAllowSlot` with arguments, where `argSlot` is unavailable. */
 export declare function rateAllow(id: number, n: number): boolean
 
 /**
  * Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
- * two numbers of this thread's argument slot (`rateSlot`). The hottest call: with no
+ * two numbers of this thread's argument slot (`argSlot`, js/slot.ts). The hottest call: with no
  * arguments it skips their conversion, ~80 ns each here, about half its cost.
  */
 export declare function rateAllowSlot(): boolean
@@ -452,12 +470,6 @@ export declare function rateSetBurst(id: number, burst: number): void
 
 /** Sets the limit from now on (INVALID_ARGUMENT for NaN or negative). */
 export declare function rateSetLimit(id: number, limit: number): void
-
-/**
- * A Float64Array over this thread's slot, or undefined where the runtime forbids
- * ArrayBuffers over native memory (then callers pass arguments instead).
- */
-export declare function rateSlot(): Float64Array | undefined
 
 /** Tokens available now. */
 export declare function rateTokens(id: number): number

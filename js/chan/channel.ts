@@ -16,6 +16,7 @@ import { KIND_NUMBER, encode, encodedKind, needsBeside, slotNumber } from '../co
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { argSlot } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, RESULT_FIELDS, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
@@ -49,6 +50,35 @@ let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
 const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
 const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
+
+/**
+ * Sends a number without waiting (spinning up to `spinUs` while full), through this
+ * thread's argument slot when there is one: a call with no arguments to convert.
+ */
+function sendNumber(id: number, n: number, spinUs: number): number {
+  const slot = argSlot();
+  if (slot === undefined) return spinUs > 0 ? native().chanSendNumberSpin(id, n, spinUs) : native().chanTrySendNumber(id, n);
+  slot[0] = id;
+  slot[1] = n;
+  slot[2] = spinUs;
+  return native().chanSendNumberSlot();
+}
+
+/**
+ * Receives without waiting (spinning up to `spinUs` while empty): `tryMeta` gets
+ * [status, kind, number]; returns values of other kinds. Through the slot when there is one.
+ */
+function recvNow(id: number, spinUs: number): unknown {
+  const slot = argSlot();
+  if (slot === undefined) return native().chanTryRecv(id, tryMeta, spinUs);
+  slot[0] = id;
+  slot[1] = spinUs;
+  const returned = native().chanRecvSlot();
+  tryMeta[0] = slot[0]!;
+  tryMeta[1] = slot[1]!;
+  tryMeta[2] = slot[2]!;
+  return returned;
+}
 
 /** A channel; see the module doc. */
 export class Channel<T = unknown> implements AsyncIterable<T> {
@@ -127,11 +157,11 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       }
       payload = encode(value);
       kind = encodedKind;
-      status = kind === KIND_NUMBER ? native().chanTrySendNumber(this.#id, payload as number) : native().chanTrySend(this.#id, kind, payload, 0);
+      status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
       if (status === WOULD_BLOCK) {
         const spin = this.#nextSpin();
         if (spin > 0) {
-          status = kind === KIND_NUMBER ? native().chanSendNumberSpin(this.#id, payload as number, spin) : native().chanTrySend(this.#id, kind, payload, spin);
+          status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, spin) : native().chanTrySend(this.#id, kind, payload, spin);
           this.#spun(status !== WOULD_BLOCK);
         }
       }
@@ -160,11 +190,11 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
         checkWaitOptions(options, 'Channel.recv');
         if (options.signal?.aborted) throw canceled('Channel.recv', options.signal.reason);
       }
-      returned = native().chanTryRecv(this.#id, tryMeta, 0);
+      returned = recvNow(this.#id, 0);
       if (tryMeta[0] === WOULD_BLOCK && this.#buffered) {
         const spin = this.#nextSpin();
         if (spin > 0) {
-          returned = native().chanTryRecv(this.#id, tryMeta, spin);
+          returned = recvNow(this.#id, spin);
           this.#spun(tryMeta[0] !== WOULD_BLOCK);
         }
       }
@@ -216,7 +246,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    * closed and drained, or `undefined` when nothing is there now.
    */
   tryRecv(): RecvResult<T> | undefined {
-    const returned = native().chanTryRecv(this.#id, tryMeta, 0);
+    const returned = recvNow(this.#id, 0);
     const status = tryMeta[0]!;
     if (status === WOULD_BLOCK) return undefined;
     if (status === CLOSED) return CLOSED_RESULT;
@@ -321,7 +351,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     const payload = encode(value);
     const kind = encodedKind;
     // Fast path: room (or a waiting receiver) now; no wait to set up.
-    const status = kind === KIND_NUMBER ? native().chanSendNumberSpin(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
+    const status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
     if (status === READY) return pokeNotifier();
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     const outcome = blockingWait(
@@ -337,7 +367,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   recvSync(options?: BlockingOptions): RecvResult<T> {
     refuseOnMainThread('Channel.recvSync', 'await channel.recv()');
     // Fast path: a value (or the close) is there now or very soon; no wait to set up.
-    const returned = native().chanTryRecv(this.#id, tryMeta, this.#buffered ? SPIN_US : 0);
+    const returned = recvNow(this.#id, this.#buffered ? SPIN_US : 0);
     const status = tryMeta[0]!;
     if (status === READY) {
       pokeNotifier();

@@ -14,6 +14,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import { fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
+import { argSlot } from '../slot.js';
 import { loadNative, type NativeBinding } from '../native.js';
 import type { WaitOptions } from '../sync/notifier.js';
 import { Adoption } from './adoption.js';
@@ -62,7 +63,7 @@ export interface RateLimiterOptions {
 }
 
 let native: NativeBinding;
-/** This thread's argument slot (see crates/weft-node/src/rate/slot.rs), or undefined. */
+/** This thread's argument slot (js/slot.ts), or undefined. */
 let slot: Float64Array | undefined;
 const reserveMeta = new Float64Array(RESERVE_FIELDS);
 const adoption = new Adoption<NativeLimiter>();
@@ -70,7 +71,7 @@ const adoption = new Adoption<NativeLimiter>();
 function binding(): NativeBinding {
   if (native === undefined) {
     native = loadNative();
-    slot = (native.rateSlot() as Float64Array | undefined) ?? undefined;
+    slot = argSlot();
   }
   return native;
 }

@@ -20,6 +20,7 @@ use crate::args;
 use crate::blocking::RESULT_FIELDS;
 use crate::errors::{invalid_argument, to_js};
 use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
+use crate::slot;
 use crate::value::{self, from_js, kind_of};
 use crate::wait::{self, Started};
 
@@ -182,20 +183,49 @@ pub fn chan_send_number_spin(id: u32, n: f64, spin_us: u32) -> Result<u32> {
     ))
 }
 
-/// Receives without waiting (spinning up to `spinUs` while empty): `meta` gets
-/// [status, kind, number]; returns other values.
-#[napi(
-    ts_args_type = "id: number, meta: Float64Array, spinUs: number",
-    ts_return_type = "unknown"
-)]
-pub fn chan_try_recv<'env>(
+/// `chanSendNumberSpin` through this thread's argument slot (`slot.rs`): reads [id,
+/// number, spinUs] from it, so the call converts no arguments. READY, WOULD_BLOCK or CLOSED.
+#[napi]
+pub fn chan_send_number_slot() -> Result<u32> {
+    let chan = local(slot::id(0)?)?;
+    let n = Value::Number(slot::read(1));
+    Ok(send_status(match slot_micros(2) {
+        0 => chan.try_send(n),
+        spin => chan.send_spin(n, micros(spin)),
+    }))
+}
+
+/// `chanTryRecv` through the argument slot: reads [id, spinUs]; writes [status, kind,
+/// number] back into it; returns values of other kinds.
+#[napi(ts_return_type = "unknown")]
+pub fn chan_recv_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+    let chan = local(slot::id(0)?)?;
+    let mut out = [0.0; 3];
+    let beside = recv_into(env, &chan, &mut out, slot_micros(1))?;
+    for (i, n) in out.into_iter().enumerate() {
+        slot::write(i, n);
+    }
+    Ok(beside)
+}
+
+/// A spin time in microseconds from slot number `i` (negative or NaN: none).
+fn slot_micros(i: usize) -> u32 {
+    let us = slot::read(i);
+    if us >= 1.0 {
+        us.min(u32::MAX as f64) as u32
+    } else {
+        0
+    }
+}
+
+/// Receives without waiting (spinning up to `spin_us`): writes [status, kind, number]
+/// into `meta`; returns values of other kinds.
+fn recv_into<'env>(
     env: &'env Env,
-    id: u32,
-    mut meta: Float64ArraySlice<'_>,
+    chan: &Channel,
+    meta: &mut [f64],
     spin_us: u32,
 ) -> Result<Option<Unknown<'env>>> {
-    let chan = local(id)?;
-    let meta = outcome::meta_slice(&mut meta, 3)?;
     match chan.recv_spin(micros(spin_us)) {
         TryRecv::Value(v) => {
             meta[0] = READY as f64;
@@ -211,6 +241,23 @@ pub fn chan_try_recv<'env>(
             Ok(None)
         }
     }
+}
+
+/// Receives without waiting (spinning up to `spinUs` while empty): `meta` gets
+/// [status, kind, number]; returns other values.
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, spinUs: number",
+    ts_return_type = "unknown"
+)]
+pub fn chan_try_recv<'env>(
+    env: &'env Env,
+    id: u32,
+    mut meta: Float64ArraySlice<'_>,
+    spin_us: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let chan = local(id)?;
+    let meta = outcome::meta_slice(&mut meta, 3)?;
+    recv_into(env, &chan, meta, spin_us)
 }
 
 /// Sends values `from..count` described by `meta` (kind, number per value) and `values`

@@ -16,6 +16,7 @@ mod notifier;
 mod outcome;
 mod pool;
 mod rate;
+mod slot;
 mod sync;
 mod value;
 mod wait;

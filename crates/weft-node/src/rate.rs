@@ -12,7 +12,6 @@
 mod all;
 mod clock;
 mod keyed;
-mod slot;
 
 use std::sync::Arc;
 
@@ -26,6 +25,7 @@ use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
 use crate::held::{self, Held};
 use crate::local;
+use crate::slot;
 
 /// Every live limiter, by id, so any thread can attach.
 pub(crate) static LIMITERS: Handles<Limiter> = Handles::new();
@@ -173,7 +173,7 @@ fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> R) -> Result<R> {
 }
 
 /// Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
-/// two numbers of this thread's argument slot (`rateSlot`). The hottest call: with no
+/// two numbers of this thread's argument slot (`argSlot`, js/slot.ts). The hottest call: with no
 /// arguments it skips their conversion, ~80 ns each here, about half its cost.
 #[napi]
 pub fn rate_allow_slot() -> Result<bool> {
@@ -184,7 +184,7 @@ pub fn rate_allow_slot() -> Result<bool> {
     })
 }
 
-/// `rateAllowSlot` with arguments, where `rateSlot` is unavailable.
+/// `rateAllowSlot` with arguments, where `argSlot` is unavailable.
 #[napi]
 pub fn rate_allow(id: u32, n: f64) -> Result<bool> {
     guard(|| {

@@ -1,8 +1,9 @@
 //! This thread's argument slot: a few numbers of native memory that JS sees as a
-//! Float64Array (`rateSlot()`), writes, and then calls a function that takes no
-//! arguments and reads them. A napi-rs function with arguments pays ~80 ns per argument
-//! here (measured: a bool-returning call went from 40 ns with none to 144 ns with one u32),
-//! so the hottest call, `allow()`, passes its limiter id and count this way.
+//! Float64Array (`argSlot()`, js/slot.ts), writes, and then calls a function that takes
+//! no arguments and reads them (and may write its results back). A napi-rs function with
+//! arguments pays ~80 ns per argument here (measured: a bool-returning call went from 40 ns
+//! with none to 144 ns with one u32), so the hottest calls pass their numbers this way: a
+//! rate limiter's `allow()`, a channel's number send and its receive.
 //!
 //! The memory is allocated once per thread and never freed, so whatever JS does with the
 //! Float64Array (keep it, drop it, transfer its buffer away) it never dangles. Every
@@ -35,6 +36,11 @@ pub(crate) fn read(i: usize) -> f64 {
     f64::from_bits(SLOT.with(|s| s[i].load(Ordering::Relaxed)))
 }
 
+/// Sets number `i` of this thread's slot (a result the caller reads after the call).
+pub(crate) fn write(i: usize, n: f64) {
+    SLOT.with(|s| s[i].store(n.to_bits(), Ordering::Relaxed));
+}
+
 /// Number `i` of the slot as an object id.
 pub(crate) fn id(i: usize) -> Result<u32> {
     let n = read(i);
@@ -50,7 +56,7 @@ pub(crate) fn id(i: usize) -> Result<u32> {
 /// A Float64Array over this thread's slot, or undefined where the runtime forbids
 /// ArrayBuffers over native memory (then callers pass arguments instead).
 #[napi(ts_return_type = "Float64Array | undefined")]
-pub fn rate_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+pub fn arg_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     guard(|| slot_view(env))
 }
 
