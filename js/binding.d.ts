@@ -308,6 +308,12 @@ export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs
 export declare function chanRecvBrief(id: number, meta: Float64Array, spinUs: number): unknown
 
 /**
+ * `chanRecvBrief` through the argument slot: reads [id, spinUs]; writes the result
+ * (status, then the outcome: RESULT_FIELDS numbers) back into it.
+ */
+export declare function chanRecvBriefSlot(): unknown
+
+/**
  * Receives up to `meta.length / 2` values available now into `meta` (kind, number) and
  * `values`. Returns how many, or -1 when closed and drained.
  */

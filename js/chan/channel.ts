@@ -213,16 +213,25 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       // registering an asynchronous wait.
       const spin = this.#nextSpin();
       if (spin > 0) {
+        let result: Float64Array;
         try {
-          returned = native().chanRecvBrief(this.#id, briefMeta, spin);
+          const slot = argSlot();
+          if (slot === undefined) returned = native().chanRecvBrief(this.#id, (result = briefMeta), spin);
+          else {
+            slot[0] = this.#id;
+            slot[1] = spin;
+            returned = native().chanRecvBriefSlot();
+            result = slot;
+          }
         } catch (err) {
           return Promise.reject(fromNative(err, 'Channel.recv'));
         }
-        const brief = briefMeta[0]!;
+        const brief = result[0]!;
         this.#spun(brief !== WOULD_BLOCK);
         if (brief === READY) {
+          const got = recvResult<T>(outcomeAt(result, 1, READY, returned));
           pokeNotifier();
-          return Promise.resolve(recvResult<T>(outcomeAt(briefMeta, 1, READY, returned)));
+          return Promise.resolve(got);
         }
       }
     }

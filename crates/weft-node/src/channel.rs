@@ -363,6 +363,19 @@ pub fn chan_recv_brief<'env>(
     wait::run_brief(env, meta, spin_us, select_with(vec![case]))
 }
 
+/// `chanRecvBrief` through the argument slot: reads [id, spinUs]; writes the result
+/// (status, then the outcome: RESULT_FIELDS numbers) back into it.
+#[napi(ts_return_type = "unknown")]
+pub fn chan_recv_brief_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+    let case = Case::recv(local(slot::id(0)?)?);
+    let mut meta = [0.0; RESULT_FIELDS];
+    let returned = wait::run_brief(env, &mut meta, slot_micros(1), select_with(vec![case]))?;
+    for (i, n) in meta.into_iter().enumerate() {
+        slot::write(i, n);
+    }
+    Ok(returned)
+}
+
 /// Send that may wait asynchronously (see `chanRecvAsync`).
 #[napi(
     ts_args_type = "token: number, id: number, kind: number, value: unknown, meta: Float64Array",

@@ -20,12 +20,12 @@ use napi_derive::napi;
 use crate::errors::{guard, invalid_argument};
 
 /// Numbers in the slot.
-pub const SLOT_FIELDS: usize = 4;
+pub const SLOT_FIELDS: usize = 8;
 
 type Block = [AtomicU64; SLOT_FIELDS];
 
 thread_local! {
-    /// Leaked on purpose (32 bytes per thread): JS may hold views on it for as long as it
+    /// Leaked on purpose (64 bytes per thread): JS may hold views on it for as long as it
     /// likes, even past this thread (a transferred buffer).
     static SLOT: &'static Block = Box::leak(Box::new([const { AtomicU64::new(0) }; SLOT_FIELDS]));
 }
