@@ -267,9 +267,17 @@ export class Context {
         ? this.#localCause
         : decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside));
     const options = hasCause ? { cause } : {};
-    return state === CANCELED
-      ? new WeftError('CANCELED', 'context canceled', options)
-      : new WeftError('DEADLINE_EXCEEDED', 'context deadline exceeded', options);
+    // No stack: it would only point at this getter, and capturing it is most of what an
+    // error costs (code that checks ctx.err after every cancel would pay it each time).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return state === CANCELED
+        ? new WeftError('CANCELED', 'context canceled', options)
+        : new WeftError('DEADLINE_EXCEEDED', 'context deadline exceeded', options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 
