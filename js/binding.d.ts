@@ -302,14 +302,9 @@ export declare function chanRecvAsync(token: number, id: number, meta: Float64Ar
 export declare function chanRecvBlocking(id: number, meta: Float64Array, sliceMs: number): unknown
 
 /**
- * Receive that waits up to `spinUs` in this call (see `wait::run_brief`): READY with
- * the outcome, or WOULD_BLOCK with nothing registered.
- */
-export declare function chanRecvBrief(id: number, meta: Float64Array, spinUs: number): unknown
-
-/**
- * `chanRecvBrief` through the argument slot: reads [id, spinUs]; writes the result
- * (status, then the outcome: RESULT_FIELDS numbers) back into it.
+ * Receive that waits up to `spinUs` in this call (see `wait::run_brief`), through the
+ * argument slot: reads [id, spinUs]; writes the result (READY and the outcome, or
+ * WOULD_BLOCK with nothing registered: RESULT_FIELDS numbers) back into it.
  */
 export declare function chanRecvBriefSlot(): unknown
 

@@ -78,10 +78,14 @@ describe('sleep', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('sleeps on the system clock by default', async () => {
-    const t0 = systemClock.now();
-    await sleep(5);
-    expect(systemClock.now() - t0).toBeGreaterThanOrEqual(4);
+  it('sleeps on the system clock by default: its timer is a real one, cleared by an abort', async () => {
+    await sleep(0); // resolves on a later turn with no clock given
+    const stop = new AbortController();
+    const long = sleep(3_600_000, { signal: stop.signal });
+    const timer = systemClock.setTimer(() => {}, 3_600_000);
+    timer.cancel();
+    stop.abort('done waiting');
+    await expect(long).rejects.toMatchObject({ code: 'CANCELED', cause: 'done waiting' });
   });
 });
 

@@ -19,7 +19,7 @@ import { loadNative } from '../native.js';
 import { argSlot } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
-import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, RESULT_FIELDS, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
+import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 
@@ -45,7 +45,6 @@ const SPIN_US = 20;
 /** Waits without polling after a poll that found nothing. */
 const SKIPS_AFTER_MISS = 16;
 const tryMeta = new Float64Array(3);
-const briefMeta = new Float64Array(RESULT_FIELDS);
 let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
 const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
@@ -211,25 +210,21 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       // Unbuffered: a sender hands over only to a registered receiver. While the other side
       // is active, wait for it right here for a few microseconds (one native call) before
       // registering an asynchronous wait.
-      const spin = this.#nextSpin();
+      // (Where the runtime gives no argument slot, it registers at once.)
+      const slot = argSlot();
+      const spin = slot === undefined ? 0 : this.#nextSpin();
       if (spin > 0) {
-        let result: Float64Array;
         try {
-          const slot = argSlot();
-          if (slot === undefined) returned = native().chanRecvBrief(this.#id, (result = briefMeta), spin);
-          else {
-            slot[0] = this.#id;
-            slot[1] = spin;
-            returned = native().chanRecvBriefSlot();
-            result = slot;
-          }
+          slot![0] = this.#id;
+          slot![1] = spin;
+          returned = native().chanRecvBriefSlot();
         } catch (err) {
           return Promise.reject(fromNative(err, 'Channel.recv'));
         }
-        const brief = result[0]!;
+        const brief = slot![0]!;
         this.#spun(brief !== WOULD_BLOCK);
         if (brief === READY) {
-          const got = recvResult<T>(outcomeAt(result, 1, READY, returned));
+          const got = recvResult<T>(outcomeAt(slot!, 1, READY, returned));
           pokeNotifier();
           return Promise.resolve(got);
         }

@@ -202,9 +202,7 @@ pub fn chan_recv_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     let chan = local(slot::id(0)?)?;
     let mut out = [0.0; 3];
     let beside = recv_into(env, &chan, &mut out, slot_micros(1))?;
-    for (i, n) in out.into_iter().enumerate() {
-        slot::write(i, n);
-    }
+    slot::write_all(&out);
     Ok(beside)
 }
 
@@ -346,33 +344,15 @@ pub fn chan_recv_async<'env>(
     wait::run_async(env, token, meta, select_with(vec![case]))
 }
 
-/// Receive that waits up to `spinUs` in this call (see `wait::run_brief`): READY with
-/// the outcome, or WOULD_BLOCK with nothing registered.
-#[napi(
-    ts_args_type = "id: number, meta: Float64Array, spinUs: number",
-    ts_return_type = "unknown"
-)]
-pub fn chan_recv_brief<'env>(
-    env: &'env Env,
-    id: u32,
-    mut meta: Float64ArraySlice<'_>,
-    spin_us: u32,
-) -> Result<Option<Unknown<'env>>> {
-    let case = Case::recv(local(id)?);
-    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
-    wait::run_brief(env, meta, spin_us, select_with(vec![case]))
-}
-
-/// `chanRecvBrief` through the argument slot: reads [id, spinUs]; writes the result
-/// (status, then the outcome: RESULT_FIELDS numbers) back into it.
+/// Receive that waits up to `spinUs` in this call (see `wait::run_brief`), through the
+/// argument slot: reads [id, spinUs]; writes the result (READY and the outcome, or
+/// WOULD_BLOCK with nothing registered: RESULT_FIELDS numbers) back into it.
 #[napi(ts_return_type = "unknown")]
 pub fn chan_recv_brief_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     let case = Case::recv(local(slot::id(0)?)?);
     let mut meta = [0.0; RESULT_FIELDS];
     let returned = wait::run_brief(env, &mut meta, slot_micros(1), select_with(vec![case]))?;
-    for (i, n) in meta.into_iter().enumerate() {
-        slot::write(i, n);
-    }
+    slot::write_all(&meta);
     Ok(returned)
 }
 

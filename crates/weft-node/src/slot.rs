@@ -36,9 +36,13 @@ pub(crate) fn read(i: usize) -> f64 {
     f64::from_bits(SLOT.with(|s| s[i].load(Ordering::Relaxed)))
 }
 
-/// Sets number `i` of this thread's slot (a result the caller reads after the call).
-pub(crate) fn write(i: usize, n: f64) {
-    SLOT.with(|s| s[i].store(n.to_bits(), Ordering::Relaxed));
+/// Sets the first numbers of this thread's slot (results the caller reads after the call).
+pub(crate) fn write_all(numbers: &[f64]) {
+    SLOT.with(|s| {
+        for (cell, n) in s.iter().zip(numbers) {
+            cell.store(n.to_bits(), Ordering::Relaxed);
+        }
+    });
 }
 
 /// Number `i` of the slot as an object id.
