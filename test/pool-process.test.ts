@@ -162,10 +162,29 @@ describe('ProcessPool', () => {
     });
 
     it('rejects bad options with INVALID_ARGUMENT: stallTimeout, unclonable workerData, a bad size', () => {
-      throwsWith(() => new ProcessPool({ filename: TASKS, isolation: 'process', stallTimeout: 100 }), 'INVALID_ARGUMENT');
+      throwsWith(() => new ProcessPool({ filename: TASKS, isolation: 'process', stallTimeout: 0 }), 'INVALID_ARGUMENT');
       throwsWith(() => new ProcessPool({ filename: TASKS, workerData: { sab: new SharedArrayBuffer(4) } }), 'INVALID_ARGUMENT');
       throwsWith(() => new ProcessPool({ filename: TASKS, size: 0 }), 'INVALID_ARGUMENT');
       throwsWith(() => new ProcessPool({ filename: 'relative.mjs' }), 'INVALID_ARGUMENT');
+    });
+
+    it('stallTimeout: kills a child stuck in synchronous code, rejects its task WORKER_CRASHED (stalled), replaces it', async () => {
+      const pool = makePool({ size: 1, stallTimeout: 200 });
+      const before = await pool.run('pid', null);
+      const err = await rejectsWith(pool.run('spin', null), 'WORKER_CRASHED');
+      expect(err.details).toMatchObject({ reason: 'stalled', signal: 'SIGKILL' });
+      expect(err.message).toContain('no heartbeat for 200 ms');
+      const after = await pool.run('pid', null);
+      expect(after).not.toBe(before);
+      expect(await pool.run(1)).toBe(2);
+    });
+
+    it('stallTimeout: an async task that keeps its event loop turning is not flagged; a stalled task is retried with retries', async () => {
+      const pool = makePool({ size: 1, stallTimeout: 250, retries: 1 });
+      expect(await pool.run('sleepAsync', 400)).toBe(400);
+      const err = await rejectsWith(pool.run('spin', null), 'WORKER_CRASHED');
+      expect(err.details).toMatchObject({ reason: 'stalled', attempts: 2 });
+      expect(pool.stats().failed).toBe(1);
     });
 
     it('fails every task with INVALID_ARGUMENT when the task module fails to load, without respawning', async () => {

@@ -38,7 +38,7 @@ export interface PoolOptions {
   spinMicros?: number;
   /**
    * 'thread' (default): worker threads fed by the native queue. 'process': child processes,
-   * same module and API, for tasks that may crash natively or leak (no stallTimeout; the
+   * same module and API, for tasks that may crash natively or leak (the
    * module reads workerData from `globalThis.weftWorkerData`).
    */
   isolation?: 'thread' | 'process';

@@ -11,7 +11,10 @@
  *   child process has no `worker_threads.workerData`); it must be structured-cloneable
  *   (no SharedArrayBuffer: memory cannot be shared across processes);
  * - `resourceLimits.maxOldGenerationSizeMb` becomes `--max-old-space-size` (other limits
- *   are ignored); `stallTimeout` is not supported (INVALID_ARGUMENT); `spinMicros` is ignored;
+ *   are ignored); `spinMicros` is ignored; `stallTimeout` works as for threads: a child
+ *   beats over IPC while its event loop runs, and one silent that long while running a
+ *   task is killed and replaced (its task rejects WORKER_CRASHED, details.reason 'stalled',
+ *   or is retried); the pool watches each child with a {@link Heartbeat};
  * - a crash's details carry the exit `signal` too (`'SIGABRT'`, `'SIGSEGV'`...).
  *
  * @example
@@ -27,6 +30,8 @@ import { serialize } from 'node:v8';
 import { decode, encode, encodedKind } from '../codec.js';
 import { WeftError, deserializeError, type SerializedError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
+import { Context } from '../context.js';
+import { heartbeat, type Heartbeat, type Watch } from '../heartbeat.js';
 import { AsyncQueue } from './async-queue.js';
 import { PoolMetrics, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
@@ -66,7 +71,11 @@ interface Child {
   ready: boolean;
   task: Task | undefined;
   idleTimer?: NodeJS.Timeout;
-  endedBy?: 'timeout' | 'shutdown' | 'idle';
+  endedBy?: 'timeout' | 'shutdown' | 'idle' | 'stall';
+  /** Its beats, with stallTimeout (the child sends one every stallTimeout / 4 ms). */
+  beats?: Heartbeat;
+  /** Watches the beats while it runs a task. */
+  stallWatch?: Watch;
   /** Why it died, as it reported (a failed module load, an uncaught error). */
   error?: unknown;
   loadFailed?: boolean;
@@ -74,6 +83,7 @@ interface Child {
 
 type ChildMessage =
   | { type: 'ready' }
+  | { type: 'beat' }
   | { type: 'loadError'; error: SerializedError }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'result'; id: number; ok: boolean; kind: number; payload: unknown; runUs: number };
@@ -124,11 +134,6 @@ export class ProcessPool {
       });
     }
     this.#options = resolvePoolOptions(rest as PoolOptions);
-    if (this.#options.stallTimeout !== Infinity) {
-      throw new WeftError('INVALID_ARGUMENT', "Pool option stallTimeout is not supported with isolation: 'process' (use a task timeout)", {
-        details: { option: 'stallTimeout', value: this.#options.stallTimeout },
-      });
-    }
     if (this.#options.workerData !== undefined) {
       try {
         serialize(this.#options.workerData);
@@ -404,6 +409,9 @@ export class ProcessPool {
     child.task = task;
     task.child = child;
     this.#running++;
+    // Silence counts from the task's start at the earliest (the child beat while idle).
+    child.beats?.beat();
+    child.stallWatch = child.beats?.watch(this.#options.stallTimeout, () => this.#stalled(child));
     this.#metrics.queueWait.record((performance.now() - task.submittedAt) * 1000);
     try {
       child.proc.send({ type: 'task', id: task.id, name: task.name, kind: task.kind, payload: task.payload }, (err: Error | null) => {
@@ -417,6 +425,9 @@ export class ProcessPool {
 
   #onMessage(child: Child, msg: ChildMessage): void {
     switch (msg.type) {
+      case 'beat':
+        child.beats?.beat();
+        break;
       case 'ready':
         child.ready = true;
         this.#everReady = true;
@@ -436,6 +447,7 @@ export class ProcessPool {
         if (task === undefined || task.id !== msg.id) break;
         child.task = undefined;
         task.child = undefined;
+        child.stallWatch?.cancel();
         this.#running--;
         this.#metrics.recordRun(msg.runUs);
         let ok = msg.ok;
@@ -525,12 +537,15 @@ export class ProcessPool {
   // --- children --------------------------------------------------------------------
 
   #spawn(): void {
-    const config: ProcessWorkerConfig = { fileUrl: this.#options.fileUrl, maxPayload: this.#options.maxPayload };
+    const stallTimeout = this.#options.stallTimeout;
+    const beatMs = stallTimeout === Infinity ? 0 : Math.max(1, Math.floor(stallTimeout / 4));
+    const config: ProcessWorkerConfig = { fileUrl: this.#options.fileUrl, maxPayload: this.#options.maxPayload, beatMs };
     const proc = fork(RUNTIME_FILE(), [JSON.stringify(config)], {
       serialization: 'advanced',
       execArgv: this.#execArgv,
     });
     const child: Child = { proc, ready: false, task: undefined };
+    if (beatMs > 0) child.beats = heartbeat(Context.background(), beatMs);
     this.#children.add(child);
     liveChildren.add(proc);
     this.#metrics.noteWorkers(this.#children.size);
@@ -572,6 +587,7 @@ export class ProcessPool {
   }
 
   #onExit(child: Child, code: number | null, signal: NodeJS.Signals | null): void {
+    child.beats?.close();
     this.#children.delete(child);
     liveChildren.delete(child.proc);
     if (child.idleTimer) clearTimeout(child.idleTimer);
@@ -599,15 +615,26 @@ export class ProcessPool {
         this.#finish(
           task,
           false,
-          new WeftError('WORKER_CRASHED', `the process running this task exited (${signal !== null ? `signal ${signal}` : `code ${code}`})`, {
-            cause: child.error,
-            details: { reason: 'crashed', exitCode: code, signal, attempts: task.attempts + 1 },
-          }),
+          child.endedBy === 'stall'
+            ? new WeftError('WORKER_CRASHED', `the process running this task sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted`, {
+                details: { reason: 'stalled', exitCode: code, signal, attempts: task.attempts + 1 },
+              })
+            : new WeftError('WORKER_CRASHED', `the process running this task exited (${signal !== null ? `signal ${signal}` : `code ${code}`})`, {
+                cause: child.error,
+                details: { reason: 'crashed', exitCode: code, signal, attempts: task.attempts + 1 },
+              }),
         );
       }
     }
     this.#pump();
     this.#onIdle?.();
+  }
+
+  /** A child silent for stallTimeout while running a task: kill it; its exit settles the task. */
+  #stalled(child: Child): void {
+    if (child.task === undefined || child.endedBy !== undefined) return;
+    child.endedBy = 'stall';
+    child.proc.kill('SIGKILL');
   }
 
   #replenish(): void {

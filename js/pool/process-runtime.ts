@@ -23,6 +23,8 @@ import { TaskContext } from './task-context.js';
 export interface ProcessWorkerConfig {
   fileUrl: string;
   maxPayload: number;
+  /** How often (ms) to send a heartbeat; 0: never (the pool has no stallTimeout). */
+  beatMs: number;
 }
 
 
@@ -75,6 +77,9 @@ function main(config: ProcessWorkerConfig): void {
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
+  // Beats run only while this child's event loop runs: a task stuck in synchronous code
+  // goes silent, which is what the pool's stallTimeout watches for.
+  if (config.beatMs > 0) setInterval(() => send({ type: 'beat' }), config.beatMs).unref();
 
   const lookup = (name: string): TaskFunction => {
     const candidate = name === '' || name === 'default' ? (module!.default ?? module) : module![name];
