@@ -44,6 +44,27 @@ export function makeShareable(target: object, type: string, pin: () => number | 
   });
 }
 
+/**
+ * The first live weft object (channel, mutex, context...) inside `value` (plain objects,
+ * arrays, Maps and Sets), or undefined. It looks at property descriptors only, so nothing
+ * is pinned: for a destination where handles mean nothing (another process).
+ *
+ * @example
+ * if (liveHandleIn(arg) !== undefined) throw new WeftError('UNSERIALIZABLE', '...')
+ */
+export function liveHandleIn(value: unknown, seen: Set<object> = new Set()): object | undefined {
+  if (typeof value !== 'object' || value === null || seen.has(value) || ArrayBuffer.isView(value)) return undefined;
+  seen.add(value);
+  if (typeof Object.getOwnPropertyDescriptor(value, 'weftHandle')?.get === 'function') return value;
+  const children: Iterable<unknown> =
+    Array.isArray(value) ? value : value instanceof Map ? value.values() : value instanceof Set ? value : isPlain(value) ? Object.values(value) : [];
+  for (const child of children) {
+    const found = liveHandleIn(child, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /** Whether serialised bytes may hold handles (decode revives only then). */
 export function mayHoldHandles(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(MARKER) >= 0;

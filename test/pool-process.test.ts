@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { ProcessPool, createProcessPool, type ProcessPoolOptions } from '../dist/esm/pool/process-pool.js';
 import { rejectsWith, settlesWithin, throwsWith, until } from './fixtures/pool-helpers.js';
-import { Pool } from '@weft/core';
+import { Channel, Mutex, Pool } from '@weft/core';
 
 const TASKS = new URL('./fixtures/process-tasks.mjs', import.meta.url);
 const THROWS_AT_LOAD = new URL('./fixtures/throws-at-load.mjs', import.meta.url);
@@ -166,6 +166,16 @@ describe('ProcessPool', () => {
       throwsWith(() => new ProcessPool({ filename: TASKS, workerData: { sab: new SharedArrayBuffer(4) } }), 'INVALID_ARGUMENT');
       throwsWith(() => new ProcessPool({ filename: TASKS, size: 0 }), 'INVALID_ARGUMENT');
       throwsWith(() => new ProcessPool({ filename: 'relative.mjs' }), 'INVALID_ARGUMENT');
+    });
+
+    it('refuses weft objects, which cannot cross to a child process: UNSERIALIZABLE for a task argument, INVALID_ARGUMENT for workerData', async () => {
+      const pool = makePool({ size: 1 });
+      const ch = new Channel<number>(1);
+      const err = await rejectsWith(pool.run('echo', { nested: [new Map([['jobs', ch]])] }), 'UNSERIALIZABLE');
+      expect(err.details).toMatchObject({ type: 'Channel' });
+      throwsWith(() => new ProcessPool({ filename: TASKS, workerData: { lock: new Mutex() } }), 'INVALID_ARGUMENT');
+      expect(await pool.run('echo', { plain: [1, 'two'] })).toEqual({ plain: [1, 'two'] });
+      ch.close(); // still usable here: nothing was pinned for a child that could never use it
     });
 
     it('stallTimeout: kills a child stuck in synchronous code, rejects its task WORKER_CRASHED (stalled), replaces it', async () => {

@@ -31,6 +31,7 @@ import { decode, encode, encodedKind } from '../codec.js';
 import { WeftError, deserializeError, type SerializedError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
 import { Context } from '../context.js';
+import { liveHandleIn } from '../handles.js';
 import { heartbeat, type Heartbeat, type Watch } from '../heartbeat.js';
 import { AsyncQueue } from './async-queue.js';
 import { PoolMetrics, type PoolStats } from './metrics.js';
@@ -135,6 +136,7 @@ export class ProcessPool {
     }
     this.#options = resolvePoolOptions(rest as PoolOptions);
     if (this.#options.workerData !== undefined) {
+      refuseHandles(this.#options.workerData, 'Pool option workerData', 'INVALID_ARGUMENT');
       try {
         serialize(this.#options.workerData);
       } catch (err) {
@@ -328,6 +330,7 @@ export class ProcessPool {
     if (typeof key !== 'string') {
       throw new WeftError('INVALID_ARGUMENT', `task name must be a string, got ${typeof key}`, { details: { option: 'name' } });
     }
+    refuseHandles(arg, 'a task argument');
     const payload = encode(arg, this.#options.maxPayload);
     const kind = encodedKind;
     if (this.#queue.length >= this.#options.maxQueue) {
@@ -690,6 +693,19 @@ export function createProcessPool(options: PoolOptions & { isolation: 'process' 
 
 // A child spinning in synchronous code never sees its channel close: kill what is left
 // when this process exits, so no child outlives its parent.
+/**
+ * Channels, mutexes, contexts... live in this process's memory: a child process cannot
+ * reach them, and sending one would pin it here forever. Refused before anything is sent.
+ */
+function refuseHandles(value: unknown, what: string, code: 'UNSERIALIZABLE' | 'INVALID_ARGUMENT' = 'UNSERIALIZABLE'): void {
+  const handle = liveHandleIn(value);
+  if (handle === undefined) return;
+  const type = handle.constructor?.name ?? 'object';
+  throw new WeftError(code, `${what} holds a ${type}, which cannot cross to a child process (weft objects are shared between threads, not processes)`, {
+    details: { type, ...(code === 'INVALID_ARGUMENT' ? { option: 'workerData' } : {}) },
+  });
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
