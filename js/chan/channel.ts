@@ -239,7 +239,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    */
   trySend(value: T): boolean {
     const payload = encode(value);
-    const status = native().chanTrySend(this.#id, encodedKind, payload, 0);
+    const status = encodedKind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, encodedKind, payload, 0);
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     if (status === READY) pokeNotifier();
     return status === READY;
