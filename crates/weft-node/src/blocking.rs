@@ -48,8 +48,7 @@ pub fn block<'env>(
             cleanup: Box::new(cleanup),
         })
     });
-    outcome::status(meta, SLICE);
-    Ok(None)
+    outcome::status(meta, SLICE)
 }
 
 /// Continues this thread's blocking wait for one more slice of `sliceMs`; writes the
@@ -65,8 +64,7 @@ pub fn resume_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
-        outcome::status(meta, WOULD_BLOCK);
-        return Ok(None);
+        return outcome::status(meta, WOULD_BLOCK);
     };
     block(env, meta, current.waiter, current.cleanup, slice_ms)
 }
@@ -80,13 +78,11 @@ pub fn cancel_blocking<'env>(
 ) -> Result<Option<Unknown<'env>>> {
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
-        outcome::status(meta, WOULD_BLOCK);
-        return Ok(None);
+        return outcome::status(meta, WOULD_BLOCK);
     };
     if current.waiter.try_cancel() {
         (current.cleanup)();
-        outcome::status(meta, WOULD_BLOCK);
-        return Ok(None);
+        return outcome::status(meta, WOULD_BLOCK);
     }
     // Committed a moment ago: the delivery is imminent.
     let (case, d) = current.waiter.wait(None).ok_or_else(|| {

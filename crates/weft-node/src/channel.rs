@@ -442,10 +442,7 @@ pub fn select_now<'env>(
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     match core_select(cases(spec, count, &values)?, None) {
         Selected::Ready(case, d) => outcome::ready(env, meta, READY, case, d),
-        _ => {
-            outcome::status(meta, WOULD_BLOCK);
-            Ok(None)
-        }
+        _ => outcome::status(meta, WOULD_BLOCK),
     }
 }
 

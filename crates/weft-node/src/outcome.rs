@@ -45,9 +45,11 @@ pub fn ready<'env>(
     write(env, &mut meta[1..], case, d)
 }
 
-/// Writes a status with no outcome.
-pub fn status(meta: &mut [f64], status: u32) {
+/// Writes a status with no outcome (nothing to hand back): what a call returns when it
+/// did not settle now (WOULD_BLOCK, WAITING, SLICE).
+pub fn status<'env>(meta: &mut [f64], status: u32) -> Result<Option<Unknown<'env>>> {
     meta[0] = status as f64;
+    Ok(None)
 }
 
 /// Writes an outcome into `meta` (OUTCOME_FIELDS numbers) and returns the value for kinds

@@ -54,8 +54,7 @@ pub fn run_async<'env>(
         } => outcome::ready(env, meta, status, case, delivery),
         Started::Queued(withdraw) => {
             notifier.track(token, waiter, withdraw);
-            outcome::status(meta, WAITING);
-            Ok(None)
+            outcome::status(meta, WAITING)
         }
     }
 }
@@ -109,9 +108,6 @@ pub fn run_brief<'env>(
     withdraw();
     match got {
         Some((case, delivery)) => outcome::ready(env, meta, READY, case, delivery),
-        None => {
-            outcome::status(meta, WOULD_BLOCK);
-            Ok(None)
-        }
+        None => outcome::status(meta, WOULD_BLOCK),
     }
 }
