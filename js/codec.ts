@@ -83,6 +83,7 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
       if (ArrayBuffer.isView(value)) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
         if (value.buffer instanceof SharedArrayBuffer) sharedMemory();
+        if (value.byteLength === 0 && isDetached(value.buffer)) detachedMemory();
         const code = Buffer.isBuffer(value) ? BUFFER : VIEW_CODES.get(value.constructor);
         if (code !== undefined) {
           encodedKind = KIND_BYTES + code;
@@ -92,6 +93,7 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
         sharedMemory();
       } else if (value instanceof ArrayBuffer) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
+        if (value.byteLength === 0 && isDetached(value)) detachedMemory();
         encodedKind = KIND_BYTES + ARRAY_BUFFER;
         return new Uint8Array(value);
       }
@@ -128,6 +130,20 @@ function sharedMemory(): never {
     'UNSERIALIZABLE',
     'a SharedArrayBuffer cannot be sent through the native queue (sharing would be lost); give it to the workers in workerData instead',
   );
+}
+
+function detachedMemory(): never {
+  throw new WeftError('UNSERIALIZABLE', 'a detached ArrayBuffer cannot be sent to another thread (it was transferred away)');
+}
+
+/** Whether `buffer` was detached (transferred away): no view can be made over it. */
+export function isDetached(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function tooLarge(size: number, limit: number): never {

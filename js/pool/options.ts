@@ -11,6 +11,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { DEFAULT_MAX_PAYLOAD } from '../codec.js';
 import { Context } from '../context.js';
 import { WeftError, isWeftError } from '../errors.js';
+import { checkTransfer } from './transfer.js';
 
 /** Options for `new Pool(...)`. */
 export interface PoolOptions {
@@ -151,6 +152,13 @@ export interface RunOptions {
    * pool's task sees it only through `taskContext.signal`.
    */
   ctx?: Context;
+  /**
+   * ArrayBuffers to hand over, as in `postMessage(value, transfer)`: once the task is
+   * queued they are detached here (`byteLength` 0). The bytes still cross as one copy
+   * (Node 20's napi cannot adopt an ArrayBuffer's memory); what the list buys is the
+   * guarantee that the sender no longer holds them.
+   */
+  transfer?: readonly ArrayBuffer[];
 }
 
 /** Checks per-task options (cheap: called per task). */
@@ -169,6 +177,7 @@ export function checkRunOptions(options: RunOptions): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new WeftError('INVALID_ARGUMENT', 'run option signal must be an AbortSignal', { details: { option: 'signal' } });
   }
+  if (options.transfer !== undefined) checkTransfer(options.transfer);
   if (options.ctx !== undefined && !(options.ctx instanceof Context)) {
     throw new WeftError('INVALID_ARGUMENT', `run option ctx must be a Context, got ${describe(options.ctx)}`, { details: { option: 'ctx' } });
   }

@@ -15,12 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_SERIALIZED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../codec.js';
+import { KIND_BYTES, KIND_SERIALIZED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { detach } from './transfer.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
@@ -60,7 +61,7 @@ interface TaskExtra {
   onAbort?: () => void;
   timedOut?: boolean;
   /** What a retry after a crash resubmits (only when `retries` > 0). */
-  retry?: { func: number; priority: number; arg: unknown; attempts: number };
+  retry?: { func: number; priority: number; kind: number; payload: unknown; attempts: number };
 }
 
 interface WorkerInfo {
@@ -348,8 +349,11 @@ export class Pool {
       func += FUNC_WITH_CONTEXT;
       arg = { ctx: options.ctx, arg } satisfies ContextEnvelope;
     }
-    const payload = encode(arg, this.#options.maxPayload);
+    let payload = encode(arg, this.#options.maxPayload);
     const kind = encodedKind;
+    // A bytes payload is a view over the caller's memory: copy it natively before run()
+    // returns (below), so later writes by the caller are never seen by the task.
+    const bytes = kind >= KIND_BYTES;
     const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const task: Pending = {
@@ -359,9 +363,10 @@ export class Pool {
       submittedAt: performance.now(),
       extra: cancellable || this.#options.retries > 0 ? {} : undefined,
     };
-    if (cancellable || this.#options.maxQueue !== Infinity) {
-      // Needs an immediate answer (QUEUE_FULL now) or a native handle to cancel by:
-      // submit directly, after whatever this tick already gathered, to keep FIFO order.
+    if (cancellable || bytes || this.#options.maxQueue !== Infinity) {
+      // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
+      // bytes copied now: submit directly, after whatever this tick already gathered, to
+      // keep FIFO order.
       if (this.#batchTasks.length > 0) this.#flush();
       try {
         this.#core.submit(id, func, priority, cancellable, kind, payload);
@@ -391,7 +396,11 @@ export class Pool {
     }
     const extra = task.extra;
     if (extra !== undefined) {
-      if (this.#options.retries > 0) extra.retry = { func, priority, arg, attempts: 0 };
+      if (this.#options.retries > 0) {
+        // A retry resubmits what was sent, not what the caller's objects hold by then.
+        if (bytes) payload = new Uint8Array(payload as Uint8Array);
+        extra.retry = { func, priority, kind, payload, attempts: 0 };
+      }
       if (signal !== undefined) {
         extra.signal = signal;
         extra.onAbort = () => this.#abortTask(task, signal.reason);
@@ -399,6 +408,7 @@ export class Pool {
       }
       if (timeout !== undefined) extra.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
     }
+    if (options?.transfer !== undefined) detach(options.transfer);
     if (this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max) this.#spawn();
     return id;
   }
@@ -656,9 +666,8 @@ export class Pool {
   #resubmit(task: Pending): void {
     const extra = task.extra!;
     const retry = extra.retry!;
-    const payload = encode(retry.arg, this.#options.maxPayload);
     try {
-      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, encodedKind, payload);
+      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, retry.payload);
     } catch (err) {
       this.#finish(task, false, fromNative(err, 'Pool retry'));
     }

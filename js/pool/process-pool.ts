@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
 
-import { decode, encode, encodedKind } from '../codec.js';
+import { KIND_BYTES, decode, encode, encodedKind } from '../codec.js';
 import { WeftError, deserializeError, type SerializedError } from '../errors.js';
 import { packageInfo } from '../package-info.js';
 import { Context } from '../context.js';
@@ -36,6 +36,7 @@ import { heartbeat, type Heartbeat, type Watch } from '../heartbeat.js';
 import { AsyncQueue } from './async-queue.js';
 import { PoolMetrics, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { detach } from './transfer.js';
 import type { CloseOptions, TaskResult } from './pool.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
@@ -331,8 +332,11 @@ export class ProcessPool {
       throw new WeftError('INVALID_ARGUMENT', `task name must be a string, got ${typeof key}`, { details: { option: 'name' } });
     }
     refuseHandles(arg, 'a task argument');
-    const payload = encode(arg, this.#options.maxPayload);
+    let payload = encode(arg, this.#options.maxPayload);
     const kind = encodedKind;
+    // A bytes payload is a view over the caller's memory and is sent only when a child is
+    // free: snapshot it now, so later writes by the caller are never seen by the task.
+    if (kind >= KIND_BYTES) payload = new Uint8Array(payload as Uint8Array);
     if (this.#queue.length >= this.#options.maxQueue) {
       throw new WeftError('QUEUE_FULL', `the pool's queue is full (${this.#options.maxQueue} tasks waiting)`, {
         details: { maxQueue: this.#options.maxQueue },
@@ -361,6 +365,7 @@ export class ProcessPool {
       signal.addEventListener('abort', task.onAbort, { once: true });
     }
     if (timeout !== undefined) task.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
+    if (options?.transfer !== undefined) detach(options.transfer);
     this.#pump();
     return id;
   }

@@ -8,6 +8,7 @@
 //! ```
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod byte_buffers;
 pub mod chan;
 pub mod context;
 pub mod error;
