@@ -14,7 +14,8 @@ import { BenchError, benchDir, listSuites, loadSuite } from './lib/suites.mjs';
 const execFileAsync = promisify(execFile);
 const workerPath = join(benchDir, 'worker-run.mjs');
 
-const usage = () => `usage: npm run bench -- <suite> [--runs N] [--warmup N] [--json FILE]
+const usage = () => `usage: npm run bench -- <suite> [--case NAME]... [--runs N] [--warmup N] [--json FILE]
+  --case NAME  run only this case (repeatable; default: every case of the suite)
   --runs N     counted runs per (case, impl), each in a fresh process (default 7)
   --warmup N   uncounted warm-up rounds before them (default 1)
   --json FILE  also write the summary rows as JSON to FILE
@@ -82,12 +83,22 @@ async function runRounds(suite, opts) {
   return samples;
 }
 
+/** The suite restricted to the named cases (all of them when none is named). */
+function onlyCases(suite, names) {
+  if (!names) return suite;
+  const known = suite.cases.map((c) => c.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new BenchError(`${suite.name} has no case ${unknown.map((n) => `"${n}"`).join(', ')} (cases: ${known.join(', ')})`);
+  return { ...suite, cases: suite.cases.filter((c) => names.includes(c.name)) };
+}
+
 async function main(argv) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' },
+      case: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }, list: { type: 'boolean' },
     },
   });
@@ -99,7 +110,7 @@ async function main(argv) {
     return 1;
   }
   const opts = { runs: intOption(values.runs, 'runs', 7, 1), warmup: intOption(values.warmup, 'warmup', 1, 0) };
-  const suite = await loadSuite(name);
+  const suite = onlyCases(await loadSuite(name), values.case);
   const rows = summarize(suite, await runRounds(suite, opts));
   console.log(`\nsuite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
     `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process\n`);
