@@ -49,7 +49,6 @@ interface Pending {
   id: number;
   /** Undefined for `post()`ed tasks, whose outcome goes to `results()`. */
   resolve: ((value: unknown) => void) | undefined;
-  reject: (err: unknown) => void;
   submittedAt: number;
   extra: TaskExtra | undefined;
 }
@@ -182,11 +181,10 @@ export class Pool {
     }
     const promise = new Promise(captureResolvers);
     const resolve = capturedResolve;
-    const reject = capturedReject;
     try {
-      this.#enqueue(name, value, options, resolve, reject, false);
+      this.#enqueue(name, value, options, resolve, false);
     } catch (err) {
-      reject(err);
+      capturedReject(err);
     }
     return promise;
   }
@@ -197,7 +195,7 @@ export class Pool {
    */
   trySubmit(name: string | null | undefined, arg?: unknown, options?: RunOptions): Promise<unknown> {
     const promise = new Promise(captureResolvers);
-    this.#enqueue(name, arg, options, capturedResolve, capturedReject, false);
+    this.#enqueue(name, arg, options, capturedResolve, false);
     return promise;
   }
 
@@ -215,7 +213,7 @@ export class Pool {
    * `results()`. Throws like `trySubmit`.
    */
   post(name: string | null | undefined, arg?: unknown, options?: RunOptions): number {
-    return this.#enqueue(name, arg, options, undefined, undefined, true);
+    return this.#enqueue(name, arg, options, undefined, true);
   }
 
   /**
@@ -325,7 +323,6 @@ export class Pool {
     arg: unknown,
     options: RunOptions | undefined,
     resolve: ((v: unknown) => void) | undefined,
-    reject: ((e: unknown) => void) | undefined,
     detached: boolean,
   ): number {
     if (this.#closed) throw new WeftError('POOL_CLOSED', 'the pool is closed');
@@ -359,7 +356,6 @@ export class Pool {
     const task: Pending = {
       id,
       resolve: detached ? undefined : resolve,
-      reject: reject ?? noop,
       submittedAt: performance.now(),
       extra: cancellable || this.#options.retries > 0 ? {} : undefined,
     };
@@ -521,7 +517,7 @@ export class Pool {
     } else if (ok) {
       task.resolve(value);
     } else {
-      task.reject(value);
+      task.resolve(rejection(value));
     }
     if (this.#pending.size === 0) {
       this.#keepAlive.unref();
@@ -746,8 +742,20 @@ function noop(): void {}
 
 // One shared executor instead of a closure per task (Node 20 has no Promise.withResolvers):
 // `new Promise(captureResolvers)` runs it synchronously, so the captured pair is read at once.
+// A task keeps only its resolve function: the reject function (64 bytes a queued task) is
+// left to the GC, and a failure settles the promise by resolving it with a thenable that
+// rejects (the promise adopts the rejection, two microtask turns later).
 let capturedResolve: (value: unknown) => void = noop;
 let capturedReject: (reason: unknown) => void = noop;
+function rejection(reason: unknown): PromiseLike<never> {
+  const thenable = {
+    then(_onFulfilled: unknown, onRejected: (reason: unknown) => void): void {
+      onRejected(reason);
+    },
+  };
+  return thenable as unknown as PromiseLike<never>;
+}
+
 function captureResolvers(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
   capturedResolve = resolve;
   capturedReject = reject;
