@@ -3,10 +3,11 @@
  * threads"). Numbers, booleans, strings, null and undefined pass as themselves; typed
  * arrays, Buffers, DataViews and ArrayBuffers are copied into native memory once and
  * arrive as the same kind of view; everything else takes the structured-clone path
- * (`v8.serialize`, what `postMessage` accepts, except shared memory). Functions, symbols
- * and SharedArrayBuffers are refused at the sender with `UNSERIALIZABLE`: Node 20's napi
- * cannot create a SharedArrayBuffer over native memory, so sharing cannot survive the
- * native queue (pass shared memory in `workerData`).
+ * (`v8.serialize`, what `postMessage` accepts, except shared memory). Functions and
+ * symbols are refused at the sender with `UNSERIALIZABLE`. Shared memory cannot live in
+ * native memory (Node 20's napi cannot make a SharedArrayBuffer over it): a pool passes
+ * SharedArrayBuffers by id beside the queue (js/pool/shared-memory.ts); elsewhere
+ * (channels) they are refused with `UNSERIALIZABLE`.
  *
  * @example
  * const payload = encode(new Float64Array([1, 2])); const kind = encodedKind
@@ -14,10 +15,11 @@
  * decode(kind, arrayBufferFromNative) // Float64Array [1, 2]
  * @internal
  */
-import { deserialize, serialize } from 'node:v8';
+import { DefaultSerializer, deserialize } from 'node:v8';
 
 import { WeftError } from './errors.js';
 import { mayHoldHandles, revive } from './handles.js';
+import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
 
 export const KIND_UNDEFINED = 0;
 export const KIND_NULL = 1;
@@ -52,15 +54,21 @@ for (const [ctor, code] of VIEW_CODES) VIEW_CTORS[code] = ctor as ViewCtor;
 /** The wire kind of the value last passed to {@link encode}. */
 export let encodedKind = KIND_UNDEFINED;
 
+/** The SharedArrayBuffers the value last passed to {@link encode} sent by id (see `shared`), or undefined. */
+export let encodedShared: SharedArrayBuffer[] | undefined;
+
 /** Largest payload accepted by {@link encode}, in bytes (set per pool). */
 export const DEFAULT_MAX_PAYLOAD = 512 * 1024 * 1024;
 
 /**
  * The form of `value` to hand to a native call; sets {@link encodedKind}. Throws
  * `UNSERIALIZABLE` for values that cannot cross threads and `INVALID_ARGUMENT` for a payload
- * over `maxPayload` bytes.
+ * over `maxPayload` bytes. With `shared` (a pool's), SharedArrayBuffers and views over them
+ * travel by id (js/pool/shared-memory.ts) and {@link encodedShared} lists them; without
+ * it they are refused.
  */
-export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD): unknown {
+export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD, shared?: SharedSender): unknown {
+  encodedShared = undefined;
   switch (typeof value) {
     case 'number':
       encodedKind = KIND_NUMBER;
@@ -82,7 +90,7 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
       }
       if (ArrayBuffer.isView(value)) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
-        if (value.buffer instanceof SharedArrayBuffer) sharedMemory();
+        if (value.buffer instanceof SharedArrayBuffer) return byId(value, maxPayload, shared);
         if (value.byteLength === 0 && isDetached(value.buffer)) detachedMemory();
         const code = Buffer.isBuffer(value) ? BUFFER : VIEW_CODES.get(value.constructor);
         if (code !== undefined) {
@@ -90,14 +98,14 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
           return value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
         }
       } else if (value instanceof SharedArrayBuffer) {
-        sharedMemory();
+        return byId(value, maxPayload, shared);
       } else if (value instanceof ArrayBuffer) {
         if (value.byteLength > maxPayload) tooLarge(value.byteLength, maxPayload);
         if (value.byteLength === 0 && isDetached(value)) detachedMemory();
         encodedKind = KIND_BYTES + ARRAY_BUFFER;
         return new Uint8Array(value);
       }
-      return serialized(value, maxPayload);
+      return serialized(value, maxPayload, shared);
     case 'bigint':
       return serialized(value, maxPayload);
     default:
@@ -107,12 +115,34 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD)
   }
 }
 
-function serialized(value: unknown, maxPayload: number): Uint8Array {
+/**
+ * `v8.serialize`, except that a typed array or DataView over shared memory throws (plain
+ * `v8.serialize` copies its bytes, silently ending the sharing) like a bare
+ * SharedArrayBuffer does.
+ */
+class SharingCheckedSerializer extends DefaultSerializer {
+  _writeHostObject(object: object): void {
+    if (ArrayBuffer.isView(object) && object.buffer instanceof SharedArrayBuffer) {
+      throw new TypeError(`a ${object.constructor.name} over a SharedArrayBuffer could not be cloned.`);
+    }
+    (DefaultSerializer.prototype as unknown as { _writeHostObject(o: object): void })._writeHostObject.call(this, object);
+  }
+}
+
+function serialize(value: unknown): Buffer {
+  const serializer = new SharingCheckedSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  return serializer.releaseBuffer();
+}
+
+function serialized(value: unknown, maxPayload: number, sender?: SharedSender): Uint8Array {
   let bytes: Buffer;
   try {
     bytes = serialize(value);
   } catch (err) {
     const shared = /SharedArrayBuffer/.test((err as Error).message);
+    if (shared && sender !== undefined) return byId(value, maxPayload, sender);
     throw new WeftError(
       'UNSERIALIZABLE',
       `value cannot be sent to another thread: ${(err as Error).message}` +
@@ -122,6 +152,15 @@ function serialized(value: unknown, maxPayload: number): Uint8Array {
   }
   if (bytes.byteLength > maxPayload) tooLarge(bytes.byteLength, maxPayload);
   encodedKind = KIND_SERIALIZED;
+  return bytes;
+}
+
+/** `value` serialised with its shared buffers replaced by ids (refused without a sender). */
+function byId(value: unknown, maxPayload: number, sender: SharedSender | undefined): Uint8Array {
+  if (sender === undefined) sharedMemory();
+  const found: SharedArrayBuffer[] = [];
+  const bytes = serialized(replaceShared(value, sender, found), maxPayload);
+  encodedShared = found;
   return bytes;
 }
 
@@ -200,13 +239,17 @@ export function fromSlot(kind: number, slot: number, beside: unknown): unknown {
   }
 }
 
-/** Rebuilds a value received from a native call with its wire `kind`. */
-export function decode(kind: number, value: unknown): unknown {
+/**
+ * Rebuilds a value received from a native call with its wire `kind`; `shared` resolves
+ * the ids of shared buffers (a pool's side of js/pool/shared-memory.ts).
+ */
+export function decode(kind: number, value: unknown, shared?: SharedReceiver): unknown {
   if (kind < KIND_SERIALIZED) return value;
   const bytes = value as ArrayBuffer;
   if (kind === KIND_SERIALIZED) {
     const data = new Uint8Array(bytes);
-    const value: unknown = deserialize(data);
+    let value: unknown = deserialize(data);
+    if (shared !== undefined && mayHoldShared(data)) value = reviveShared(value, shared);
     // Channels, mutexes... travel as pinned ids: make them live handles on this thread.
     return mayHoldHandles(data) ? revive(value) : value;
   }

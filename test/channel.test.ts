@@ -704,7 +704,7 @@ describe('Channel', () => {
     it('refuses functions, symbols and shared memory with UNSERIALIZABLE and leaves the channel as it was', async () => {
       const ch = new Channel<unknown>(4);
       await ch.send('before');
-      for (const bad of [() => 1, Symbol('s'), { nested: () => 1 }, new SharedArrayBuffer(8), new Int32Array(new SharedArrayBuffer(8))]) {
+      for (const bad of [() => 1, Symbol('s'), { nested: () => 1 }, new SharedArrayBuffer(8), new Int32Array(new SharedArrayBuffer(8)), { nested: new Float64Array(new SharedArrayBuffer(8)) }]) {
         await rejectsWith(ch.send(bad), 'UNSERIALIZABLE');
         throwsWith(() => ch.trySend(bad), 'UNSERIALIZABLE');
         await rejectsWith(select([ch.sendCase(bad)]), 'UNSERIALIZABLE');

@@ -156,6 +156,7 @@ describe('ProcessPool', () => {
       await rejectsWith(pool.run('noSuchTask', 1), 'INVALID_ARGUMENT');
       throwsWith(() => pool.trySubmit('echo', () => 1), 'UNSERIALIZABLE');
       await rejectsWith(pool.run('echo', new SharedArrayBuffer(8)), 'UNSERIALIZABLE');
+      await rejectsWith(pool.run('echo', { view: new Int32Array(new SharedArrayBuffer(8)) }), 'UNSERIALIZABLE'); // shared memory cannot reach another process
       await rejectsWith(pool.run('returnsFunction', null), 'UNSERIALIZABLE');
       throwsWith(() => pool.trySubmit(42 as unknown as string, 1), 'INVALID_ARGUMENT');
       expect(await pool.run(1)).toBe(2);

@@ -5,6 +5,7 @@
  */
 import { encode, encodedKind } from '../codec.js';
 import { serializeError } from '../errors.js';
+import type { SharedSender } from './shared-memory.js';
 
 /** Whether a task function's return value must be awaited. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -17,12 +18,13 @@ export let outcomeOk = true;
 /**
  * Encodes a task's outcome for the trip back (sets `encodedKind` and {@link outcomeOk}):
  * its result, or the serialised error when it threw or its result cannot cross
- * (UNSERIALIZABLE, over maxPayload), so the task fails saying why.
+ * (UNSERIALIZABLE, over maxPayload), so the task fails saying why. `shared` sends back, by
+ * id, shared buffers the task received.
  */
-export function encodeOutcome(ok: boolean, result: unknown, maxPayload: number): unknown {
+export function encodeOutcome(ok: boolean, result: unknown, maxPayload: number, shared?: SharedSender): unknown {
   if (ok) {
     try {
-      const payload = encode(result, maxPayload);
+      const payload = encode(result, maxPayload, shared);
       outcomeOk = true;
       return payload;
     } catch (err) {

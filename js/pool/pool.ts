@@ -15,12 +15,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_BYTES, KIND_SERIALIZED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../codec.js';
+import { KIND_BYTES, KIND_SERIALIZED, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
+import { SharedRegistry } from './shared-memory.js';
 import { detach } from './transfer.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
@@ -59,6 +60,8 @@ interface TaskExtra {
   signal?: AbortSignal;
   onAbort?: () => void;
   timedOut?: boolean;
+  /** Shared buffers the argument sends by id: kept alive until the task settles. */
+  shared?: SharedArrayBuffer[];
   /** What a retry after a crash resubmits (only when `retries` > 0). */
   retry?: { func: number; priority: number; kind: number; payload: unknown; attempts: number };
 }
@@ -101,6 +104,9 @@ export class Pool {
   readonly #keepAlive!: NodeJS.Timeout;
   readonly #steward: NodeJS.Timeout | undefined;
   readonly #metrics = new PoolMetrics();
+  readonly #shared = new SharedRegistry((message) => {
+    for (const info of this.#workers) info.worker.postMessage(message);
+  });
   // Submissions of the current tick, flushed in one native call (see #flush).
   readonly #batchMeta = new Float64Array(SUBMIT_BATCH * SUBMIT_FIELDS);
   readonly #batchValues: unknown[] = [];
@@ -346,8 +352,9 @@ export class Pool {
       func += FUNC_WITH_CONTEXT;
       arg = { ctx: options.ctx, arg } satisfies ContextEnvelope;
     }
-    let payload = encode(arg, this.#options.maxPayload);
+    let payload = encode(arg, this.#options.maxPayload, this.#shared);
     const kind = encodedKind;
+    const shared = encodedShared;
     // A bytes payload is a view over the caller's memory: copy it natively before run()
     // returns (below), so later writes by the caller are never seen by the task.
     const bytes = kind >= KIND_BYTES;
@@ -357,7 +364,7 @@ export class Pool {
       id,
       resolve: detached ? undefined : resolve,
       submittedAt: performance.now(),
-      extra: cancellable || this.#options.retries > 0 ? {} : undefined,
+      extra: cancellable || shared !== undefined || this.#options.retries > 0 ? {} : undefined,
     };
     if (cancellable || bytes || this.#options.maxQueue !== Infinity) {
       // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
@@ -392,6 +399,7 @@ export class Pool {
     }
     const extra = task.extra;
     if (extra !== undefined) {
+      if (shared !== undefined) extra.shared = shared;
       if (this.#options.retries > 0) {
         // A retry resubmits what was sent, not what the caller's objects hold by then.
         if (bytes) payload = new Uint8Array(payload as Uint8Array);
@@ -488,7 +496,7 @@ export class Pool {
     let value = raw;
     if (kind >= KIND_SERIALIZED) {
       try {
-        value = decode(kind, raw);
+        value = decode(kind, raw, this.#shared);
       } catch (err) {
         ok = false;
         value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
@@ -604,6 +612,8 @@ export class Pool {
     if (!this.#referenced) worker.unref();
     const info: WorkerInfo = { worker, slot: undefined };
     this.#workers.add(info);
+    // Shared buffers sent so far (queued tasks may use them): queued before any task it takes.
+    for (const message of this.#shared.announcements()) worker.postMessage(message);
     this.#metrics.noteWorkers(this.#workers.size);
     worker.on('message', (msg: { type: string; workerId?: number }) => {
       if (msg.type === 'ready') {

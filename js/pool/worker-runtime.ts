@@ -5,13 +5,14 @@
  * event loop runs, heartbeats beat, abort messages arrive).
  * @internal
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
+import { SharedBuffers } from './shared-memory.js';
 import { FUNC_WITH_CONTEXT, TaskContext, type ContextEnvelope } from './task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
@@ -50,10 +51,16 @@ async function main(config: WorkerConfig): Promise<void> {
   const functions: (TaskFunction | undefined)[] = [];
   let current: TaskContext | undefined;
 
-  parentPort!.on('message', (msg: { type: string; id?: number; reason?: unknown }) => {
+  const onMessage = (msg: { type: string; id?: number; reason?: unknown }): void => {
     if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) {
       current.abort(new WeftError('CANCELED', 'the task was cancelled by the pool', { details: { reason: msg.reason } }));
     }
+  };
+  // SharedArrayBuffers in task values arrive by id; the buffers come as messages, read
+  // synchronously when an id is not known yet (this thread may not be in its event loop).
+  const shared = new SharedBuffers(() => receiveMessageOnPort(parentPort!)?.message, (msg) => onMessage(msg as { type: string }));
+  parentPort!.on('message', (msg: { type: string; id?: number; reason?: unknown }) => {
+    if (!shared.apply(msg)) onMessage(msg);
   });
   // Runs only while this thread's event loop runs (an awaited task, an idle slice): a
   // thread busy in synchronous code goes silent, which is what the steward watches for.
@@ -101,7 +108,7 @@ async function main(config: WorkerConfig): Promise<void> {
     let ok = true;
     let result: unknown;
     try {
-      let arg = decode(kind, payload);
+      let arg = decode(kind, payload, shared);
       if (func >= FUNC_WITH_CONTEXT) {
         func -= FUNC_WITH_CONTEXT;
         const envelope = arg as ContextEnvelope;
@@ -119,7 +126,7 @@ async function main(config: WorkerConfig): Promise<void> {
     }
     current = undefined;
     const runUs = (performance.now() - started) * 1000;
-    const outcome = encodeOutcome(ok, result, config.maxPayload);
+    const outcome = encodeOutcome(ok, result, config.maxPayload, shared);
     done[0] = id;
     done[1] = outcomeOk ? 1 : 0;
     done[2] = encodedKind;
