@@ -396,6 +396,16 @@ export declare function keyedSize(id: number): number
 /** Tokens `key` holds now (a key with no bucket: the burst). */
 export declare function keyedTokens(id: number, key: string): number
 
+/**
+ * How many objects of a handle type are alive (registered), for tests that check
+ * nothing is kept after its last handle; -1 for an unknown type.
+ *
+ * ```js
+ * native.liveObjects('channel') // 3
+ * ```
+ */
+export declare function liveObjects(kind: string): number
+
 /** The native engine's version; the facade checks it matches the package. */
 export declare function nativeVersion(): string
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 
 import { KIND_BYTES, KIND_SERIALIZED, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
+import { mayHoldHandles } from '../handles.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
@@ -63,7 +64,7 @@ interface TaskExtra {
   /** Shared buffers the argument sends by id: kept alive until the task settles. */
   shared?: SharedArrayBuffer[];
   /** What a retry after a crash resubmits (only when `retries` > 0). */
-  retry?: { func: number; priority: number; kind: number; payload: unknown; attempts: number };
+  retry?: { func: number; priority: number; kind: number; payload: unknown; arg: unknown; attempts: number };
 }
 
 interface WorkerInfo {
@@ -401,9 +402,11 @@ export class Pool {
     if (extra !== undefined) {
       if (shared !== undefined) extra.shared = shared;
       if (this.#options.retries > 0) {
-        // A retry resubmits what was sent, not what the caller's objects hold by then.
+        // A retry resubmits what was sent, not what the caller's objects hold by then;
+        // except a value holding weft objects, encoded again so each delivery has its pins.
         if (bytes) payload = new Uint8Array(payload as Uint8Array);
-        extra.retry = { func, priority, kind, payload, attempts: 0 };
+        const reencode = kind === KIND_SERIALIZED && mayHoldHandles(payload as Uint8Array);
+        extra.retry = { func, priority, kind, payload: reencode ? undefined : payload, arg: reencode ? arg : undefined, attempts: 0 };
       }
       if (signal !== undefined) {
         extra.signal = signal;
@@ -673,7 +676,8 @@ export class Pool {
     const extra = task.extra!;
     const retry = extra.retry!;
     try {
-      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, retry.payload);
+      const payload = retry.arg === undefined ? retry.payload : encode(retry.arg, this.#options.maxPayload, this.#shared);
+      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, payload);
     } catch (err) {
       this.#finish(task, false, fromNative(err, 'Pool retry'));
     }

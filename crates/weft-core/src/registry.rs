@@ -142,6 +142,16 @@ impl<T> Handles<T> {
             .and_then(|m| m.get(&id))
             .map_or(0, |(_, n)| *n)
     }
+
+    /// How many objects are registered (alive somewhere).
+    pub fn len(&self) -> usize {
+        self.items.lock().as_ref().map_or(0, HashMap::len)
+    }
+
+    /// Whether no object is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl<T> Default for Handles<T> {

@@ -67,7 +67,54 @@ pub enum Value {
     Serialized(Vec<u8>),
 }
 
+/// What releases and what adds the pins named in structured-clone bytes (set by the binding).
+struct PinHooks {
+    release: fn(&[u8]),
+    retain: fn(&[u8]),
+}
+
+static PIN_HOOKS: std::sync::OnceLock<PinHooks> = std::sync::OnceLock::new();
+
+/// Sets how the weft objects named in structured-clone bytes are released and retained
+/// (see [`Value::discard`] and [`Value::duplicate`]). Once per process; later calls are
+/// ignored. Without hooks, values name no pins anyone counts.
+///
+/// ```
+/// weft_core::value::set_pin_hooks(|_bytes| {}, |_bytes| {});
+/// ```
+pub fn set_pin_hooks(release: fn(&[u8]), retain: fn(&[u8])) {
+    let _ = PIN_HOOKS.set(PinHooks { release, retain });
+}
+
 impl Value {
+    /// Drops a value that was accepted for delivery but will never be delivered (a channel
+    /// freed with values buffered, a cancelled or abandoned task): the weft objects its
+    /// sender pinned for the trip (channels, mutexes... inside structured-clone bytes) get
+    /// those pins back, so they do not live until the process exits.
+    ///
+    /// ```
+    /// weft_core::Value::Number(1.0).discard(); // nothing pinned: just dropped
+    /// ```
+    pub fn discard(self) {
+        if let (Value::Serialized(bytes), Some(hooks)) = (&self, PIN_HOOKS.get()) {
+            (hooks.release)(bytes);
+        }
+    }
+
+    /// A copy for one more delivery (a context value read again): each weft object it
+    /// names gets one more pin, which the copy's receiver takes over.
+    ///
+    /// ```
+    /// let v = weft_core::Value::String("x".into());
+    /// assert_eq!(v.duplicate(), v);
+    /// ```
+    pub fn duplicate(&self) -> Value {
+        if let (Value::Serialized(bytes), Some(hooks)) = (self, PIN_HOOKS.get()) {
+            (hooks.retain)(bytes);
+        }
+        self.clone()
+    }
+
     /// Heap bytes this value holds (for memory accounting and payload limits).
     pub fn payload_len(&self) -> usize {
         match self {

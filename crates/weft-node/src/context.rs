@@ -17,7 +17,7 @@ use crate::local;
 use crate::sync::{wait_async, wait_blocking, Start};
 use crate::value;
 
-static CONTEXTS: Handles<Context> = Handles::new();
+pub(crate) static CONTEXTS: Handles<Context> = Handles::new();
 
 // This thread's contexts by id, for `contextState`.
 local::cache!(LOCAL: Context);

@@ -14,6 +14,7 @@ mod held;
 mod local;
 mod notifier;
 mod outcome;
+mod pins;
 mod pool;
 mod rate;
 mod slot;

@@ -9,9 +9,9 @@
 //! milliseconds (f64) to JS and nanoseconds (i64) inside. A reservation crosses as numbers
 //! in a Float64Array the caller keeps (`RESERVATION_FIELDS`), and comes back the same way
 //! to be cancelled, so nothing is left behind natively when JS drops it.
-mod all;
+pub(crate) mod all;
 mod clock;
-mod keyed;
+pub(crate) mod keyed;
 
 use std::sync::Arc;
 

@@ -19,11 +19,11 @@ use crate::held::{self, Held};
 use crate::outcome::{self, READY};
 use crate::wait::{self, Started};
 
-static SEMAPHORES: Handles<Semaphore> = Handles::new();
-static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
-static CONDS: Handles<Cond> = Handles::new();
-static ONCES: Handles<Once> = Handles::new();
-static BARRIERS: Handles<Barrier> = Handles::new();
+pub(crate) static SEMAPHORES: Handles<Semaphore> = Handles::new();
+pub(crate) static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
+pub(crate) static CONDS: Handles<Cond> = Handles::new();
+pub(crate) static ONCES: Handles<Once> = Handles::new();
+pub(crate) static BARRIERS: Handles<Barrier> = Handles::new();
 
 /// How a wait started: done now, or queued with its waiter.
 pub(crate) enum Start {

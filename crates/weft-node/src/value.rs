@@ -26,7 +26,10 @@ pub fn from_js(kind: u32, value: &Unknown<'_>) -> Result<Value> {
         BOOL => Value::Bool(arg(value, "value", "a boolean")?),
         NUMBER => Value::Number(arg(value, "value", "a number")?),
         STRING => Value::String(arg(value, "value", "a string")?),
-        SERIALIZED => Value::Serialized(bytes(value)?),
+        SERIALIZED => {
+            crate::pins::install();
+            Value::Serialized(bytes(value)?)
+        }
         k if k >= BYTES => {
             let bytes_kind = u8::try_from(k - BYTES)
                 .ok()

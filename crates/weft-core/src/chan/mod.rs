@@ -80,6 +80,16 @@ struct State {
     receivers: VecDeque<RecvWait>,
 }
 
+impl Drop for State {
+    /// Values still buffered when the last handle goes are never received: they give back
+    /// what they pinned (see [`Value::discard`]).
+    fn drop(&mut self) {
+        for value in self.buf.drain(..) {
+            value.discard();
+        }
+    }
+}
+
 impl State {
     /// Gives `value` to the first receiver still waiting (dropping withdrawn ones).
     fn hand_to_receiver(&mut self, value: Value) -> Result<(), Value> {

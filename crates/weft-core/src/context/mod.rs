@@ -169,7 +169,7 @@ impl Context {
         while let Some(n) = node {
             if let Kind::Value { key: k, value } = &n.kind {
                 if k == key {
-                    return Some(value.clone());
+                    return Some(value.duplicate()); // one delivery more: its own pins
                 }
             }
             node = n.parent.as_ref();
@@ -292,6 +292,9 @@ impl Drop for Node {
     /// ancestors this frees are dropped in a loop, not recursively: a chain of contexts
     /// may be far deeper than the stack.
     fn drop(&mut self) {
+        if let Kind::Value { value, .. } = &mut self.kind {
+            std::mem::replace(value, Value::Undefined).discard();
+        }
         self.leave();
         let mut next = self.parent.take();
         while let Some(parent) = next {

@@ -92,6 +92,23 @@ pub struct Dispatcher {
     epoch: Instant,
 }
 
+impl Drop for Dispatcher {
+    /// Results nobody collected give back what they pinned (see [`Value::discard`]).
+    fn drop(&mut self) {
+        loop {
+            let left = self.completions.drain(usize::MAX);
+            if left.is_empty() {
+                break;
+            }
+            for completion in left {
+                match completion.outcome {
+                    Outcome::Ok(value) | Outcome::Err(value) => value.discard(),
+                }
+            }
+        }
+    }
+}
+
 impl Dispatcher {
     /// A dispatcher whose queue holds at most `max_queue` tasks.
     pub fn new(max_queue: usize) -> Dispatcher {
@@ -245,7 +262,8 @@ impl Dispatcher {
             while let Some(task) = self.queue.pop() {
                 if let Some(flag) = &task.claim {
                     if flag.swap(true, Ordering::AcqRel) {
-                        continue; // cancelled while queued: already uncounted
+                        task.arg.discard(); // cancelled while queued: already uncounted
+                        continue;
                     }
                     self.cancellable.lock().remove(&task.id);
                 }
@@ -354,6 +372,7 @@ impl Dispatcher {
                 self.queued.fetch_sub(1, Ordering::SeqCst);
                 ids.push(task.id);
             }
+            task.arg.discard(); // never runs
         }
         ids
     }

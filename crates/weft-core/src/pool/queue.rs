@@ -137,6 +137,16 @@ impl TaskQueue {
     }
 }
 
+impl Drop for TaskQueue {
+    /// Tasks still queued when their pool goes away never run: their arguments give back
+    /// what they pinned (see [`Value::discard`](crate::Value::discard)).
+    fn drop(&mut self) {
+        for task in self.drain() {
+            task.arg.discard();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use crate::errors::{guard, invalid_argument, to_js};
 use crate::held::{self, Held};
 use crate::local;
 
-static ALLS: Handles<All> = Handles::new();
+pub(crate) static ALLS: Handles<All> = Handles::new();
 
 local::cache!(LOCAL: All);
 

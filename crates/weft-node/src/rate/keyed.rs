@@ -13,7 +13,7 @@ use crate::errors::{guard, to_js};
 use crate::held::{self, Held};
 use crate::local;
 
-static KEYED: Handles<KeyedLimiter> = Handles::new();
+pub(crate) static KEYED: Handles<KeyedLimiter> = Handles::new();
 
 local::cache!(LOCAL: KeyedLimiter);
 

@@ -1,0 +1,186 @@
+//! The weft objects named in structured-clone bytes, for weft-core's pin hooks: a value
+//! that was accepted for delivery but will never be delivered releases the handles its
+//! sender pinned for the trip (`js/handles.ts`: each handle serialises as
+//! `{ weftHandle: "weft:<type>:<id>" }`, pinned by the getter that wrote it), and a copy
+//! made for one more delivery retains them once more. Without this, a channel freed with
+//! a channel in its buffer, or a cancelled task whose argument held a mutex, kept those
+//! objects until the process exited.
+use std::sync::Once;
+
+use weft_core::registry::Handles;
+
+use crate::channel::CHANNELS;
+use crate::context::CONTEXTS;
+use crate::rate::all::ALLS;
+use crate::rate::keyed::KEYED;
+use crate::rate::LIMITERS;
+use crate::sync::{BARRIERS, CONDS, ONCES, SEMAPHORES, WAIT_GROUPS};
+
+/// How V8's serializer writes the key: a one-byte string tag, the length 10, the name,
+/// then the tag of the (one-byte) string value that follows.
+const KEY: &[u8] = b"\"\x0aweftHandle\"";
+
+/// Sets weft-core's pin hooks (once; called before the first structured-clone value is
+/// made, so every value that could be discarded was made after it).
+pub fn install() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| weft_core::value::set_pin_hooks(release_all, retain_all));
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Release,
+    Retain,
+}
+
+fn release_all(bytes: &[u8]) {
+    each_handle(bytes, |kind, ids| apply(kind, ids, Op::Release));
+}
+
+fn retain_all(bytes: &[u8]) {
+    each_handle(bytes, |kind, ids| apply(kind, ids, Op::Retain));
+}
+
+/// Calls `each(type, ids)` for every `weftHandle` string in v8-serialised `bytes`.
+fn each_handle(bytes: &[u8], mut each: impl FnMut(&str, &str)) {
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        rest = &rest[at + KEY.len()..];
+        let Some((len, used)) = varint(rest) else {
+            return;
+        };
+        let Some(text) = rest.get(used..used + len) else {
+            return;
+        };
+        rest = &rest[used + len..];
+        let Some((kind, ids)) = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.strip_prefix("weft:"))
+            .and_then(|t| t.split_once(':'))
+        else {
+            continue;
+        };
+        each(kind, ids);
+    }
+}
+
+/// A base-128 varint (V8's length encoding): its value and how many bytes it took.
+fn varint(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut value = 0usize;
+    for (i, &b) in bytes.iter().enumerate().take(5) {
+        value |= ((b & 0x7f) as usize) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// The registry op for one handle text (`cond` names its own id and its mutex's).
+fn apply(kind: &str, ids: &str, op: Op) {
+    match kind {
+        "channel" => on(&CHANNELS, ids, op),
+        "context" => on(&CONTEXTS, ids, op),
+        "rate-limiter" => on(&LIMITERS, ids, op),
+        "rate-all" => on(&ALLS, ids, op),
+        "keyed-limiter" => on(&KEYED, ids, op),
+        "once" => on(&ONCES, ids, op),
+        "semaphore" | "mutex" | "rwlock" => on(&SEMAPHORES, ids, op),
+        "waitgroup" => on(&WAIT_GROUPS, ids, op),
+        "barrier" => on(&BARRIERS, ids, op),
+        "cond" => {
+            if let Some((cond, mutex)) = ids.split_once('-') {
+                on(&CONDS, cond, op);
+                on(&SEMAPHORES, mutex, op);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How many objects of a handle type are alive (registered), for tests that check
+/// nothing is kept after its last handle; -1 for an unknown type.
+///
+/// ```js
+/// native.liveObjects('channel') // 3
+/// ```
+#[napi_derive::napi]
+pub fn live_objects(kind: String) -> i64 {
+    let n = match kind.as_str() {
+        "channel" => CHANNELS.len(),
+        "context" => CONTEXTS.len(),
+        "rate-limiter" => LIMITERS.len(),
+        "rate-all" => ALLS.len(),
+        "keyed-limiter" => KEYED.len(),
+        "once" => ONCES.len(),
+        "semaphore" => SEMAPHORES.len(),
+        "waitgroup" => WAIT_GROUPS.len(),
+        "barrier" => BARRIERS.len(),
+        "cond" => CONDS.len(),
+        _ => return -1,
+    };
+    n as i64
+}
+
+fn on<T>(registry: &Handles<T>, id: &str, op: Op) {
+    let Ok(id) = id.parse::<u32>() else { return };
+    match op {
+        Op::Release => registry.release(id),
+        Op::Retain => {
+            registry.pin(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handles(bytes: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        each_handle(bytes, |k, i| out.push((k.to_string(), i.to_string())));
+        out
+    }
+
+    #[test]
+    fn finds_each_handle_in_v8_bytes() {
+        // v8.serialize({ a: [{ weftHandle: 'weft:channel:5' }, 'x'] }) from Node 20, then a cond.
+        let mut bytes = b"\xff\x0f\x6f\x22\x01\x61\x41\x02\x6f".to_vec();
+        bytes.extend_from_slice(KEY);
+        bytes.extend_from_slice(b"\x0eweft:channel:5\x7b\x01\x22\x01x");
+        bytes.extend_from_slice(KEY);
+        bytes.extend_from_slice(b"\x0eweft:cond:12-7");
+        assert_eq!(
+            handles(&bytes),
+            [
+                ("channel".into(), "5".into()),
+                ("cond".into(), "12-7".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn ignores_truncated_or_foreign_text() {
+        let mut bytes = KEY.to_vec();
+        bytes.extend_from_slice(b"\x05hello");
+        bytes.extend_from_slice(KEY);
+        bytes.extend_from_slice(b"\x40short"); // claims 64 bytes
+        assert!(handles(&bytes).is_empty());
+        assert_eq!(varint(b"\x96\x01"), Some((150, 2)));
+        assert_eq!(varint(b"\x80\x80\x80\x80\x80"), None);
+    }
+
+    #[test]
+    fn release_and_retain_count_on_the_registry() {
+        let id = CHANNELS.create(std::sync::Arc::new(weft_core::chan::Channel::new(1)));
+        let mut bytes = KEY.to_vec();
+        let text = format!("weft:channel:{id}");
+        bytes.push(text.len() as u8);
+        bytes.extend_from_slice(text.as_bytes());
+        retain_all(&bytes);
+        assert_eq!(CHANNELS.handles(id), 2);
+        release_all(&bytes);
+        release_all(&bytes);
+        assert_eq!(CHANNELS.handles(id), 0);
+    }
+}

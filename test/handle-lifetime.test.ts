@@ -1,0 +1,72 @@
+// A weft object sent inside a message that is never received (a channel freed with it
+// buffered, a cancelled or abandoned pool task) is released, not kept until the process
+// exits; a context value read many times gives each reader a handle of its own.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+import { describe, expect, it } from 'vitest';
+
+import { Channel, Context } from '@weft/core';
+import { loadNative } from '../dist/esm/native.js';
+import { Shared, makePool, rejectsWith } from './fixtures/pool-helpers.js';
+
+const CONTEXT_TASKS = new URL('./fixtures/context-tasks.mjs', import.meta.url);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const live = (): number => loadNative().liveObjects('channel');
+
+/** Collects until `live()` is back to `count` (finalizers run as tasks after a GC). */
+async function settlesTo(count: number): Promise<number> {
+  for (let turn = 0; turn < 200 && live() !== count; turn++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return live();
+}
+
+describe('handles in messages nobody receives', () => {
+  it('a channel freed with channels still buffered in it frees them too', async () => {
+    const base = await settlesTo(live());
+    await (async () => {
+      const outer = new Channel<Channel<number>>(4);
+      for (let i = 0; i < 3; i++) await outer.send(new Channel<number>(1));
+      expect(outer.len).toBe(3);
+    })();
+    expect(await settlesTo(base)).toBe(base);
+  });
+
+  it('a queued pool task cancelled before it ran, and one left when the pool was forced closed, release the channel in their argument', async () => {
+    const shared = new Shared();
+    const pool = makePool({ size: 1 }, shared);
+    const held = pool.run('hold', 30_000);
+    await shared.untilStarted(1);
+    const base = await settlesTo(live());
+    const abort = new AbortController();
+    let cancelled!: Promise<unknown>;
+    let abandoned!: Promise<unknown>;
+    (() => {
+      cancelled = pool.run('echo', { reply: new Channel(1) }, { signal: abort.signal });
+      abandoned = pool.run('echo', { reply: new Channel(1) });
+    })();
+    abort.abort();
+    await rejectsWith(cancelled, 'CANCELED');
+    const closing = pool.close({ timeout: 0 });
+    await rejectsWith(abandoned, 'POOL_CLOSED');
+    await closing.catch(() => undefined);
+    void held.catch(() => undefined);
+    expect(await settlesTo(base)).toBe(base);
+  });
+
+  it('a context value read twice in a worker: each read is a handle of its own, so dropping both leaves the channel usable and sendable', async () => {
+    const pool = makePool({ filename: CONTEXT_TASKS, size: 1 });
+    const reply = new Channel<number>(2);
+    const ctx = Context.background().withValue('reply', reply);
+    expect(await pool.run('readTwiceAndDrop', null, { ctx })).toBe(true);
+    expect(reply.tryRecv()).toEqual({ value: 1, ok: true });
+    // Had the two reads shared one count, collecting them would have unregistered the
+    // channel, and sending it to a worker again would fail there.
+    expect(await pool.run('sendOn', { reply, n: 2 })).toBe(true);
+    expect(reply.tryRecv()).toEqual({ value: 2, ok: true });
+  });
+});
