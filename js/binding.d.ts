@@ -486,6 +486,16 @@ export declare function rateSetLimit(id: number, limit: number): void
 export declare function rateTokens(id: number): number
 
 /**
+ * Gives back the handles pinned in an encoded value that will never be sent (a refused or
+ * abandoned send): the sending side's counterpart of a dropped undelivered value.
+ *
+ * ```js
+ * native.releasePins(v8.serialize({ reply: channel })) // after a trySend returned false
+ * ```
+ */
+export declare function releasePins(bytes: unknown): void
+
+/**
  * Continues this thread's blocking wait for one more slice of `sliceMs`; writes the
  * outcome (READY) or SLICE. WOULD_BLOCK if there is no wait to resume.
  */

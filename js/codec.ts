@@ -19,6 +19,7 @@ import { DefaultSerializer, deserialize } from 'node:v8';
 
 import { WeftError } from './errors.js';
 import { mayHoldHandles, revive } from './handles.js';
+import { loadNative } from './native.js';
 import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
 
 export const KIND_UNDEFINED = 0;
@@ -173,6 +174,18 @@ function sharedMemory(): never {
 
 function detachedMemory(): never {
   throw new WeftError('UNSERIALIZABLE', 'a detached ArrayBuffer cannot be sent to another thread (it was transferred away)');
+}
+
+/**
+ * Gives back what an encoded value pinned (weft objects inside it) when it will never be
+ * sent: a `trySend` that found no room, a send that timed out, a select case that lost,
+ * a task refused with QUEUE_FULL. Values accepted natively are released there instead.
+ *
+ * @example
+ * if (!sent) abandon(kind, payload)
+ */
+export function abandon(kind: number, payload: unknown): void {
+  if (kind === KIND_SERIALIZED && payload instanceof Uint8Array && mayHoldHandles(payload)) loadNative().releasePins(payload);
 }
 
 /** Whether `buffer` was detached (transferred away): no view can be made over it. */

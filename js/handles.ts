@@ -5,10 +5,10 @@
  * the native object for the trip and yields `"weft:<type>:<id>"`, so every way of sending
  * (a pool task argument, a channel message, `workerData`, `postMessage`) carries it; the
  * receiving side revives it into its own handle, which takes over the pin. The native
- * object lives until the last handle in every thread is gone. A message accepted natively
- * but never received gives its pins back when it is dropped (crates/weft-node/src/pins.rs
- * finds them in the bytes); one refused or abandoned on the sending side keeps them, and
- * that object then lives until the process exits.
+ * object lives until the last handle in every thread is gone. A message that is never
+ * received gives its pins back: natively when an accepted message is dropped
+ * (crates/weft-node/src/pins.rs finds them in the bytes), and through `abandon` in
+ * codec.ts when the sender gives up on a send.
  *
  * @example
  * // main thread

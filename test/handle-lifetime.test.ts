@@ -6,9 +6,9 @@ import { runInNewContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
-import { Channel, Context } from '@weft/core';
+import { Channel, Context, select } from '@weft/core';
 import { loadNative } from '../dist/esm/native.js';
-import { Shared, makePool, rejectsWith } from './fixtures/pool-helpers.js';
+import { Shared, makePool, rejectsWith, throwsWith } from './fixtures/pool-helpers.js';
 
 const CONTEXT_TASKS = new URL('./fixtures/context-tasks.mjs', import.meta.url);
 
@@ -68,5 +68,48 @@ describe('handles in messages nobody receives', () => {
     // channel, and sending it to a worker again would fail there.
     expect(await pool.run('sendOn', { reply, n: 2 })).toBe(true);
     expect(reply.tryRecv()).toEqual({ value: 2, ok: true });
+  });
+});
+
+describe('handles in values the sender gave up on', () => {
+  it('trySend that finds no room, send that times out, a select case that lost or found nothing, a task refused QUEUE_FULL: each releases the channel it carried', async () => {
+    const full = new Channel<unknown>(1);
+    full.trySend('filler');
+    const ready = new Channel<number>(1);
+    const shared = new Shared();
+    const pool = makePool({ size: 1, maxQueue: 1 }, shared);
+    const held = pool.run('hold', 30_000);
+    await shared.untilStarted(1);
+    const queued = pool.trySubmit('echo', 1);
+    const base = await settlesTo(live());
+
+    expect(full.trySend({ reply: new Channel(1) })).toBe(false);
+    await rejectsWith(full.send({ reply: new Channel(1) }, { timeout: 1 }), 'TIMEOUT');
+    ready.trySend(7);
+    const won = await select([full.sendCase({ reply: new Channel(1) }), ready.recvCase()]);
+    expect(won.index).toBe(1);
+    const none = await select([full.sendCase({ reply: new Channel(1) })], { default: true });
+    expect(none.index).toBe(-1);
+    throwsWith(() => pool.trySubmit('echo', { reply: new Channel(1) }), 'QUEUE_FULL');
+    expect(await settlesTo(base)).toBe(base);
+
+    shared.open();
+    expect(await Promise.all([held, queued])).toEqual([expect.any(Number), 1]);
+  });
+
+  it('a value that was delivered keeps its handle: the receiver can use and pass on what it got', async () => {
+    const ch = new Channel<{ reply: Channel<number> }>(1);
+    await (async () => {
+      await ch.send({ reply: new Channel<number>(1) });
+    })();
+    for (let turn = 0; turn < 10; turn++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const { value } = await ch.recv();
+    expect(value.reply.trySend(3)).toBe(true);
+    const pool = makePool({ filename: CONTEXT_TASKS, size: 1 });
+    expect(await pool.run('sendOn', { reply: value.reply, n: 4 })).toBe(false); // full: its buffer holds 3
+    expect(value.reply.tryRecv()).toEqual({ value: 3, ok: true });
   });
 });

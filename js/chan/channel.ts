@@ -12,7 +12,7 @@
  * jobs.close()
  * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
  */
-import { KIND_NUMBER, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
+import { KIND_NUMBER, abandon, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
@@ -171,10 +171,22 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       pokeNotifier();
       return RESOLVED;
     }
-    if (status === CLOSED) return Promise.reject(closedError('send on a closed channel', value));
-    return this.#waitSelect('send', kind, payload, options, 'Channel.send').then((outcome) => {
-      if (outcome.delivery === REFUSED) throw closedError('send on a closed channel', value);
-    });
+    if (status === CLOSED) {
+      abandon(kind, payload);
+      return Promise.reject(closedError('send on a closed channel', value));
+    }
+    return this.#waitSelect('send', kind, payload, options, 'Channel.send').then(
+      (outcome) => {
+        if (outcome.delivery === REFUSED) {
+          abandon(kind, payload);
+          throw closedError('send on a closed channel', value);
+        }
+      },
+      (err: unknown) => {
+        abandon(kind, payload); // cancelled or timed out: the wait was withdrawn, nothing sent
+        throw err;
+      },
+    );
   }
 
   /**
@@ -239,7 +251,9 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    */
   trySend(value: T): boolean {
     const payload = encode(value);
-    const status = encodedKind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, encodedKind, payload, 0);
+    const kind = encodedKind;
+    const status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
+    if (status !== READY) abandon(kind, payload);
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     if (status === READY) pokeNotifier();
     return status === READY;
@@ -280,18 +294,28 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
         if (needsBeside(encodedKind)) boxed[i] = payload;
       }
     }
+    // Values encoded here but never sent from here give back what they pinned.
+    const abandonAt = (i: number): void => {
+      if (meta !== undefined) abandon(meta[i * BULK_FIELDS]!, boxed![i]);
+    };
+    const abandonFrom = (from: number): void => {
+      for (let i = from; i < count; i++) abandonAt(i);
+    };
     while (sent < count) {
       try {
         sent += meta === undefined ? native().chanSendNumbers(this.#id, values as Float64Array, sent, count) : native().chanSendMany(this.#id, meta, boxed!, sent, count);
       } catch (err) {
+        abandonFrom(sent);
         throw withSent(fromNative(err, 'Channel.sendMany'), sent);
       }
       pokeNotifier();
       if (sent < count) {
-        // Full: wait for room with the next value, then go on in bulk.
+        // Full: wait for room with the next value (send encodes it afresh), then go on in bulk.
+        abandonAt(sent);
         try {
           await this.send(values[sent] as T, options);
         } catch (err) {
+          abandonFrom(sent + 1);
           throw withSent(err, sent);
         }
         sent++;
@@ -357,14 +381,26 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     // Fast path: room (or a waiting receiver) now; no wait to set up.
     const status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
     if (status === READY) return pokeNotifier();
-    if (status === CLOSED) throw closedError('send on a closed channel', value);
-    const outcome = blockingWait(
-      (meta, sliceMs) => native().chanSendBlocking(this.#id, kind, payload, meta, sliceMs),
-      options,
-      'Channel.sendSync',
-      'await channel.send()',
-    );
-    if (outcome.delivery === REFUSED) throw closedError('send on a closed channel', value);
+    if (status === CLOSED) {
+      abandon(kind, payload);
+      throw closedError('send on a closed channel', value);
+    }
+    let outcome: Outcome;
+    try {
+      outcome = blockingWait(
+        (meta, sliceMs) => native().chanSendBlocking(this.#id, kind, payload, meta, sliceMs),
+        options,
+        'Channel.sendSync',
+        'await channel.send()',
+      );
+    } catch (err) {
+      abandon(kind, payload); // timed out: nothing sent
+      throw err;
+    }
+    if (outcome.delivery === REFUSED) {
+      abandon(kind, payload);
+      throw closedError('send on a closed channel', value);
+    }
   }
 
   /** Blocking receive for worker threads (see `sendSync`). */

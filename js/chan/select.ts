@@ -9,7 +9,7 @@
  * if (r.index === 0 && r.ok) handle(r.value)
  * const now = await select([jobs.recvCase()], { default: true }) // r.index === -1: nothing ready
  */
-import { encode, encodedKind } from '../codec.js';
+import { abandon, encode, encodedKind } from '../codec.js';
 import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
@@ -53,29 +53,65 @@ export function select(cases: readonly SelectCase[], options: SelectOptions = {}
     try {
       returned = native.selectNow(spec, cases.length, values, nowMeta);
     } catch (err) {
+      abandonUnsent(prepared, NONE);
       return Promise.reject(fromNative(err, 'select'));
     }
-    if (nowMeta[0] !== READY) return Promise.resolve({ index: -1, value: undefined, ok: false });
+    if (nowMeta[0] !== READY) {
+      abandonUnsent(prepared, NONE);
+      return Promise.resolve({ index: -1, value: undefined, ok: false });
+    }
     pokeNotifier();
-    return settle(cases, outcomeAt(nowMeta, 1, READY, returned));
+    const outcome = outcomeAt(nowMeta, 1, READY, returned);
+    abandonUnsent(prepared, delivered(outcome));
+    return settle(cases, outcome);
   }
   return notifier()
     .wait((token, meta) => native.selectAsync(token, spec, cases.length, values, meta), options, 'select')
-    .then((outcome) => {
-      pokeNotifier();
-      return settle(cases, outcome);
-    });
+    .then(
+      (outcome) => {
+        pokeNotifier();
+        abandonUnsent(prepared, delivered(outcome));
+        return settle(cases, outcome);
+      },
+      (err: unknown) => {
+        abandonUnsent(prepared, NONE); // cancelled or timed out: no case happened
+        throw err;
+      },
+    );
+}
+
+const NONE = -1;
+
+/** The case whose value went out, or NONE (a receive happened, or a send was refused). */
+function delivered(outcome: Outcome): number {
+  return outcome.delivery === REFUSED ? NONE : outcome.case;
+}
+
+/** Gives back what every send case's value pinned, except case `sent` (which went out). */
+function abandonUnsent({ spec, values }: Prepared, sent: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const op = spec[i * 3 + 1]!;
+    if (i !== sent && op !== -1) abandon(op, values[i]);
+  }
 }
 
 /** Blocking select for worker threads (`default` is `select(..., { default: true })`). */
 export function selectSync(cases: readonly SelectCase[], options?: BlockingOptions): SelectResult {
-  const { spec, values } = prepare(cases);
-  const outcome = blockingWait(
-    (meta, sliceMs) => loadNative().selectBlocking(spec, cases.length, values, meta, sliceMs),
-    options,
-    'selectSync',
-    'await select()',
-  );
+  const prepared = prepare(cases);
+  const { spec, values } = prepared;
+  let outcome: Outcome;
+  try {
+    outcome = blockingWait(
+      (meta, sliceMs) => loadNative().selectBlocking(spec, cases.length, values, meta, sliceMs),
+      options,
+      'selectSync',
+      'await select()',
+    );
+  } catch (err) {
+    abandonUnsent(prepared, NONE);
+    throw err;
+  }
+  abandonUnsent(prepared, delivered(outcome));
   const result = toResult(cases, outcome);
   if (result instanceof Error) throw result;
   return result;
@@ -92,17 +128,22 @@ function prepare(cases: readonly SelectCase[]): Prepared {
   }
   const kinds: number[] = [];
   const payloads: unknown[] = [];
-  for (const [i, c] of cases.entries()) {
-    if (c === null || typeof c !== 'object' || !(c.channel instanceof Channel) || (c.op !== 'send' && c.op !== 'recv')) {
-      throw new WeftError('INVALID_ARGUMENT', `select case ${i} is not a channel case (use channel.sendCase(v) or channel.recvCase())`);
+  try {
+    for (const [i, c] of cases.entries()) {
+      if (c === null || typeof c !== 'object' || !(c.channel instanceof Channel) || (c.op !== 'send' && c.op !== 'recv')) {
+        throw new WeftError('INVALID_ARGUMENT', `select case ${i} is not a channel case (use channel.sendCase(v) or channel.recvCase())`);
+      }
+      if (c.op === 'send') {
+        payloads.push(encode(c.value));
+        kinds.push(encodedKind);
+      } else {
+        payloads.push(undefined);
+        kinds.push(0);
+      }
     }
-    if (c.op === 'send') {
-      payloads.push(encode(c.value));
-      kinds.push(encodedKind);
-    } else {
-      payloads.push(undefined);
-      kinds.push(0);
-    }
+  } catch (err) {
+    payloads.forEach((payload, j) => abandon(kinds[j]!, payload)); // the cases encoded before the bad one
+    throw err;
   }
   return caseSpec(
     cases.map((c) => c.channel),

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_BYTES, KIND_SERIALIZED, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../codec.js';
+import { KIND_BYTES, KIND_SERIALIZED, abandon, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
 import { mayHoldHandles } from '../handles.js';
 import { loadNative } from '../native.js';
@@ -375,6 +375,7 @@ export class Pool {
       try {
         this.#core.submit(id, func, priority, cancellable, kind, payload);
       } catch (err) {
+        abandon(kind, payload); // refused (QUEUE_FULL, POOL_CLOSED): never sent
         throw fromNative(err, 'Pool.run');
       }
       if (this.#pending.size === 0) this.#keepAlive.ref();
@@ -453,6 +454,7 @@ export class Pool {
       failure = fromNative(err, 'Pool.run');
     }
     const refused = queued === tasks.length ? undefined : tasks.slice(queued);
+    for (let i = queued; i < tasks.length; i++) abandon(this.#batchMeta[i * SUBMIT_FIELDS + 3]!, this.#batchValues[i]);
     tasks.length = 0;
     this.#batchValues.length = 0;
     for (const task of refused ?? []) {
@@ -675,13 +677,16 @@ export class Pool {
   #resubmit(task: Pending): void {
     const extra = task.extra!;
     const retry = extra.retry!;
+    let payload = retry.payload;
     try {
-      const payload = retry.arg === undefined ? retry.payload : encode(retry.arg, this.#options.maxPayload, this.#shared);
+      if (retry.arg !== undefined) payload = encode(retry.arg, this.#options.maxPayload, this.#shared);
       this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, payload);
     } catch (err) {
+      if (retry.arg !== undefined) abandon(retry.kind, payload); // a fresh encoding, refused: give its pins back
       this.#finish(task, false, fromNative(err, 'Pool retry'));
     }
   }
+
 
   #replenish(): void {
     if (this.#forced || this.#startupError !== undefined) return;

@@ -98,6 +98,19 @@ fn apply(kind: &str, ids: &str, op: Op) {
     }
 }
 
+/// Gives back the handles pinned in an encoded value that will never be sent (a refused or
+/// abandoned send): the sending side's counterpart of a dropped undelivered value.
+///
+/// ```js
+/// native.releasePins(v8.serialize({ reply: channel })) // after a trySend returned false
+/// ```
+#[napi_derive::napi]
+pub fn release_pins(bytes: napi::bindgen_prelude::Unknown<'_>) -> napi::Result<()> {
+    let view: &[u8] = crate::args::arg(&bytes, "bytes", "a Uint8Array")?;
+    release_all(view);
+    Ok(())
+}
+
 /// How many objects of a handle type are alive (registered), for tests that check
 /// nothing is kept after its last handle; -1 for an unknown type.
 ///
