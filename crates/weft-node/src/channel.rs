@@ -5,6 +5,7 @@
 //! Select comes in three forms: now, async (notice later) and blocking (worker threads).
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use weft_core::{Error, ErrorCode, Value};
 use crate::args;
 use crate::blocking::RESULT_FIELDS;
 use crate::errors::{invalid_argument, to_js};
+use crate::local::IdHasher;
 use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
 use crate::slot;
 use crate::value::{self, from_js, kind_of};
@@ -33,10 +35,29 @@ const CASE_FIELDS: usize = 3;
 /// Numbers per value in bulk calls: kind, number.
 const BULK_FIELDS: usize = 2;
 
+type LocalChannels = RefCell<HashMap<u32, Arc<Channel>, BuildHasherDefault<IdHasher>>>;
+
 thread_local! {
     /// This thread's channels by id, so the per-value calls skip the registry's lock.
     /// Entries go when this thread's wrapper does.
-    static LOCAL: RefCell<HashMap<u32, Arc<Channel>>> = RefCell::new(HashMap::new());
+    static LOCAL: LocalChannels = const { RefCell::new(HashMap::with_hasher(BuildHasherDefault::new())) };
+}
+
+/// Runs `f` on channel `id` without touching its reference count: the per-value calls'
+/// path (cloning the `Arc` there writes the count's cache line, which the other end of a
+/// busy channel writes too, twice per value).
+fn with_chan<R>(id: u32, f: impl FnOnce(&Channel) -> Result<R>) -> Result<R> {
+    LOCAL.with(|c| {
+        // A shared borrow for the call: a wrapper dropped meanwhile (a finalizer) finds the
+        // map busy and leaves its entry (see `Drop for ChannelHandle`).
+        if let Ok(map) = c.try_borrow() {
+            if let Some(chan) = map.get(&id) {
+                return f(chan);
+            }
+        }
+        let chan = local(id)?;
+        f(&chan)
+    })
 }
 
 /// The channel with this id (a live wrapper keeps it registered).
@@ -160,48 +181,50 @@ impl Drop for ChannelHandle {
 /// Sends without waiting (spinning up to `spinUs` while full): READY, WOULD_BLOCK or CLOSED.
 #[napi(ts_args_type = "id: number, kind: number, value: unknown, spinUs: number")]
 pub fn chan_try_send(id: u32, kind: u32, value: Unknown<'_>, spin_us: u32) -> Result<u32> {
-    let chan = local(id)?;
-    Ok(send_status(
-        chan.send_spin(from_js(kind, &value)?, micros(spin_us)),
-    ))
+    let value = from_js(kind, &value)?;
+    with_chan(id, |chan| {
+        Ok(send_status(chan.send_spin(value, micros(spin_us))))
+    })
 }
 
 /// `chanTrySend` for a number with no spin: the hottest call, so the fewest arguments
 /// (each costs ~70 ns of conversion here).
 #[napi]
 pub fn chan_try_send_number(id: u32, n: f64) -> Result<u32> {
-    let chan = local(id)?;
-    Ok(send_status(chan.try_send(Value::Number(n))))
+    with_chan(id, |chan| Ok(send_status(chan.try_send(Value::Number(n)))))
 }
 
 /// `chanTrySend` for a number, spinning up to `spinUs` while full.
 #[napi]
 pub fn chan_send_number_spin(id: u32, n: f64, spin_us: u32) -> Result<u32> {
-    let chan = local(id)?;
-    Ok(send_status(
-        chan.send_spin(Value::Number(n), micros(spin_us)),
-    ))
+    with_chan(id, |chan| {
+        Ok(send_status(
+            chan.send_spin(Value::Number(n), micros(spin_us)),
+        ))
+    })
 }
 
 /// `chanSendNumberSpin` through this thread's argument slot (`slot.rs`): reads [id,
 /// number, spinUs] from it, so the call converts no arguments. READY, WOULD_BLOCK or CLOSED.
 #[napi]
 pub fn chan_send_number_slot() -> Result<u32> {
-    let chan = local(slot::id(0)?)?;
     let n = Value::Number(slot::read(1));
-    Ok(send_status(match slot_micros(2) {
-        0 => chan.try_send(n),
-        spin => chan.send_spin(n, micros(spin)),
-    }))
+    with_chan(slot::id(0)?, |chan| {
+        Ok(send_status(match slot_micros(2) {
+            0 => chan.try_send(n),
+            spin => chan.send_spin(n, micros(spin)),
+        }))
+    })
 }
 
 /// `chanTryRecv` through the argument slot: reads [id, spinUs]; writes [status, kind,
 /// number] back into it; returns values of other kinds.
 #[napi(ts_return_type = "unknown")]
 pub fn chan_recv_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
-    let chan = local(slot::id(0)?)?;
     let mut out = [0.0; 3];
-    let beside = recv_into(env, &chan, &mut out, slot_micros(1))?;
+    let beside = with_chan(slot::id(0)?, |chan| {
+        recv_into(env, chan, &mut out, slot_micros(1))
+    })?;
     slot::write_all(&out);
     Ok(beside)
 }
@@ -253,9 +276,8 @@ pub fn chan_try_recv<'env>(
     mut meta: Float64ArraySlice<'_>,
     spin_us: u32,
 ) -> Result<Option<Unknown<'env>>> {
-    let chan = local(id)?;
     let meta = outcome::meta_slice(&mut meta, 3)?;
-    recv_into(env, &chan, meta, spin_us)
+    with_chan(id, |chan| recv_into(env, chan, meta, spin_us))
 }
 
 /// Sends values `from..count` described by `meta` (kind, number per value) and `values`
