@@ -58,10 +58,25 @@ pub type WorkerId = usize;
 pub struct WorkerSlot {
     /// Id + 1 of the task it runs, or 0 when between tasks.
     running: AtomicU64,
-    /// Milliseconds since the dispatcher started, at its last heartbeat.
-    last_beat_ms: AtomicU64,
+    /// Heartbeats so far. A count, not a time: the worker beats on every task it takes and
+    /// ends, and reading the clock there cost a worker ~10% of a tiny-task run (`perf`).
+    beats: AtomicU64,
+    /// The steward's view: the count it last saw and when (ms since the dispatcher started)
+    /// it first saw it. Silence is measured from there, so it is found at most one
+    /// steward period late.
+    heard: Mutex<(u64, u64)>,
     stop: AtomicBool,
     attached: AtomicBool,
+}
+
+impl WorkerSlot {
+    /// One heartbeat (only the slot's own worker thread calls this, so load + store suffices).
+    fn beat(&self) {
+        self.beats.store(
+            self.beats.load(Ordering::Relaxed).wrapping_add(1),
+            Ordering::Release,
+        );
+    }
 }
 
 /// Counts for `stats()`.
@@ -214,6 +229,8 @@ impl Dispatcher {
     pub fn attach_worker(&self) -> WorkerId {
         let slot = Arc::new(WorkerSlot::default());
         slot.attached.store(true, Ordering::Release);
+        // Heard from at attach: silence counts from now.
+        *slot.heard.lock() = (0, self.epoch.elapsed().as_millis() as u64);
         let id = {
             let mut workers = self.workers.write();
             match workers
@@ -229,8 +246,7 @@ impl Dispatcher {
                     workers.len() - 1
                 }
             }
-        }; // the write lock is released before `beat` takes a read lock
-        self.beat(id);
+        };
         id
     }
 
@@ -254,8 +270,7 @@ impl Dispatcher {
             return Next::Stopped;
         };
         slot.running.store(0, Ordering::Release);
-        let deadline = Instant::now() + idle;
-        let found = self.parking.wait(spin, deadline, || {
+        let take = || {
             if slot.stop.load(Ordering::Acquire) {
                 return Some(Next::Stopped);
             }
@@ -275,8 +290,13 @@ impl Dispatcher {
                 return Some(Next::Closed);
             }
             None
-        });
-        self.beat(worker);
+        };
+        // Work waiting: take it without reading the clock for a deadline.
+        let found = match take() {
+            Some(found) => Some(found),
+            None => self.parking.wait(spin, Instant::now() + idle, take),
+        };
+        slot.beat();
         match found {
             Some(Next::Task(task)) => {
                 if self.room_waiters.load(Ordering::Acquire) > 0 {
@@ -295,8 +315,8 @@ impl Dispatcher {
     pub fn complete(&self, worker: WorkerId, id: TaskId, outcome: Outcome, run_us: f64) {
         if let Some(slot) = self.slot(worker) {
             slot.running.store(0, Ordering::Release);
+            slot.beat();
         }
-        self.beat(worker);
         self.completions.post(Completion {
             id,
             outcome,
@@ -398,18 +418,23 @@ impl Dispatcher {
     /// worker's own timer while it awaits an async task).
     pub fn beat(&self, worker: WorkerId) {
         if let Some(slot) = self.workers.read().get(worker) {
-            slot.last_beat_ms
-                .store(self.epoch.elapsed().as_millis() as u64, Ordering::Release);
+            slot.beat();
         }
     }
 
-    /// The task `worker` is running, and milliseconds since its last heartbeat.
+    /// The task `worker` is running, and milliseconds it has been silent: since the first
+    /// of these calls that saw its current heartbeat count (the steward calls this a few
+    /// times per stall timeout, so silence is found at most one call late).
     pub fn worker_state(&self, worker: WorkerId) -> Option<(Option<TaskId>, u64)> {
         let slot = self.slot(worker)?;
         let running = slot.running.load(Ordering::Acquire).checked_sub(1);
         let now = self.epoch.elapsed().as_millis() as u64;
-        let silent = now.saturating_sub(slot.last_beat_ms.load(Ordering::Acquire));
-        Some((running.map(|id| id as TaskId), silent))
+        let beats = slot.beats.load(Ordering::Acquire);
+        let mut heard = slot.heard.lock();
+        if heard.0 != beats {
+            *heard = (beats, now);
+        }
+        Some((running.map(|id| id as TaskId), now.saturating_sub(heard.1)))
     }
 
     /// Interns a task function's name; tasks carry the index.

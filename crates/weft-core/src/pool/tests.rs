@@ -147,6 +147,28 @@ fn a_detached_worker_reports_the_task_it_was_running() {
     assert_eq!(d.stats().workers, 0);
 }
 
+#[test]
+fn silence_counts_from_the_first_look_that_saw_the_last_heartbeat() {
+    let d = Dispatcher::new(16);
+    let w = d.attach_worker();
+    d.submit(Task::new(5, 0, 0, Value::Null)).unwrap();
+    assert!(matches!(d.next(w, SPIN, IDLE), Next::Task(_))); // a beat
+    let (running, silent) = d.worker_state(w).unwrap();
+    assert_eq!(
+        (running, silent),
+        (Some(5), 0),
+        "a beat since the last look: heard just now"
+    );
+    std::thread::sleep(Duration::from_millis(30));
+    let (_, later) = d.worker_state(w).unwrap();
+    assert!(
+        later >= 30,
+        "no beat since: silent for the time between looks ({later} ms)"
+    );
+    d.beat(w);
+    assert_eq!(d.worker_state(w).unwrap().1, 0, "a beat resets it");
+}
+
 /// Many submitters, cancels racing with workers taking the same tasks: each task ends up
 /// exactly once either completed or cancelled.
 #[test]
