@@ -36,6 +36,17 @@ describe('handles in messages nobody receives', () => {
     expect(await settlesTo(base)).toBe(base);
   });
 
+  it('nested: a channel freed with a channel in it that holds another frees all three', async () => {
+    const base = await settlesTo(live());
+    await (async () => {
+      const outer = new Channel<Channel<Channel<number>>>(1);
+      const middle = new Channel<Channel<number>>(1);
+      await middle.send(new Channel<number>(1));
+      await outer.send(middle);
+    })();
+    expect(await settlesTo(base)).toBe(base);
+  });
+
   it('a queued pool task cancelled before it ran, and one left when the pool was forced closed, release the channel in their argument', async () => {
     const shared = new Shared();
     const pool = makePool({ size: 1 }, shared);

@@ -124,14 +124,21 @@ impl<T> Handles<T> {
 
     /// Drops one handle; the last one unregisters the object.
     pub fn release(&self, id: u32) {
-        let mut items = self.items.lock();
-        let Some(map) = items.as_mut() else { return };
-        if let Some((_, handles)) = map.get_mut(&id) {
-            *handles -= 1;
-            if *handles == 0 {
-                map.remove(&id);
+        let removed = {
+            let mut items = self.items.lock();
+            let Some(map) = items.as_mut() else { return };
+            match map.get_mut(&id) {
+                Some((_, handles)) if *handles > 1 => {
+                    *handles -= 1;
+                    None
+                }
+                Some(_) => map.remove(&id),
+                None => None,
             }
-        }
+        };
+        // Dropped outside the lock: freeing the object may release others in this registry
+        // (a channel freed with channels buffered in it).
+        drop(removed);
     }
 
     /// Live handles on `id` (0 once gone).
@@ -157,5 +164,40 @@ impl<T> Handles<T> {
 impl<T> Default for Handles<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An object that, when freed, releases another object of the same registry (a channel
+    /// freed with a channel buffered in it).
+    struct Holder(Option<u32>);
+
+    static HOLDERS: Handles<Holder> = Handles::new();
+
+    impl Drop for Holder {
+        fn drop(&mut self) {
+            if let Some(id) = self.0 {
+                HOLDERS.release(id);
+            }
+        }
+    }
+
+    #[test]
+    fn freeing_an_object_may_release_another_in_the_same_registry() {
+        let inner = HOLDERS.create(Arc::new(Holder(None)));
+        let outer = HOLDERS.create(Arc::new(Holder(Some(inner))));
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            HOLDERS.release(outer); // the last handle: frees outer, which releases inner
+            done.send(()).unwrap();
+        });
+        finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("release deadlocked: the object was freed under the registry's lock");
+        assert!(HOLDERS.attach(outer).is_none());
+        assert!(HOLDERS.attach(inner).is_none());
     }
 }
