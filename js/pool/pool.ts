@@ -46,14 +46,29 @@ export interface CloseOptions {
 }
 
 
-/** A task in flight. Kept small (a queued task's memory is mostly this): rare state lives in `extra`. */
+/**
+ * A task in flight. Kept small (a queued task's memory is mostly this): a plain task has
+ * three fields; only tasks with a signal, a timeout, retries or shared memory carry `extra`.
+ */
 interface Pending {
   id: number;
   /** Undefined for `post()`ed tasks, whose outcome goes to `results()`. */
   resolve: ((value: unknown) => void) | undefined;
-  submittedAt: number;
-  extra: TaskExtra | undefined;
+  /** When it was submitted, shared with the tasks submitted with it (see #enqueue). */
+  stamp: Stamp;
+  extra?: TaskExtra;
 }
+
+/**
+ * A submission time several tasks point to: a number field would hold a boxed double of
+ * 16 bytes per task.
+ */
+interface Stamp {
+  readonly at: number;
+}
+
+/** Direct submissions less than this many ms apart share a stamp (the queue-wait error bound). */
+const STAMP_SHARE_MS = 0.01;
 
 /** Per-task state only tasks with a signal, a timeout or retries need. */
 interface TaskExtra {
@@ -113,8 +128,8 @@ export class Pool {
   readonly #batchValues: unknown[] = [];
   readonly #batchTasks: Pending[] = [];
   #flushScheduled = false;
-  /** When the first task of the current batch was submitted (see #enqueue). */
-  #batchStamp = 0;
+  /** The latest submission stamp (see #enqueue). */
+  #stamp: Stamp = { at: 0 };
   #pollScheduled = false;
   readonly #pollBound = () => {
     this.#pollScheduled = false;
@@ -364,16 +379,21 @@ export class Pool {
     const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const direct = cancellable || bytes || this.#options.maxQueue !== Infinity;
-    // Tasks gathered for one flush enter the queue together: they share one clock reading,
-    // taken when the first of them was submitted (a clock read per task cost the main
-    // thread measurably on tiny tasks).
-    if (!direct && this.#batchTasks.length === 0) this.#batchStamp = performance.now();
-    const task: Pending = {
-      id,
-      resolve: detached ? undefined : resolve,
-      submittedAt: direct ? performance.now() : this.#batchStamp,
-      extra: cancellable || shared !== undefined || this.#options.retries > 0 ? {} : undefined,
-    };
+    // Tasks gathered for one flush enter the queue together: they share one stamp, taken
+    // when the first of them was submitted (a clock read per task cost the main thread
+    // measurably on tiny tasks). A direct submission reads the clock, and shares the last
+    // stamp if it is within STAMP_SHARE_MS.
+    let stamp = this.#stamp;
+    if (direct) {
+      const now = performance.now();
+      if (now - stamp.at > STAMP_SHARE_MS) stamp = this.#stamp = { at: now };
+    } else if (this.#batchTasks.length === 0) {
+      stamp = this.#stamp = { at: performance.now() };
+    }
+    const rich = cancellable || shared !== undefined || this.#options.retries > 0;
+    const task: Pending = rich
+      ? { id, resolve: detached ? undefined : resolve, stamp, extra: {} }
+      : { id, resolve: detached ? undefined : resolve, stamp };
     if (direct) {
       // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
       // bytes copied now: submit directly, after whatever this tick already gathered, to
@@ -504,7 +524,7 @@ export class Pool {
     if (task === undefined) return; // already settled (timed out, crashed, cancelled)
     this.#metrics.recordRun(runUs);
     this.#recentRunUs += (runUs - this.#recentRunUs) / 16;
-    this.#metrics.queueWait.record(Math.max(0, (now - task.submittedAt) * 1000 - runUs));
+    this.#metrics.queueWait.record(Math.max(0, (now - task.stamp.at) * 1000 - runUs));
     let value = raw;
     if (kind >= KIND_SERIALIZED) {
       try {
