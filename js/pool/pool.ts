@@ -70,7 +70,7 @@ interface Stamp {
 /** Direct submissions less than this many ms apart share a stamp (the queue-wait error bound). */
 const STAMP_SHARE_MS = 0.01;
 
-/** Per-task state only tasks with a signal, a timeout or retries need. */
+/** Per-task state only tasks with a signal, a timeout, retries or shared memory need. */
 interface TaskExtra {
   timer?: NodeJS.Timeout;
   signal?: AbortSignal;
