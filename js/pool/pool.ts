@@ -67,6 +67,9 @@ interface Stamp {
   readonly at: number;
 }
 
+/** Bytes payloads up to this size are copied in JS and batched; larger ones go natively at once. */
+const SMALL_BYTES = 1024;
+
 /** Direct submissions less than this many ms apart share a stamp (the queue-wait error bound). */
 const STAMP_SHARE_MS = 0.01;
 
@@ -373,9 +376,14 @@ export class Pool {
     let payload = encode(arg, this.#options.maxPayload, this.#shared);
     const kind = encodedKind;
     const shared = encodedShared;
-    // A bytes payload is a view over the caller's memory: copy it natively before run()
-    // returns (below), so later writes by the caller are never seen by the task.
-    const bytes = kind >= KIND_BYTES;
+    // A bytes payload is a view over the caller's memory: it is copied before run()
+    // returns, so later writes by the caller are never seen by the task. A small one is
+    // copied here and keeps the batched path; a large one is copied natively, at once.
+    let bytes = kind >= KIND_BYTES;
+    if (bytes && (payload as Uint8Array).byteLength <= SMALL_BYTES) {
+      payload = new Uint8Array(payload as Uint8Array);
+      bytes = false;
+    }
     const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const direct = cancellable || bytes || this.#options.maxQueue !== Infinity;
