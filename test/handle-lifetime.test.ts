@@ -11,6 +11,7 @@ import { loadNative } from '../dist/esm/native.js';
 import { Shared, makePool, rejectsWith, throwsWith } from './fixtures/pool-helpers.js';
 
 const CONTEXT_TASKS = new URL('./fixtures/context-tasks.mjs', import.meta.url);
+const CHAN_TASKS = new URL('./fixtures/chan-tasks.mjs', import.meta.url);
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -106,6 +107,16 @@ describe('handles in values the sender gave up on', () => {
 
     shared.open();
     expect(await Promise.all([held, queued])).toEqual([expect.any(Number), 1]);
+  });
+
+  it('a worker\'s sendSync and selectSync that time out release the channel they carried', async () => {
+    const full = new Channel<unknown>(1);
+    full.trySend('filler');
+    const base = await settlesTo(live());
+    const pool = makePool({ filename: CHAN_TASKS, size: 1 });
+    expect(await pool.run('abandonBlockingSends', { full })).toBe(2);
+    await pool.close(); // the worker's own handles go with its thread
+    expect(await settlesTo(base)).toBe(base);
   });
 
   it('a value that was delivered keeps its handle: the receiver can use and pass on what it got', async () => {
