@@ -529,6 +529,15 @@ export declare function workerBeat(): void
  */
 export declare function workerComplete(meta: Float64Array, value: unknown): void
 
+/**
+ * `workerComplete` through the argument slot: [id, ok, kind, run time, number] are in the
+ * slot; a number, boolean, null or undefined result needs nothing more.
+ */
+export declare function workerCompleteSlot(): void
+
+/** `workerCompleteSlot` for results of other kinds, passed as `value`. */
+export declare function workerCompleteSlotWith(value: unknown): void
+
 /** The name behind an interned function index. */
 export declare function workerFuncName(index: number): string
 
@@ -538,3 +547,10 @@ export declare function workerFuncName(index: number): string
  * the value itself for numbers and booleans. Returns the value for other kinds.
  */
 export declare function workerTake(meta: Float64Array): unknown
+
+/**
+ * `workerTake` through this thread's argument slot (`slot.rs`): the same five numbers
+ * go into the slot, so the call converts no Float64Array (a worker's two per-task calls
+ * spent ~10% of a tiny task's time on typed-array arguments: `perf`).
+ */
+export declare function workerTakeSlot(): unknown

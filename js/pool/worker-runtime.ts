@@ -10,6 +10,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
+import { argSlot } from '../slot.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { SharedBuffers } from './shared-memory.js';
@@ -78,13 +79,19 @@ async function main(config: WorkerConfig): Promise<void> {
     return (functions[func] = candidate as TaskFunction);
   };
 
-  // take() fills `meta` ([status, id, func, kind, number]) and returns other values.
-  const meta = new Float64Array(5);
-  // workerComplete's numbers: [id, ok, kind, run time (us), number value].
-  const done = new Float64Array(5);
+  // take() fills `meta` ([status, id, func, kind, number]) and returns other values;
+  // complete() reads [id, ok, kind, run time (us), number] from `done`. Both go through
+  // this thread's argument slot when there is one (no typed-array argument to convert).
+  const slot = argSlot();
+  const meta = slot ?? new Float64Array(5);
+  const done = slot ?? new Float64Array(5);
+  const take = slot ? () => native.workerTakeSlot() : () => native.workerTake(meta);
+  const complete = slot
+    ? (beside: unknown) => (beside === undefined ? native.workerCompleteSlot() : native.workerCompleteSlotWith(beside))
+    : (beside: unknown) => native.workerComplete(done, beside);
   let idleFor = 0;
   for (;;) {
-    const value = native.workerTake(meta);
+    const value = take();
     const status = meta[0]!;
     if (status !== TASK) {
       if (status !== IDLE) break; // closed and drained, or asked to stop
@@ -98,11 +105,13 @@ async function main(config: WorkerConfig): Promise<void> {
       continue;
     }
     idleFor = 0;
-    if (meta[3] === KIND_SERIALIZED && !shareableLoaded && mayHoldHandles(new Uint8Array(value as ArrayBuffer))) await loadShareable();
+    // Read everything now: the slot is this thread's scratch, and the await below (or the
+    // task itself) may use it.
     const id = meta[1]!;
     let func = meta[2]!;
     const kind = meta[3]!;
     const payload = fromSlot(kind, meta[4]!, value);
+    if (kind === KIND_SERIALIZED && !shareableLoaded && mayHoldHandles(new Uint8Array(value as ArrayBuffer))) await loadShareable();
     const ctx = (current = new TaskContext(id));
     const started = performance.now();
     let ok = true;
@@ -132,7 +141,7 @@ async function main(config: WorkerConfig): Promise<void> {
     done[2] = encodedKind;
     done[3] = runUs;
     done[4] = slotNumber(encodedKind, outcome);
-    native.workerComplete(done, needsBeside(encodedKind) ? outcome : undefined);
+    complete(needsBeside(encodedKind) ? outcome : undefined);
   }
   process.exit(0);
 }

@@ -13,6 +13,7 @@ use weft_core::{Error, ErrorCode};
 
 use crate::args;
 use crate::errors::{guard, to_js};
+use crate::slot;
 use crate::value::{self, from_js, kind_of};
 
 /// Every live pool, by id, so worker threads (other isolates) reach the same dispatcher.
@@ -292,6 +293,21 @@ pub fn worker_take<'env>(
     mut meta: Float64ArraySlice<'_>,
 ) -> Result<Option<Unknown<'env>>> {
     let meta = args::f64_slice(&mut meta, "meta", TAKE_FIELDS)?;
+    take_into(env, meta)
+}
+
+/// `workerTake` through this thread's argument slot (`slot.rs`): the same five numbers
+/// go into the slot, so the call converts no Float64Array (a worker's two per-task calls
+/// spent ~10% of a tiny task's time on typed-array arguments: `perf`).
+#[napi(ts_return_type = "unknown")]
+pub fn worker_take_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+    let mut meta = [0.0; TAKE_FIELDS];
+    let value = take_into(env, &mut meta)?;
+    slot::write_all(&meta);
+    Ok(value)
+}
+
+fn take_into<'env>(env: &'env Env, meta: &mut [f64]) -> Result<Option<Unknown<'env>>> {
     let next = with_seat(|seat| Ok(seat.inner.next(seat.worker, seat.spin, seat.idle)))?;
     let task = match next {
         Next::Task(task) => task,
@@ -322,8 +338,32 @@ pub fn worker_complete(meta: &[f64], value: Unknown<'_>) -> Result<()> {
             format!("meta must hold {TAKE_FIELDS} numbers"),
         )));
     }
+    complete_from(meta, || from_js(meta[2] as u32, &value))
+}
+
+/// `workerComplete` through the argument slot: [id, ok, kind, run time, number] are in the
+/// slot; a number, boolean, null or undefined result needs nothing more.
+#[napi]
+pub fn worker_complete_slot() -> Result<()> {
+    let meta: [f64; TAKE_FIELDS] = std::array::from_fn(slot::read);
+    complete_from(&meta, || {
+        Err(to_js(Error::new(
+            ErrorCode::InvalidArgument,
+            "this result kind needs workerCompleteSlotWith(value)",
+        )))
+    })
+}
+
+/// `workerCompleteSlot` for results of other kinds, passed as `value`.
+#[napi(ts_args_type = "value: unknown")]
+pub fn worker_complete_slot_with(value: Unknown<'_>) -> Result<()> {
+    let meta: [f64; TAKE_FIELDS] = std::array::from_fn(slot::read);
+    complete_from(&meta, || from_js(meta[2] as u32, &value))
+}
+
+fn complete_from(meta: &[f64], other: impl FnOnce() -> Result<weft_core::Value>) -> Result<()> {
     let kind = meta[2] as u32;
-    let value = value::from_slot(kind, meta[4], || from_js(kind, &value))?;
+    let value = value::from_slot(kind, meta[4], other)?;
     let outcome = if meta[1] != 0.0 {
         Outcome::Ok(value)
     } else {
