@@ -46,32 +46,28 @@ export interface CloseOptions {
 }
 
 
+/** How a `run()` task's promise is settled (a failure resolves it with a rejecting thenable). */
+type Resolve = (value: unknown) => void;
+
 /**
- * A task in flight. Kept small (a queued task's memory is mostly this): a plain task has
- * three fields; only tasks with a signal, a timeout, retries or shared memory carry `extra`.
+ * A task in flight that needs more than its resolve function: a `post()`ed one (its outcome
+ * goes to `results()`) or one with a signal, a timeout, retries or shared memory (`extra`).
+ * A plain `run()` task is only its resolve function in the table: a queued task's memory
+ * is mostly this, and every object per task is also work for the GC.
  */
 interface Pending {
   id: number;
-  /** Undefined for `post()`ed tasks, whose outcome goes to `results()`. */
-  resolve: ((value: unknown) => void) | undefined;
-  /** When it was submitted, shared with the tasks submitted with it (see #enqueue). */
-  stamp: Stamp;
+  /** Undefined for `post()`ed tasks. */
+  resolve: Resolve | undefined;
   extra?: TaskExtra;
 }
 
-/**
- * A submission time several tasks point to: a number field would hold a boxed double of
- * 16 bytes per task.
- */
-interface Stamp {
-  readonly at: number;
-}
+/** A task in the table: its resolve function (plain) or its record. */
+type Entry = Pending | Resolve;
 
 /** Bytes payloads up to this size are copied in JS and batched; larger ones go natively at once. */
 const SMALL_BYTES = 1024;
 
-/** Direct submissions less than this many ms apart share a stamp (the queue-wait error bound). */
-const STAMP_SHARE_MS = 0.01;
 
 /** Per-task state only tasks with a signal, a timeout, retries or shared memory need. */
 interface TaskExtra {
@@ -114,7 +110,8 @@ export type { MapOptions };
 export class Pool {
   readonly #options: ResolvedPoolOptions;
   readonly #core!: PoolCore; // assigned unless the constructor returned a ProcessPool
-  readonly #pending = new TaskTable<Pending>();
+  /** Tasks in flight by id, with when each was submitted (performance.now() ms). */
+  readonly #pending = new TaskTable<Entry>();
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
@@ -129,10 +126,10 @@ export class Pool {
   // Submissions of the current tick, flushed in one native call (see #flush).
   readonly #batchMeta = new Float64Array(SUBMIT_BATCH * SUBMIT_FIELDS);
   readonly #batchValues: unknown[] = [];
-  readonly #batchTasks: Pending[] = [];
+  readonly #batchIds: number[] = [];
   #flushScheduled = false;
-  /** The latest submission stamp (see #enqueue). */
-  #stamp: Stamp = { at: 0 };
+  /** When the first task of the current batch was submitted (see #enqueue). */
+  #batchStamp = 0;
   #pollScheduled = false;
   readonly #pollBound = () => {
     this.#pollScheduled = false;
@@ -387,26 +384,19 @@ export class Pool {
     const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const direct = cancellable || bytes || this.#options.maxQueue !== Infinity;
-    // Tasks gathered for one flush enter the queue together: they share one stamp, taken
-    // when the first of them was submitted (a clock read per task cost the main thread
-    // measurably on tiny tasks). A direct submission reads the clock, and shares the last
-    // stamp if it is within STAMP_SHARE_MS.
-    let stamp = this.#stamp;
-    if (direct) {
-      const now = performance.now();
-      if (now - stamp.at > STAMP_SHARE_MS) stamp = this.#stamp = { at: now };
-    } else if (this.#batchTasks.length === 0) {
-      stamp = this.#stamp = { at: performance.now() };
-    }
+    // Tasks gathered for one flush enter the queue together: they share one submission
+    // time, read when the first of them was submitted (a clock read per task cost the main
+    // thread measurably on tiny tasks).
+    if (!direct && this.#batchIds.length === 0) this.#batchStamp = performance.now();
+    const stamp = direct ? performance.now() : this.#batchStamp;
     const rich = cancellable || shared !== undefined || this.#options.retries > 0;
-    const task: Pending = rich
-      ? { id, resolve: detached ? undefined : resolve, stamp, extra: {} }
-      : { id, resolve: detached ? undefined : resolve, stamp };
+    const task: Pending | undefined = rich || detached ? { id, resolve: detached ? undefined : resolve, extra: rich ? {} : undefined } : undefined;
+    const entry: Entry = task ?? resolve!;
     if (direct) {
       // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
       // bytes copied now: submit directly, after whatever this tick already gathered, to
       // keep FIFO order.
-      if (this.#batchTasks.length > 0) this.#flush();
+      if (this.#batchIds.length > 0) this.#flush();
       try {
         this.#core.submit(id, func, priority, cancellable, kind, payload);
       } catch (err) {
@@ -414,11 +404,11 @@ export class Pool {
         throw fromNative(err, 'Pool.run');
       }
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.add(task);
+      this.#pending.add(id, entry, stamp);
     } else {
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.add(task);
-      const n = this.#batchTasks.length;
+      this.#pending.add(id, entry, stamp);
+      const n = this.#batchIds.length;
       const at = n * SUBMIT_FIELDS;
       const meta = this.#batchMeta;
       meta[at] = id;
@@ -427,14 +417,14 @@ export class Pool {
       meta[at + 3] = kind;
       meta[at + 4] = slotNumber(kind, payload);
       if (needsBeside(kind)) this.#batchValues[n] = payload;
-      this.#batchTasks.push(task);
+      this.#batchIds.push(id);
       if (n + 1 === SUBMIT_BATCH) this.#flush();
       else if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         queueMicrotask(this.#flushBound);
       }
     }
-    const extra = task.extra;
+    const extra = task?.extra;
     if (extra !== undefined) {
       if (shared !== undefined) extra.shared = shared;
       if (this.#options.retries > 0) {
@@ -446,10 +436,10 @@ export class Pool {
       }
       if (signal !== undefined) {
         extra.signal = signal;
-        extra.onAbort = () => this.#abortTask(task, signal.reason);
+        extra.onAbort = () => this.#abortTask(id, signal.reason);
         signal.addEventListener('abort', extra.onAbort, { once: true });
       }
-      if (timeout !== undefined) extra.timer = setTimeout(() => this.#timeoutTask(task, timeout), timeout);
+      if (timeout !== undefined) extra.timer = setTimeout(() => this.#timeoutTask(id, timeout), timeout);
     }
     if (options?.transfer !== undefined) detach(options.transfer);
     if (this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max) this.#spawn();
@@ -479,7 +469,7 @@ export class Pool {
   /** Hands this tick's gathered submissions to the dispatcher in one native call. */
   #flush(): void {
     this.#flushScheduled = false;
-    const tasks = this.#batchTasks;
+    const tasks = this.#batchIds;
     if (tasks.length === 0) return;
     let queued = 0;
     let failure: unknown;
@@ -492,8 +482,8 @@ export class Pool {
     for (let i = queued; i < tasks.length; i++) abandon(this.#batchMeta[i * SUBMIT_FIELDS + 3]!, this.#batchValues[i]);
     tasks.length = 0;
     this.#batchValues.length = 0;
-    for (const task of refused ?? []) {
-      this.#finish(task, false, failure ?? new WeftError('POOL_CLOSED', 'the pool closed before the task was queued'));
+    for (const id of refused ?? []) {
+      this.#finish(id, false, failure ?? new WeftError('POOL_CLOSED', 'the pool closed before the task was queued'));
     }
     // Short tasks come back within microseconds: wait for them here rather than sleeping
     // until a cross-thread wakeup (tens of microseconds). Only while recent tasks were short
@@ -528,11 +518,11 @@ export class Pool {
   }
 
   #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number, now: number): void {
-    const task = this.#pending.get(id);
-    if (task === undefined) return; // already settled (timed out, crashed, cancelled)
+    const entry = this.#pending.get(id);
+    if (entry === undefined) return; // already settled (timed out, crashed, cancelled)
     this.#metrics.recordRun(runUs);
     this.#recentRunUs += (runUs - this.#recentRunUs) / 16;
-    this.#metrics.queueWait.record(Math.max(0, (now - task.stamp.at) * 1000 - runUs));
+    this.#metrics.queueWait.record(Math.max(0, (now - this.#pending.stampOf(id)) * 1000 - runUs));
     let value = raw;
     if (kind >= KIND_SERIALIZED) {
       try {
@@ -542,30 +532,31 @@ export class Pool {
         value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
       }
     }
-    if (task.extra?.timedOut) {
-      this.#finish(task, false, this.#timeoutError(task, false));
+    if (typeof entry === 'object' && entry.extra?.timedOut) {
+      this.#finish(id, false, this.#timeoutError(id, false));
     } else if (ok) {
-      this.#finish(task, true, value);
+      this.#finish(id, true, value);
     } else {
-      this.#finish(task, false, deserializeError(value as SerializedError));
+      this.#finish(id, false, deserializeError(value as SerializedError));
     }
   }
 
-  /** Settles a task exactly once and does the bookkeeping. */
-  #finish(task: Pending, ok: boolean, value: unknown): void {
-    if (!this.#pending.delete(task.id)) return;
-    const extra = task.extra;
+  /** Settles task `id` exactly once and does the bookkeeping. */
+  #finish(id: number, ok: boolean, value: unknown): void {
+    const entry = this.#pending.get(id);
+    if (entry === undefined) return;
+    this.#pending.delete(id);
+    const extra = typeof entry === 'object' ? entry.extra : undefined;
     if (extra !== undefined) {
       if (extra.timer) clearTimeout(extra.timer);
       if (extra.onAbort) extra.signal!.removeEventListener('abort', extra.onAbort);
     }
     this.#metrics.recordOutcome(ok, value);
-    if (task.resolve === undefined) {
-      this.#results.push(ok ? { id: task.id, ok: true, value } : { id: task.id, ok: false, error: value as Error });
-    } else if (ok) {
-      task.resolve(value);
+    const resolve = typeof entry === 'object' ? entry.resolve : entry;
+    if (resolve === undefined) {
+      this.#results.push(ok ? { id, ok: true, value } : { id, ok: false, error: value as Error });
     } else {
-      task.resolve(rejection(value));
+      resolve(ok ? value : rejection(value));
     }
     if (this.#pending.size === 0) {
       this.#keepAlive.unref();
@@ -573,40 +564,41 @@ export class Pool {
     }
   }
 
-  #abortTask(task: Pending, reason: unknown): void {
-    if (!this.#pending.has(task.id)) return;
-    if (this.#core.cancel(task.id)) {
-      this.#finish(task, false, cancelledTaskError(reason, 'the task was cancelled before it ran', { phase: 'queued' }));
+  #abortTask(id: number, reason: unknown): void {
+    if (!this.#pending.has(id)) return;
+    if (this.#core.cancel(id)) {
+      this.#finish(id, false, cancelledTaskError(reason, 'the task was cancelled before it ran', { phase: 'queued' }));
       this.#serveRoom();
       return;
     }
     // Running: tell the task (cooperative); it settles with whatever it returns or throws.
-    this.#broadcastAbort(task.id, String(reason));
+    this.#broadcastAbort(id, String(reason));
   }
 
-  #timeoutTask(task: Pending, timeout: number): void {
-    if (!this.#pending.has(task.id)) return;
+  #timeoutTask(id: number, timeout: number): void {
+    const task = this.#pending.get(id);
+    if (typeof task !== 'object') return;
     const extra = task.extra!;
     extra.timer = undefined;
-    if (this.#core.cancel(task.id)) {
-      this.#finish(task, false, new WeftError('TIMEOUT', `the task did not start within ${timeout} ms`, { details: { timeout, phase: 'queued', workerTerminated: false } }));
+    if (this.#core.cancel(id)) {
+      this.#finish(id, false, new WeftError('TIMEOUT', `the task did not start within ${timeout} ms`, { details: { timeout, phase: 'queued', workerTerminated: false } }));
       this.#serveRoom();
       return;
     }
     extra.timedOut = true;
-    this.#broadcastAbort(task.id, 'timeout');
+    this.#broadcastAbort(id, 'timeout');
     // Past the grace period, a task still running gets its worker terminated and replaced.
     extra.timer = setTimeout(() => {
-      const holder = this.#workerRunning(task.id);
-      if (!this.#pending.has(task.id) || holder === undefined) return;
+      const holder = this.#workerRunning(id);
+      if (!this.#pending.has(id) || holder === undefined) return;
       holder.endedBy = 'timeout';
       void holder.worker.terminate();
     }, this.#options.timeoutGrace);
   }
 
-  #timeoutError(task: Pending, workerTerminated: boolean): WeftError {
+  #timeoutError(id: number, workerTerminated: boolean): WeftError {
     return new WeftError('TIMEOUT', workerTerminated ? 'the task timed out and ignored its abort signal: its worker was terminated and replaced' : 'the task timed out', {
-      details: { taskId: task.id, phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
+      details: { taskId: id, phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
     });
   }
 
@@ -683,20 +675,21 @@ export class Pool {
       this.#failStartup(info.error);
       return;
     }
-    const task = running === null ? undefined : this.#pending.get(running);
-    if (task !== undefined) {
-      const retry = task.extra?.retry;
-      if (info.endedBy === 'timeout' || task.extra?.timedOut) {
-        this.#finish(task, false, this.#timeoutError(task, true));
+    const entry = running === null ? undefined : this.#pending.get(running);
+    if (running !== null && entry !== undefined) {
+      const extra = typeof entry === 'object' ? entry.extra : undefined;
+      const retry = extra?.retry;
+      if (info.endedBy === 'timeout' || extra?.timedOut) {
+        this.#finish(running, false, this.#timeoutError(running, true));
       } else if (this.#forced) {
-        this.#finish(task, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
+        this.#finish(running, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
       } else if (retry !== undefined && retry.attempts < this.#options.retries && !this.#closed) {
         retry.attempts++;
-        this.#resubmit(task);
+        this.#resubmit(entry as Pending);
       } else {
         const reason = info.endedBy === 'stall' ? 'stalled' : 'crashed';
         this.#finish(
-          task,
+          running,
           false,
           new WeftError('WORKER_CRASHED', `the worker running this task ${reason === 'stalled' ? `sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted` : `exited (code ${code})`}`, {
             cause: info.error,
@@ -718,7 +711,7 @@ export class Pool {
       this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, payload);
     } catch (err) {
       if (retry.arg !== undefined) abandon(retry.kind, payload); // a fresh encoding, refused: give its pins back
-      this.#finish(task, false, fromNative(err, 'Pool retry'));
+      this.#finish(task.id, false, fromNative(err, 'Pool retry'));
     }
   }
 
@@ -738,11 +731,8 @@ export class Pool {
       cause: error,
       details: { option: 'filename', fileUrl: this.#options.fileUrl },
     });
-    for (const id of this.#core.drainQueue()) {
-      const task = this.#pending.get(id);
-      if (task) this.#finish(task, false, this.#startupError);
-    }
-    for (const task of this.#pending.values()) this.#finish(task, false, this.#startupError);
+    for (const id of this.#core.drainQueue()) this.#finish(id, false, this.#startupError);
+    for (const id of this.#pending.ids()) this.#finish(id, false, this.#startupError);
     for (const info of this.#workers) {
       info.endedBy = 'shutdown';
       void info.worker.terminate();
@@ -765,10 +755,7 @@ export class Pool {
   #forceStop(timeout: number): void {
     this.#forced = true;
     for (const id of this.#core.drainQueue()) {
-      const task = this.#pending.get(id);
-      if (task) {
-        this.#finish(task, false, new WeftError('POOL_CLOSED', `the pool closed before the task ran (shutdown timeout of ${timeout} ms)`, { details: { reason: 'shutdown timeout', timeout } }));
-      }
+      this.#finish(id, false, new WeftError('POOL_CLOSED', `the pool closed before the task ran (shutdown timeout of ${timeout} ms)`, { details: { reason: 'shutdown timeout', timeout } }));
     }
     this.#core.interruptAll();
     for (const info of this.#workers) {

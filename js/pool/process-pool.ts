@@ -357,7 +357,7 @@ export class ProcessPool {
       detached,
     };
     if (this.#pending.size === 0) this.#keepAlive.ref();
-    this.#pending.add(task);
+    this.#pending.add(task.id, task);
     this.#insert(task);
     if (signal !== undefined) {
       task.signal = signal;
