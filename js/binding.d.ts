@@ -514,6 +514,12 @@ export declare function selectBlocking(spec: Float64Array, count: number, values
 export declare function selectNow(spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array): unknown
 
 /**
+ * The plain callbacks, by name: `chanSendNumberSlot`, `chanRecvSlot`, `workerTakeSlot`,
+ * `workerCompleteSlot` (each the napi-rs function of that name, called the same way).
+ */
+export declare function slotCalls(): { chanSendNumberSlot(): number; chanRecvSlot(): unknown; workerTakeSlot(): unknown; workerCompleteSlot(): void }
+
+/**
  * Joins pool `poolId` as a new worker (this thread); returns the worker's id. `spinUs`
  * and `idleMs` say how `workerTake` waits: spin, then park up to `idleMs`.
  */

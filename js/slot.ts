@@ -18,3 +18,24 @@ export function argSlot(): Float64Array | undefined {
   if (slot === null) slot = (loadNative().argSlot() as Float64Array | undefined) ?? undefined;
   return slot;
 }
+
+/** The per-value calls that read the slot, as plain Node-API functions (see slotCalls). */
+export interface SlotCalls {
+  chanSendNumberSlot(): number;
+  chanRecvSlot(): unknown;
+  workerTakeSlot(): unknown;
+  workerCompleteSlot(): void;
+}
+
+let calls: SlotCalls | undefined;
+
+/**
+ * The slot calls made once per channel value or pool task, as plain Node-API callbacks
+ * (crates/weft-node/src/raw.rs): the same functions, without napi-rs's ~30 ns wrapper.
+ *
+ * @example
+ * slot[0] = id; slot[1] = n; slot[2] = 0; const status = slotCalls().chanSendNumberSlot()
+ */
+export function slotCalls(): SlotCalls {
+  return (calls ??= loadNative().slotCalls() as SlotCalls);
+}

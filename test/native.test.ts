@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { fromNative } from '../dist/esm/errors.js';
 import { loadNative } from '../dist/esm/native.js';
+import { argSlot, slotCalls } from '../dist/esm/slot.js';
 import { isWeftError, nativeOrigin, nativeVersion, platformTriple, version } from '@weft/core';
 
 function nativeError(call: () => unknown, operation: string) {
@@ -48,6 +49,22 @@ describe('native addon', () => {
     expect(err.message).toContain(err.id);
     // The addon still works after the panic was caught.
     expect(native.bufferLength(new Uint8Array(10))).toBe(10);
+  });
+
+  it('the plain Node-API slot calls throw WeftErrors like their napi-rs forms', () => {
+    const calls = slotCalls();
+    const slot = argSlot()!;
+    slot[0] = 0; // not a channel id
+    const bad = nativeError(() => calls.chanSendNumberSlot(), 'chanSendNumberSlot');
+    expect(bad.code).toBe('INVALID_ARGUMENT');
+    expect(bad.message).toMatch(/id must be a handle id, got 0/);
+    slot[0] = 4_000_000_000; // an id no channel has
+    expect(nativeError(() => calls.chanRecvSlot(), 'chanRecvSlot').code).toBe('CHANNEL_CLOSED');
+    const noSeat = nativeError(() => calls.workerTakeSlot(), 'workerTakeSlot'); // not a pool worker
+    expect(isWeftError(noSeat, 'INTERNAL')).toBe(true);
+    expect(noSeat.message).toMatch(/before workerAttach/);
+    // And they still work afterwards (nothing left pending in the env).
+    expect(loadNative().checkSize(3)).toBe(3);
   });
 
   it('reads buffers in place', () => {

@@ -16,7 +16,7 @@ import { KIND_NUMBER, abandon, encode, encodedKind, needsBeside, slotNumber } fr
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
-import { argSlot } from '../slot.js';
+import { argSlot, slotCalls } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
@@ -60,7 +60,7 @@ function sendNumber(id: number, n: number, spinUs: number): number {
   slot[0] = id;
   slot[1] = n;
   slot[2] = spinUs;
-  return native().chanSendNumberSlot();
+  return slotCalls().chanSendNumberSlot();
 }
 
 /**
@@ -72,7 +72,7 @@ function recvNow(id: number, spinUs: number): unknown {
   if (slot === undefined) return native().chanTryRecv(id, tryMeta, spinUs);
   slot[0] = id;
   slot[1] = spinUs;
-  const returned = native().chanRecvSlot();
+  const returned = slotCalls().chanRecvSlot();
   tryMeta[0] = slot[0]!;
   tryMeta[1] = slot[1]!;
   tryMeta[2] = slot[2]!;

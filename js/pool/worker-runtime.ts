@@ -10,7 +10,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../codec.js';
 import { WeftError } from '../errors.js';
 import { loadNative } from '../native.js';
-import { argSlot } from '../slot.js';
+import { argSlot, slotCalls } from '../slot.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { SharedBuffers } from './shared-memory.js';
@@ -85,9 +85,10 @@ async function main(config: WorkerConfig): Promise<void> {
   const slot = argSlot();
   const meta = slot ?? new Float64Array(5);
   const done = slot ?? new Float64Array(5);
-  const take = slot ? () => native.workerTakeSlot() : () => native.workerTake(meta);
-  const complete = slot
-    ? (beside: unknown) => (beside === undefined ? native.workerCompleteSlot() : native.workerCompleteSlotWith(beside))
+  const calls = slot ? slotCalls() : undefined;
+  const take = calls ? () => calls.workerTakeSlot() : () => native.workerTake(meta);
+  const complete = calls
+    ? (beside: unknown) => (beside === undefined ? calls.workerCompleteSlot() : native.workerCompleteSlotWith(beside))
     : (beside: unknown) => native.workerComplete(done, beside);
   let idleFor = 0;
   for (;;) {

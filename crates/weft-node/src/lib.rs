@@ -17,6 +17,7 @@ mod outcome;
 mod pins;
 mod pool;
 mod rate;
+mod raw;
 mod slot;
 mod sync;
 mod value;
