@@ -89,53 +89,42 @@ unsafe fn respond(
     }
 }
 
-unsafe extern "C" fn chan_send_number_slot(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: Node calls this with its env; the status becomes a number in that env.
-    unsafe {
-        respond(env, |env| {
-            let status = channel::chan_send_number_slot()?;
-            u32::to_napi_value(env.raw(), status)
-        })
-    }
+/// Declares a plain callback whose body maps the call's env to its result.
+macro_rules! callback {
+    ($(#[$doc:meta])* $name:ident, |$env:ident| $body:expr) => {
+        $(#[$doc])*
+        unsafe extern "C" fn $name(
+            env: sys::napi_env,
+            _info: sys::napi_callback_info,
+        ) -> sys::napi_value {
+            // SAFETY: Node calls this with the running callback's env, which is all
+            // `respond` needs; the body creates its values in that env. A null result is
+            // `undefined` to Node.
+            unsafe { respond(env, |$env: &Env| $body) }
+        }
+    };
 }
 
-unsafe extern "C" fn chan_recv_slot(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above; a value of another kind was created in this env. No value: a null
-    // result, which Node turns into `undefined`.
-    unsafe {
-        respond(env, |env| {
-            Ok(channel::chan_recv_slot(env)?.map_or(ptr::null_mut(), |v| v.raw()))
-        })
-    }
-}
+callback!(
+    /// `chanSendNumberSlot`: the status, as a number.
+    chan_send_number_slot,
+    |env| u32::to_napi_value(env.raw(), channel::chan_send_number_slot()?)
+);
 
-unsafe extern "C" fn worker_take_slot(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as for `chan_recv_slot`.
-    unsafe {
-        respond(env, |env| {
-            Ok(pool::worker_take_slot(env)?.map_or(ptr::null_mut(), |v| v.raw()))
-        })
-    }
-}
+callback!(
+    /// `chanRecvSlot`: numbers come back in the slot; a value of another kind is returned.
+    chan_recv_slot,
+    |env| Ok(channel::chan_recv_slot(env)?.map_or(ptr::null_mut(), |v| v.raw()))
+);
 
-unsafe extern "C" fn worker_complete_slot(
-    env: sys::napi_env,
-    _info: sys::napi_callback_info,
-) -> sys::napi_value {
-    // SAFETY: as above; nothing is returned.
-    unsafe {
-        respond(env, |_| {
-            pool::worker_complete_slot()?;
-            Ok(ptr::null_mut())
-        })
-    }
-}
+callback!(
+    /// `workerTakeSlot`: as `chanRecvSlot`, for the worker's next task.
+    worker_take_slot,
+    |env| Ok(pool::worker_take_slot(env)?.map_or(ptr::null_mut(), |v| v.raw()))
+);
+
+callback!(
+    /// `workerCompleteSlot`: nothing to return.
+    worker_complete_slot,
+    |_env| pool::worker_complete_slot().map(|()| ptr::null_mut())
+);
