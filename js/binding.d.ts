@@ -314,12 +314,6 @@ export declare function chanRecvBriefSlot(): unknown
  */
 export declare function chanRecvMany(id: number, meta: Float64Array, values: Array<unknown>): number
 
-/**
- * `chanTryRecv` through the argument slot: reads [id, spinUs]; writes [status, kind,
- * number] back into it; returns values of other kinds.
- */
-export declare function chanRecvSlot(): unknown
-
 /** Send that may wait asynchronously (see `chanRecvAsync`). */
 export declare function chanSendAsync(token: number, id: number, kind: number, value: unknown, meta: Float64Array): unknown
 
@@ -335,12 +329,6 @@ export declare function chanSendMany(id: number, meta: Float64Array, values: Arr
 
 /** Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many. */
 export declare function chanSendNumbers(id: number, numbers: Float64Array, from: number, count: number): number
-
-/**
- * `chanSendNumberSpin` through this thread's argument slot (`slot.rs`): reads [id,
- * number, spinUs] from it, so the call converts no arguments. READY, WOULD_BLOCK or CLOSED.
- */
-export declare function chanSendNumberSlot(): number
 
 /** `chanTrySend` for a number, spinning up to `spinUs` while full. */
 export declare function chanSendNumberSpin(id: number, n: number, spinUs: number): number
@@ -515,7 +503,8 @@ export declare function selectNow(spec: Float64Array, count: number, values: Arr
 
 /**
  * The plain callbacks, by name: `chanSendNumberSlot`, `chanRecvSlot`, `workerTakeSlot`,
- * `workerCompleteSlot` (each the napi-rs function of that name, called the same way).
+ * `workerCompleteSlot` (each runs the Rust function of that name in `channel.rs` or
+ * `pool.rs`).
  */
 export declare function slotCalls(): { chanSendNumberSlot(): number; chanRecvSlot(): unknown; workerTakeSlot(): unknown; workerCompleteSlot(): void }
 
@@ -535,12 +524,6 @@ export declare function workerBeat(): void
  */
 export declare function workerComplete(meta: Float64Array, value: unknown): void
 
-/**
- * `workerComplete` through the argument slot: [id, ok, kind, run time, number] are in the
- * slot; a number, boolean, null or undefined result needs nothing more.
- */
-export declare function workerCompleteSlot(): void
-
 /** `workerCompleteSlot` for results of other kinds, passed as `value`. */
 export declare function workerCompleteSlotWith(value: unknown): void
 
@@ -553,10 +536,3 @@ export declare function workerFuncName(index: number): string
  * the value itself for numbers and booleans. Returns the value for other kinds.
  */
 export declare function workerTake(meta: Float64Array): unknown
-
-/**
- * `workerTake` through this thread's argument slot (`slot.rs`): the same five numbers
- * go into the slot, so the call converts no Float64Array (a worker's two per-task calls
- * spent ~10% of a tiny task's time on typed-array arguments: `perf`).
- */
-export declare function workerTakeSlot(): unknown

@@ -206,8 +206,7 @@ pub fn chan_send_number_spin(id: u32, n: f64, spin_us: u32) -> Result<u32> {
 
 /// `chanSendNumberSpin` through this thread's argument slot (`slot.rs`): reads [id,
 /// number, spinUs] from it, so the call converts no arguments. READY, WOULD_BLOCK or CLOSED.
-#[napi]
-pub fn chan_send_number_slot() -> Result<u32> {
+pub(crate) fn chan_send_number_slot() -> Result<u32> {
     let n = Value::Number(slot::read(1));
     with_chan(slot::id(0)?, |chan| {
         Ok(send_status(match slot_micros(2) {
@@ -219,8 +218,7 @@ pub fn chan_send_number_slot() -> Result<u32> {
 
 /// `chanTryRecv` through the argument slot: reads [id, spinUs]; writes [status, kind,
 /// number] back into it; returns values of other kinds.
-#[napi(ts_return_type = "unknown")]
-pub fn chan_recv_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+pub(crate) fn chan_recv_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     let mut out = [0.0; 3];
     let beside = with_chan(slot::id(0)?, |chan| {
         recv_into(env, chan, &mut out, slot_micros(1))

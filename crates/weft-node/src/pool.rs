@@ -299,8 +299,7 @@ pub fn worker_take<'env>(
 /// `workerTake` through this thread's argument slot (`slot.rs`): the same five numbers
 /// go into the slot, so the call converts no Float64Array (a worker's two per-task calls
 /// spent ~10% of a tiny task's time on typed-array arguments: `perf`).
-#[napi(ts_return_type = "unknown")]
-pub fn worker_take_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
+pub(crate) fn worker_take_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     let mut meta = [0.0; TAKE_FIELDS];
     let value = take_into(env, &mut meta)?;
     slot::write_all(&meta);
@@ -343,8 +342,7 @@ pub fn worker_complete(meta: &[f64], value: Unknown<'_>) -> Result<()> {
 
 /// `workerComplete` through the argument slot: [id, ok, kind, run time, number] are in the
 /// slot; a number, boolean, null or undefined result needs nothing more.
-#[napi]
-pub fn worker_complete_slot() -> Result<()> {
+pub(crate) fn worker_complete_slot() -> Result<()> {
     let meta: [f64; TAKE_FIELDS] = std::array::from_fn(slot::read);
     complete_from(&meta, || {
         Err(to_js(Error::new(

@@ -2,9 +2,10 @@
 //! napi-rs's generated wrapper costs ~30 ns a call here (a function doing nothing: 39 ns
 //! through napi-rs, 9.5 ns as a plain callback, measured on this machine), a tenth of a
 //! channel value's whole trip. These callbacks take no arguments (the argument slot,
-//! `slot.rs`, carries their numbers), call the same Rust functions as the napi-rs forms,
-//! and keep their contract: a panic becomes an `INTERNAL` error and an error is thrown,
-//! never unwound across the boundary. `slotCalls()` hands them to JS once per thread.
+//! `slot.rs`, carries their numbers), call plain Rust functions in `channel.rs` and
+//! `pool.rs`, and keep the napi-rs functions' contract: a panic becomes an `INTERNAL`
+//! error and an error is thrown, never unwound across the boundary. `slotCalls()` hands
+//! them to JS once per thread.
 //!
 //! ```js
 //! const calls = native.slotCalls(); slot[0] = id; slot[1] = 42; slot[2] = 0; calls.chanSendNumberSlot()
@@ -21,7 +22,8 @@ use crate::{channel, pool};
 type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// The plain callbacks, by name: `chanSendNumberSlot`, `chanRecvSlot`, `workerTakeSlot`,
-/// `workerCompleteSlot` (each the napi-rs function of that name, called the same way).
+/// `workerCompleteSlot` (each runs the Rust function of that name in `channel.rs` or
+/// `pool.rs`).
 #[napi(
     ts_return_type = "{ chanSendNumberSlot(): number; chanRecvSlot(): unknown; workerTakeSlot(): unknown; workerCompleteSlot(): void }"
 )]
