@@ -93,7 +93,8 @@ export declare class ContextHandle {
   cancel(kind: number, slot: number, beside: unknown): boolean
   /**
    * Writes [found, kind, slot] of the cause of its end into `meta` (found 0: none,
-   * or no cause given); returns the value beside, if any.
+   * or no cause given); returns the value beside, if any. The caller must decode (or
+   * release) what it gets: its weft objects carry pins of their own.
    */
   cause(meta: Float64Array): unknown
   /** Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside. */

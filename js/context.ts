@@ -259,14 +259,15 @@ export class Context {
   }
 
   #makeErr(state: number): WeftError {
-    const beside = this.#native.cause(valueMeta);
-    const hasCause = valueMeta[0] === 1;
-    const cause = !hasCause
-      ? undefined
-      : this.#localCause !== undefined
-        ? this.#localCause
-        : decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside));
-    const options = hasCause ? { cause } : {};
+    let options: { cause?: unknown } = {};
+    if (this.#localCause !== undefined) {
+      // Cancelled here with this cause: the object itself, and no native copy to read
+      // (each copy read carries pins of its own on the weft objects inside).
+      options = { cause: this.#localCause };
+    } else {
+      const beside = this.#native.cause(valueMeta);
+      if (valueMeta[0] === 1) options = { cause: decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside)) };
+    }
     // No stack: it would only point at this getter, and capturing it is most of what an
     // error costs (code that checks ctx.err after every cancel would pay it each time).
     const limit = Error.stackTraceLimit;

@@ -1,6 +1,7 @@
 // A weft object sent inside a message that is never received (a channel freed with it
 // buffered, a cancelled or abandoned pool task) is released, not kept until the process
-// exits; a context value read many times gives each reader a handle of its own.
+// exits; a context value or cancellation cause read many times gives each reader a
+// handle of its own.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -20,6 +21,15 @@ const live = (): number => loadNative().liveObjects('channel');
 /** Collects until `live()` is back to `count` (finalizers run as tasks after a GC). */
 async function settlesTo(count: number): Promise<number> {
   for (let turn = 0; turn < 200 && live() !== count; turn++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return live();
+}
+
+/** The count once what earlier tests dropped has been collected. */
+async function settledBase(): Promise<number> {
+  for (let turn = 0; turn < 10; turn++) {
     gc();
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -80,6 +90,38 @@ describe('handles in messages nobody receives', () => {
     // channel, and sending it to a worker again would fail there.
     expect(await pool.run('sendOn', { reply, n: 2 })).toBe(true);
     expect(reply.tryRecv()).toEqual({ value: 2, ok: true });
+  });
+
+  it('a context\'s cancellation cause read by several contexts and threads: each read is a handle of its own, so dropping them leaves the channel usable', async () => {
+    const pool = makePool({ filename: CONTEXT_TASKS, size: 1 });
+    const reply = new Channel<number>(4);
+    const [ctx, cancel] = Context.background().withCancelCause();
+    cancel({ reply });
+    expect((ctx.err?.cause as { reply: Channel<number> }).reply).toBe(reply); // this thread: the object itself
+    (() => {
+      const [child] = ctx.withCancel(); // born ended: reads the shared cause
+      expect((child.err?.cause as { reply: Channel<number> }).reply.trySend(0)).toBe(true);
+    })();
+    expect(await pool.run('readCauseTwiceAndDrop', { ctx })).toBe(true);
+    for (let turn = 0; turn < 20; turn++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Had the reads shared one pin, collecting them would have unregistered the channel.
+    expect(await pool.run('sendOn', { reply, n: 2 })).toBe(true);
+    expect([reply.tryRecv().value, reply.tryRecv().value, reply.tryRecv().value]).toEqual([0, 1, 2]);
+  });
+
+  it('a cancellation cause is released with its context, and a cause that ended nothing at once', async () => {
+    const base = await settledBase();
+    (() => {
+      const [ctx, cancel] = Context.background().withCancelCause();
+      cancel({ reply: new Channel(1) });
+      cancel({ reply: new Channel(1) }); // it had ended: this cause is dropped
+      const [child] = ctx.withCancel();
+      expect(child.err?.cause).toEqual({ reply: expect.any(Channel) });
+    })();
+    expect(await settlesTo(base)).toBe(base);
   });
 });
 

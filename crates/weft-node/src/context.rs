@@ -133,14 +133,17 @@ impl ContextHandle {
     }
 
     /// Writes [found, kind, slot] of the cause of its end into `meta` (found 0: none,
-    /// or no cause given); returns the value beside, if any.
+    /// or no cause given); returns the value beside, if any. The caller must decode (or
+    /// release) what it gets: its weft objects carry pins of their own.
     #[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
     pub fn cause<'env>(
         &self,
         env: &'env Env,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        value_out(env, &mut meta, self.inner.err().and_then(|e| e.cause))
+        // Each read is a delivery of its own: the reader's handles take over its pins.
+        let cause = self.inner.err().and_then(|e| e.cause.map(|c| c.deliver()));
+        value_out(env, &mut meta, cause)
     }
 
     /// Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside.

@@ -44,7 +44,54 @@ pub enum Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cancellation {
     pub reason: Reason,
-    pub cause: Option<Value>,
+    pub cause: Option<Arc<Cause>>,
+}
+
+impl Cancellation {
+    /// The cause given to `cancel`, if any.
+    ///
+    /// ```
+    /// use weft_core::{context::Context, Value};
+    /// let ctx = Context::background().with_cancel();
+    /// ctx.cancel(Some(Value::Number(7.0)));
+    /// assert_eq!(ctx.err().unwrap().cause_value(), Some(&Value::Number(7.0)));
+    /// ```
+    pub fn cause_value(&self) -> Option<&Value> {
+        self.cause.as_deref().map(Cause::value)
+    }
+}
+
+/// The cause of a cancellation, one value shared by every context the cancellation
+/// reached. Each reader that takes it to another isolate takes a [`deliver`](Self::deliver)ed
+/// copy (with pins of its own on the weft objects inside); the weft objects it names are
+/// released when the last context holding it is gone (see [`Value::discard`]).
+#[derive(Debug, PartialEq)]
+pub struct Cause(Value);
+
+impl Cause {
+    /// The value, to look at.
+    pub fn value(&self) -> &Value {
+        &self.0
+    }
+
+    /// A copy for one reader (see [`Value::duplicate`]).
+    ///
+    /// ```
+    /// use weft_core::{context::Context, Value};
+    /// let ctx = Context::background().with_cancel();
+    /// ctx.cancel(Some(Value::String("why".into())));
+    /// let cause = ctx.err().unwrap().cause.unwrap();
+    /// assert_eq!(cause.deliver(), Value::String("why".into()));
+    /// ```
+    pub fn deliver(&self) -> Value {
+        self.0.duplicate()
+    }
+}
+
+impl Drop for Cause {
+    fn drop(&mut self) {
+        std::mem::replace(&mut self.0, Value::Undefined).discard();
+    }
 }
 
 /// A context (cheap to clone; clones are the same context). See the module doc.
@@ -119,7 +166,9 @@ impl Context {
     /// Ends this context and its descendants with [`Reason::Canceled`] and `cause`. True
     /// if this call ended it; false if it had ended already, or cannot be cancelled (a
     /// background or value context: cancel the context it came from).
+    /// A cause that did not end anything is dropped, releasing what it pinned.
     pub fn cancel(&self, cause: Option<Value>) -> bool {
+        let cause = cause.map(|value| Arc::new(Cause(value)));
         if !matches!(self.0.kind, Kind::Cancel(_)) {
             return false;
         }
