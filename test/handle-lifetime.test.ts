@@ -161,6 +161,21 @@ describe('handles in values the sender gave up on', () => {
     expect(await settlesTo(base)).toBe(base);
   });
 
+  it('a value delivered to a receive whose thread ended before taking it releases the channel in it', async () => {
+    const ch = new Channel<{ reply: Channel<number> }>(0);
+    const started = new Channel<boolean>(1);
+    const pool = makePool({ filename: CHAN_TASKS, size: 1 });
+    const stuck = pool.run('recvThenSpin', { ch, started });
+    expect(await started.recv()).toEqual({ value: true, ok: true });
+    const base = await settledBase();
+    await (async () => {
+      await ch.send({ reply: new Channel<number>(1) }); // unbuffered: taken by the worker's receive
+    })();
+    await pool.close({ timeout: 0 }).catch(() => undefined); // terminates the spinning worker
+    await rejectsWith(stuck, 'POOL_CLOSED');
+    expect(await settlesTo(base)).toBe(base);
+  });
+
   it('a value that was delivered keeps its handle: the receiver can use and pass on what it got', async () => {
     const ch = new Channel<{ reply: Channel<number> }>(1);
     await (async () => {

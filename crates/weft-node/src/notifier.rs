@@ -98,14 +98,14 @@ pub fn notifier_drain_into(
     }
     let notices = notifier.mailbox.drain(meta.len() / NOTICE_FIELDS);
     let count = notices.len();
-    for (i, notice) in notices.into_iter().enumerate() {
+    for (i, mut notice) in notices.into_iter().enumerate() {
         let settled = notifier.pending.borrow_mut().remove(&notice.token);
         if let Some(wait) = settled {
             (wait.withdraw)();
         }
         let m = &mut meta[i * NOTICE_FIELDS..(i + 1) * NOTICE_FIELDS];
         m[0] = notice.token as f64;
-        if let Some(v) = outcome::write(env, &mut m[1..], notice.case, notice.delivery)? {
+        if let Some(v) = outcome::write(env, &mut m[1..], notice.case, notice.take_delivery())? {
             values.set(i as u32, v)?;
         }
     }
@@ -161,5 +161,8 @@ impl Notifier {
             }
         }
         self.mailbox.clear_waker();
+        // Outcomes already posted to this thread are never drained now: dropping them
+        // releases what their values pinned (`Notice`'s Drop).
+        drop(self.mailbox.drain(usize::MAX));
     }
 }

@@ -35,12 +35,47 @@ pub enum Delivery {
     Done,
 }
 
+impl Delivery {
+    /// Drops a delivery nobody will take (its thread ended first): a value in it gives
+    /// back what it pinned (see [`Value::discard`]).
+    ///
+    /// ```
+    /// weft_core::wake::Delivery::Received(weft_core::Value::Null).discard();
+    /// ```
+    pub fn discard(self) {
+        if let Delivery::Received(value) | Delivery::Refused(value) = self {
+            value.discard();
+        }
+    }
+}
+
 /// An outcome on its way to a JS thread: `token` names the wait, `case` the case chosen.
+/// Take its delivery with [`take_delivery`](Self::take_delivery); a notice dropped with
+/// its delivery still in it (the thread ended before draining it) discards it.
 #[derive(Debug)]
 pub struct Notice {
     pub token: u64,
     pub case: u32,
     pub delivery: Delivery,
+}
+
+impl Notice {
+    /// Takes the delivery out, leaving [`Delivery::Done`] (which holds nothing).
+    ///
+    /// ```
+    /// use weft_core::wake::{Delivery, Notice};
+    /// let mut n = Notice { token: 1, case: 0, delivery: Delivery::Closed };
+    /// assert_eq!(n.take_delivery(), Delivery::Closed);
+    /// ```
+    pub fn take_delivery(&mut self) -> Delivery {
+        std::mem::replace(&mut self.delivery, Delivery::Done)
+    }
+}
+
+impl Drop for Notice {
+    fn drop(&mut self) {
+        self.take_delivery().discard();
+    }
 }
 
 const WAITING: u32 = 0;
@@ -162,6 +197,17 @@ impl Waiter {
                         return slot.take();
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Drop for Waiter {
+    /// A blocking waiter dropped with an outcome nobody took (its thread ended first).
+    fn drop(&mut self) {
+        if let Wake::Thread { slot, .. } = &mut self.wake {
+            if let Some((_, delivery)) = slot.get_mut().take() {
+                delivery.discard();
             }
         }
     }
