@@ -48,6 +48,11 @@ export declare class ChannelHandle {
   get cap(): number
   /** Values buffered now. */
   get len(): number
+  /**
+   * Senders and receivers registered and still waiting (a diagnostic for tests: a
+   * thread that ended mid-wait leaves none behind).
+   */
+  get waiting(): number
   /** Whether `close` was called. */
   get closed(): boolean
   /** Closes the channel (CHANNEL_CLOSED if it already was). */

@@ -7,7 +7,7 @@ import { runInNewContext } from 'node:vm';
 
 import { describe, expect, it } from 'vitest';
 
-import { Channel, Context, select } from '@weft/core';
+import { Channel, Context, Mutex, select } from '@weft/core';
 import { loadNative } from '../dist/esm/native.js';
 import { Shared, makePool, rejectsWith, throwsWith } from './fixtures/pool-helpers.js';
 
@@ -34,6 +34,12 @@ async function settledBase(): Promise<number> {
     await new Promise((resolve) => setImmediate(resolve));
   }
   return live();
+}
+
+/** Whether `done()` came true within a bounded number of event-loop turns. */
+async function until(done: () => boolean): Promise<boolean> {
+  for (let turn = 0; turn < 2000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+  return done();
 }
 
 describe('handles in messages nobody receives', () => {
@@ -174,6 +180,53 @@ describe('handles in values the sender gave up on', () => {
     await pool.close({ timeout: 0 }).catch(() => undefined); // terminates the spinning worker
     await rejectsWith(stuck, 'POOL_CLOSED');
     expect(await settlesTo(base)).toBe(base);
+  });
+
+  it('a worker terminated while its async send waits releases the channel that send carried, and the send never happens', async () => {
+    const full = new Channel<unknown>(1);
+    full.trySend('filler');
+    const started = new Channel<boolean>(1);
+    const pool = makePool({ filename: CHAN_TASKS, size: 1 });
+    const base = await settledBase();
+    const stuck = pool.run('sendThenSpin', { full, started });
+    expect(await started.recv()).toEqual({ value: true, ok: true });
+    expect(full.waitingCount).toBe(1);
+    await pool.close({ timeout: 0 }).catch(() => undefined);
+    await rejectsWith(stuck, 'POOL_CLOSED');
+    expect(await settlesTo(base)).toBe(base);
+    expect(full.waitingCount).toBe(0);
+    expect(full.tryRecv()).toEqual({ value: 'filler', ok: true });
+    expect(full.tryRecv()).toBeUndefined(); // the ended thread's value is not delivered
+  });
+
+  it('a worker terminated while blocked in recvSync leaves no receiver behind: a value sent afterwards stays in the channel', async () => {
+    const ch = new Channel<number>(1);
+    const started = new Channel<boolean>(1);
+    const pool = makePool({ filename: CHAN_TASKS, size: 1 });
+    const stuck = pool.run('recvSyncForever', { ch, started });
+    expect(await started.recv()).toEqual({ value: true, ok: true });
+    expect(await until(() => ch.waitingCount === 1)).toBe(true); // its receive is registered
+    await pool.close({ timeout: 0 }).catch(() => undefined);
+    await rejectsWith(stuck, 'POOL_CLOSED');
+    expect(await until(() => ch.waitingCount === 0)).toBe(true);
+    expect(ch.trySend(5)).toBe(true);
+    expect(ch.tryRecv()).toEqual({ value: 5, ok: true }); // not handed to the thread that is gone
+  });
+
+  it('a worker terminated while blocked in lockSync does not take the lock with it: the next lock gets it', async () => {
+    const mutex = new Mutex();
+    const release = await mutex.lock();
+    const started = new Channel<boolean>(1);
+    const pool = makePool({ filename: CHAN_TASKS, size: 1 });
+    const stuck = pool.run('lockSyncForever', { mutex, started });
+    expect(await started.recv()).toEqual({ value: true, ok: true });
+    await pool.close({ timeout: 0 }).catch(() => undefined);
+    await rejectsWith(stuck, 'POOL_CLOSED');
+    // Whether or not its wait was registered before it was terminated, none is left.
+    release();
+    const again = mutex.tryLock();
+    expect(again).toBeTypeOf('function');
+    again!();
   });
 
   it('a value that was delivered keeps its handle: the receiver can use and pass on what it got', async () => {

@@ -133,6 +133,11 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     return this.#native.len;
   }
 
+  /** @internal Senders and receivers registered natively and still waiting (leak checks). */
+  get waitingCount(): number {
+    return this.#native.waiting;
+  }
+
   /** Whether `close()` was called (values may still be buffered). */
   get closed(): boolean {
     return this.#native.closed;

@@ -13,13 +13,36 @@ use napi_derive::napi;
 use weft_core::wake::Waiter;
 
 use crate::outcome::{self, OUTCOME_FIELDS, READY, SLICE, WOULD_BLOCK};
+use crate::wait::{Withdraw, Withdrawal};
 
 /// Numbers in a result: the status, then an outcome.
 pub const RESULT_FIELDS: usize = 1 + OUTCOME_FIELDS;
 
 struct Blocked {
     waiter: Arc<Waiter>,
-    cleanup: Box<dyn FnOnce()>,
+    /// Taken when the wait ends; still here only if the thread ended mid-wait.
+    cleanup: Option<Withdraw>,
+}
+
+impl Blocked {
+    /// Ends the wait: takes the waiter off what it waits on.
+    fn finish(mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup(Withdrawal::Live);
+        }
+    }
+}
+
+impl Drop for Blocked {
+    /// The thread ended between two slices (a worker terminated in a blocking wait): the
+    /// wait must not stay registered, or a counterpart would hand a value to a thread that
+    /// is gone and the value would be lost.
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            self.waiter.try_cancel();
+            cleanup(Withdrawal::ThreadEnded);
+        }
+    }
 }
 
 thread_local! {
@@ -34,20 +57,29 @@ pub fn block<'env>(
     env: &'env Env,
     meta: &mut [f64],
     waiter: Arc<Waiter>,
-    cleanup: impl FnOnce() + 'static,
+    cleanup: Withdraw,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
+    let blocked = Blocked {
+        waiter,
+        cleanup: Some(cleanup),
+    };
+    wait_slice(env, meta, blocked, slice_ms)
+}
+
+/// Waits one slice on `blocked` (see [`block`]).
+fn wait_slice<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    blocked: Blocked,
     slice_ms: u32,
 ) -> Result<Option<Unknown<'env>>> {
     let deadline = Instant::now() + Duration::from_millis(slice_ms as u64);
-    if let Some((case, d)) = waiter.wait(Some(deadline)) {
-        cleanup();
+    if let Some((case, d)) = blocked.waiter.wait(Some(deadline)) {
+        blocked.finish();
         return outcome::ready(env, meta, READY, case, d);
     }
-    CURRENT.with(|c| {
-        *c.borrow_mut() = Some(Blocked {
-            waiter,
-            cleanup: Box::new(cleanup),
-        })
-    });
+    CURRENT.with(|c| *c.borrow_mut() = Some(blocked));
     outcome::status(meta, SLICE)
 }
 
@@ -66,7 +98,7 @@ pub fn resume_blocking<'env>(
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
         return outcome::status(meta, WOULD_BLOCK);
     };
-    block(env, meta, current.waiter, current.cleanup, slice_ms)
+    wait_slice(env, meta, current, slice_ms)
 }
 
 /// Gives up this thread's blocking wait (its deadline passed): WOULD_BLOCK if nothing
@@ -81,15 +113,16 @@ pub fn cancel_blocking<'env>(
         return outcome::status(meta, WOULD_BLOCK);
     };
     if current.waiter.try_cancel() {
-        (current.cleanup)();
+        current.finish();
         return outcome::status(meta, WOULD_BLOCK);
     }
     // Committed a moment ago: the delivery is imminent.
-    let (case, d) = current.waiter.wait(None).ok_or_else(|| {
+    let got = current.waiter.wait(None);
+    current.finish();
+    let (case, d) = got.ok_or_else(|| {
         crate::errors::to_js(weft_core::Error::internal(
             "a committed blocking wait had no outcome",
         ))
     })?;
-    (current.cleanup)();
     outcome::ready(env, meta, READY, case, d)
 }

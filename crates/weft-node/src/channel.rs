@@ -24,7 +24,7 @@ use crate::local::IdHasher;
 use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
 use crate::slot;
 use crate::value::{self, from_js, kind_of};
-use crate::wait::{self, Started};
+use crate::wait::{self, Started, Withdrawal};
 
 /// Every live channel, by id, so any thread can attach.
 pub static CHANNELS: Handles<Channel> = Handles::new();
@@ -155,6 +155,13 @@ impl ChannelHandle {
     #[napi(getter)]
     pub fn len(&self) -> u32 {
         self.chan.len().min(u32::MAX as usize) as u32
+    }
+
+    /// Senders and receivers registered and still waiting (a diagnostic for tests: a
+    /// thread that ended mid-wait leaves none behind).
+    #[napi(getter)]
+    pub fn waiting(&self) -> u32 {
+        self.chan.waiting().min(u32::MAX as usize) as u32
     }
 
     /// Whether `close` was called.
@@ -514,7 +521,10 @@ fn select_with(cases: Vec<Case>) -> impl FnOnce(&Arc<Waiter>) -> Result<Started>
             case,
             delivery,
         }),
-        Selected::Waiting(reg) => Ok(Started::Queued(Box::new(move || reg.unregister()))),
+        Selected::Waiting(reg) => Ok(Started::Queued(Box::new(move |why| match why {
+            Withdrawal::Live => reg.unregister(),
+            Withdrawal::ThreadEnded => reg.abandon(),
+        }))),
         Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
     }
 }

@@ -20,6 +20,7 @@ use weft_core::wake::{Mailbox, Notice, Waiter};
 
 use crate::errors::to_js;
 use crate::outcome::{self, OUTCOME_FIELDS};
+use crate::wait::{Withdraw, Withdrawal};
 
 /// Numbers per drained notice: the token, then an outcome.
 const NOTICE_FIELDS: usize = 1 + OUTCOME_FIELDS;
@@ -27,7 +28,7 @@ const NOTICE_FIELDS: usize = 1 + OUTCOME_FIELDS;
 /// A wait in progress: its waiter and how to take it off what it waits on.
 struct PendingWait {
     waiter: Arc<Waiter>,
-    withdraw: Box<dyn FnOnce()>,
+    withdraw: Withdraw,
 }
 
 /// This thread's notifier state.
@@ -101,7 +102,7 @@ pub fn notifier_drain_into(
     for (i, mut notice) in notices.into_iter().enumerate() {
         let settled = notifier.pending.borrow_mut().remove(&notice.token);
         if let Some(wait) = settled {
-            (wait.withdraw)();
+            (wait.withdraw)(Withdrawal::Live);
         }
         let m = &mut meta[i * NOTICE_FIELDS..(i + 1) * NOTICE_FIELDS];
         m[0] = notice.token as f64;
@@ -127,7 +128,7 @@ pub fn notifier_cancel(token: f64) -> Result<bool> {
     };
     Ok(match withdrawn {
         Some(wait) => {
-            (wait.withdraw)();
+            (wait.withdraw)(Withdrawal::Live);
             true
         }
         None => false,
@@ -141,24 +142,21 @@ impl Notifier {
     }
 
     /// Records a registered wait so it can be withdrawn or cleaned up.
-    pub fn track(&self, token: f64, waiter: Arc<Waiter>, withdraw: impl FnOnce() + 'static) {
-        self.pending.borrow_mut().insert(
-            token as u64,
-            PendingWait {
-                waiter,
-                withdraw: Box::new(withdraw),
-            },
-        );
+    pub fn track(&self, token: f64, waiter: Arc<Waiter>, withdraw: Withdraw) {
+        self.pending
+            .borrow_mut()
+            .insert(token as u64, PendingWait { waiter, withdraw });
     }
 
     /// The thread is going away: withdraw what it still waits for, so no counterpart hands
-    /// a value to a thread that can no longer take it, and drop the wakeup.
+    /// a value to a thread that can no longer take it, and drop the wakeup. A wait that
+    /// happened meanwhile still leaves the cases that did not happen (their values are
+    /// discarded: nobody here will take them back).
     fn shutdown(&self) {
         let waits: Vec<PendingWait> = self.pending.borrow_mut().drain().map(|(_, w)| w).collect();
         for wait in waits {
-            if wait.waiter.try_cancel() {
-                (wait.withdraw)();
-            }
+            wait.waiter.try_cancel();
+            (wait.withdraw)(Withdrawal::ThreadEnded);
         }
         self.mailbox.clear_waker();
         // Outcomes already posted to this thread are never drained now: dropping them

@@ -67,7 +67,8 @@ fn started<T: Forget>(waiter: &Arc<Waiter>, start: Start, on: &Arc<T>) -> Starte
         Start::Now(status) => Started::done(status),
         Start::Queued => {
             let (waiter, on) = (waiter.clone(), on.clone());
-            Started::Queued(Box::new(move || on.forget(&waiter)))
+            // A primitive's waiter carries no value: however it ends, it just leaves.
+            Started::Queued(Box::new(move |_| on.forget(&waiter)))
         }
     }
 }

@@ -21,8 +21,21 @@ pub enum Started {
         delivery: Delivery,
     },
     /// The waiter is registered; the closure takes it off what it waits on, and runs once
-    /// the wait is settled or cancelled.
-    Queued(Box<dyn FnOnce()>),
+    /// the wait is settled or cancelled, or its thread ends.
+    Queued(Withdraw),
+}
+
+/// Takes a registered waiter off what it waits on (see [`Withdrawal`]).
+pub type Withdraw = Box<dyn FnOnce(Withdrawal)>;
+
+/// Why a registered wait is taken off what it waits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// It settled or was cancelled while its thread runs: the values its send cases carried
+    /// go back to that thread's JS side, which releases what they pinned.
+    Live,
+    /// Its thread is ending: nobody will take those values back, so they are discarded.
+    ThreadEnded,
 }
 
 impl Started {
@@ -105,7 +118,7 @@ pub fn run_brief<'env>(
             waiter.wait(None) // committed just now: the delivery is imminent
         }
     });
-    withdraw();
+    withdraw(Withdrawal::Live);
     match got {
         Some((case, delivery)) => outcome::ready(env, meta, READY, case, delivery),
         None => outcome::status(meta, WOULD_BLOCK),

@@ -156,9 +156,37 @@ impl State {
         self.closed || self.buf.len() < cap || self.has_receiver()
     }
 
-    fn forget(&mut self, waiter: &Arc<Waiter>) {
-        self.senders.retain(|s| !Arc::ptr_eq(&s.waiter, waiter));
+    /// Takes `waiter` off the channel. The values of its send cases go back to whoever
+    /// owns them; with `discard`, nobody does (their thread ended), so they give back what
+    /// they pinned.
+    fn forget(&mut self, waiter: &Arc<Waiter>, discard: bool) {
+        if discard {
+            for s in std::mem::take(&mut self.senders) {
+                if Arc::ptr_eq(&s.waiter, waiter) {
+                    s.value.discard();
+                } else {
+                    self.senders.push_back(s);
+                }
+            }
+        } else {
+            self.senders.retain(|s| !Arc::ptr_eq(&s.waiter, waiter));
+        }
         self.receivers.retain(|r| !Arc::ptr_eq(&r.waiter, waiter));
+    }
+
+    /// Waiters registered and still waiting (a diagnostic).
+    fn waiting(&self) -> usize {
+        let senders = self
+            .senders
+            .iter()
+            .filter(|s| s.waiter.is_waiting())
+            .count();
+        let receivers = self
+            .receivers
+            .iter()
+            .filter(|r| r.waiter.is_waiting())
+            .count();
+        senders + receivers
     }
 }
 
@@ -184,6 +212,16 @@ impl Channel {
     /// Whether no value is buffered now.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Senders and receivers registered on it and still waiting (a diagnostic: a thread
+    /// that ended leaves none behind).
+    ///
+    /// ```
+    /// assert_eq!(weft_core::chan::Channel::new(1).waiting(), 0);
+    /// ```
+    pub fn waiting(&self) -> usize {
+        self.state.lock().waiting()
     }
 
     /// Whether `close` was called.

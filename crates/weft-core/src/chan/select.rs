@@ -90,7 +90,16 @@ impl Registration {
     /// did not happen), so a loop of selects leaves nothing behind.
     pub fn unregister(&self) {
         for chan in &self.chans {
-            chan.lock().forget(&self.waiter);
+            chan.lock().forget(&self.waiter, false);
+        }
+    }
+
+    /// Like [`unregister`](Self::unregister), for a waiter whose thread ended: nobody will
+    /// take back the values of its send cases, so they are discarded (see
+    /// [`Value::discard`]).
+    pub fn abandon(&self) {
+        for chan in &self.chans {
+            chan.lock().forget(&self.waiter, true);
         }
     }
 }

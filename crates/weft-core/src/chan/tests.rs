@@ -212,6 +212,22 @@ fn select_send_and_receive_on_one_channel_leaves_no_entries_behind() {
 }
 
 #[test]
+fn an_abandoned_registration_leaves_its_channels_and_its_values_are_never_received() {
+    let ch = Arc::new(Channel::new(0));
+    let other = Arc::new(Channel::new(1));
+    let cases = vec![Case::send(ch.clone(), num(7)), Case::recv(other.clone())];
+    let Selected::Waiting(reg) = select(cases, Some(Waiter::blocking())) else {
+        panic!("nothing was ready")
+    };
+    assert_eq!((ch.waiting(), other.waiting()), (1, 1));
+    assert!(reg.waiter().try_cancel());
+    reg.abandon(); // its thread ended
+    assert_eq!((ch.waiting(), other.waiting()), (0, 0));
+    assert_eq!(ch.try_recv(), TryRecv::Empty);
+    assert!(ch.lock().senders.is_empty() && other.lock().receivers.is_empty());
+}
+
+#[test]
 fn a_timed_out_wait_either_gets_its_value_or_leaves_it_in_the_channel() {
     // Cancellation racing delivery: each value is delivered or stays, never both, never lost.
     let ch = Arc::new(Channel::new(0));
