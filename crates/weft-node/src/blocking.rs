@@ -79,7 +79,12 @@ fn wait_slice<'env>(
         blocked.finish();
         return outcome::ready(env, meta, READY, case, d);
     }
-    CURRENT.with(|c| *c.borrow_mut() = Some(blocked));
+    let abandoned = CURRENT.with(|c| c.borrow_mut().replace(blocked));
+    if let Some(earlier) = abandoned {
+        // A wait JS left without resuming or cancelling it (an exception between slices):
+        // take it off, leaving its values to JS (this thread still runs).
+        earlier.finish();
+    }
     outcome::status(meta, SLICE)
 }
 
