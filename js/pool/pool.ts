@@ -110,8 +110,11 @@ export type { MapOptions };
 export class Pool {
   readonly #options: ResolvedPoolOptions;
   readonly #core!: PoolCore; // assigned unless the constructor returned a ProcessPool
-  /** Tasks in flight by id, with when each was submitted (performance.now() ms). */
-  readonly #pending = new TaskTable<Entry>();
+  /**
+   * Tasks in flight by id. The tasks of one tick share a block of the table and its
+   * submission time (performance.now() ms, read once per tick).
+   */
+  readonly #pending = new TaskTable<Entry>(() => performance.now());
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
@@ -128,8 +131,6 @@ export class Pool {
   readonly #batchValues: unknown[] = [];
   readonly #batchIds: number[] = [];
   #flushScheduled = false;
-  /** When the first task of the current batch was submitted (see #enqueue). */
-  #batchStamp = 0;
   #pollScheduled = false;
   readonly #pollBound = () => {
     this.#pollScheduled = false;
@@ -381,22 +382,24 @@ export class Pool {
       payload = new Uint8Array(payload as Uint8Array);
       bytes = false;
     }
-    const id = this.#pending.takeId();
     const cancellable = signal !== undefined || timeout !== undefined;
     const direct = cancellable || bytes || this.#options.maxQueue !== Infinity;
-    // Tasks gathered for one flush enter the queue together: they share one submission
-    // time, read when the first of them was submitted (a clock read per task cost the main
-    // thread measurably on tiny tasks).
-    if (!direct && this.#batchIds.length === 0) this.#batchStamp = performance.now();
-    const stamp = direct ? performance.now() : this.#batchStamp;
+    // A task submitted directly goes after whatever this tick already gathered (FIFO).
+    if (direct && this.#batchIds.length > 0) this.#flush();
+    // The tasks submitted in one tick share one submission time, read when the first of
+    // them was submitted (a clock read per task cost the main thread measurably on tiny
+    // tasks): the microtask that flushes them also seals their block of the task table.
+    const id = this.#pending.takeId();
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flushBound);
+    }
     const rich = cancellable || shared !== undefined || this.#options.retries > 0;
     const task: Pending | undefined = rich || detached ? { id, resolve: detached ? undefined : resolve, extra: rich ? {} : undefined } : undefined;
     const entry: Entry = task ?? resolve!;
     if (direct) {
       // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
-      // bytes copied now: submit directly, after whatever this tick already gathered, to
-      // keep FIFO order.
-      if (this.#batchIds.length > 0) this.#flush();
+      // bytes copied now: submit directly (after the tick's gathered tasks, flushed above).
       try {
         this.#core.submit(id, func, priority, cancellable, kind, payload);
       } catch (err) {
@@ -404,10 +407,10 @@ export class Pool {
         throw fromNative(err, 'Pool.run');
       }
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.add(id, entry, stamp);
+      this.#pending.add(id, entry);
     } else {
       if (this.#pending.size === 0) this.#keepAlive.ref();
-      this.#pending.add(id, entry, stamp);
+      this.#pending.add(id, entry);
       const n = this.#batchIds.length;
       const at = n * SUBMIT_FIELDS;
       const meta = this.#batchMeta;
@@ -419,10 +422,6 @@ export class Pool {
       if (needsBeside(kind)) this.#batchValues[n] = payload;
       this.#batchIds.push(id);
       if (n + 1 === SUBMIT_BATCH) this.#flush();
-      else if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        queueMicrotask(this.#flushBound);
-      }
     }
     const extra = task?.extra;
     if (extra !== undefined) {
@@ -466,9 +465,13 @@ export class Pool {
     this.#room.wakeAll();
   }
 
-  /** Hands this tick's gathered submissions to the dispatcher in one native call. */
+  /**
+   * Hands this tick's gathered submissions to the dispatcher in one native call, and ends
+   * the task table's block (later submissions get a fresh submission time).
+   */
   #flush(): void {
     this.#flushScheduled = false;
+    this.#pending.seal();
     const tasks = this.#batchIds;
     if (tasks.length === 0) return;
     let queued = 0;
@@ -543,9 +546,8 @@ export class Pool {
 
   /** Settles task `id` exactly once and does the bookkeeping. */
   #finish(id: number, ok: boolean, value: unknown): void {
-    const entry = this.#pending.get(id);
+    const entry = this.#pending.remove(id);
     if (entry === undefined) return;
-    this.#pending.delete(id);
     const extra = typeof entry === 'object' ? entry.extra : undefined;
     if (extra !== undefined) {
       if (extra.timer) clearTimeout(extra.timer);

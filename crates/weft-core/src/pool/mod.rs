@@ -19,11 +19,11 @@
 //! let done = d.drain_completions(usize::MAX);
 //! assert_eq!(done[0].outcome, Outcome::Ok(Value::Number(42.0)));
 //! ```
+mod cancels;
 mod parking;
 mod queue;
 mod task;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +36,8 @@ pub use task::{Completion, Outcome, Task, TaskId};
 
 use crate::wake::Mailbox;
 use crate::{Error, ErrorCode, Result};
+use cancels::Cancels;
+use queue::CANCELLABLE_FUNC_BIT;
 
 /// What [`Dispatcher::next`] hands a worker.
 #[derive(Debug)]
@@ -98,8 +100,8 @@ pub struct Dispatcher {
     closed: AtomicBool,
     parking: Parking,
     completions: Mailbox<Completion>,
-    /// Claim flags of queued cancellable tasks, by id.
-    cancellable: Mutex<HashMap<TaskId, Arc<AtomicBool>>>,
+    /// Tickets of queued cancellable tasks: a task is run or cancelled, never both.
+    cancels: Mutex<Cancels>,
     /// Submitters waiting for room; while non-zero, taking a task requests a wakeup.
     room_waiters: AtomicUsize,
     workers: RwLock<Vec<Arc<WorkerSlot>>>,
@@ -134,7 +136,7 @@ impl Dispatcher {
             closed: AtomicBool::new(false),
             parking: Parking::default(),
             completions: Mailbox::default(),
-            cancellable: Mutex::new(HashMap::new()),
+            cancels: Mutex::new(Cancels::default()),
             room_waiters: AtomicUsize::new(0),
             workers: RwLock::new(Vec::new()),
             names: RwLock::new(Vec::new()),
@@ -191,6 +193,10 @@ impl Dispatcher {
                 task,
             ));
         }
+        if task.func & CANCELLABLE_FUNC_BIT != 0 {
+            let problem = format!("function index {} is not below 2^31", task.func);
+            return Err((Error::invalid_argument("func", problem), task));
+        }
         let max = self.max_queue.load(Ordering::Relaxed);
         let before = self.queued.fetch_add(1, Ordering::SeqCst);
         if before >= max {
@@ -204,9 +210,8 @@ impl Dispatcher {
             ));
         }
         if cancellable {
-            let flag = Arc::new(AtomicBool::new(false));
-            self.cancellable.lock().insert(task.id, flag.clone());
-            task.claim = Some(flag);
+            task.id = self.cancels.lock().issue(task.id);
+            task.cancellable = true;
         }
         self.queue.push(task);
         Ok(())
@@ -215,14 +220,26 @@ impl Dispatcher {
     /// Removes a queued cancellable task. True if it will never run; false if a worker
     /// already took it (or it was never cancellable, or is unknown).
     pub fn cancel(&self, id: TaskId) -> bool {
-        let Some(flag) = self.cancellable.lock().remove(&id) else {
-            return false;
-        };
-        if flag.swap(true, Ordering::AcqRel) {
+        if !self.cancels.lock().cancel(id) {
             return false;
         }
         self.queued.fetch_sub(1, Ordering::SeqCst);
         true
+    }
+
+    /// A task popped from the queue, with its own id, if it is to run; a cancelled one is
+    /// discarded (it was uncounted when cancelled).
+    fn claim(&self, mut task: Task) -> Option<Task> {
+        if task.cancellable {
+            let Some(id) = self.cancels.lock().claim(task.id) else {
+                task.arg.discard();
+                return None;
+            };
+            task.id = id;
+            task.cancellable = false;
+        }
+        self.queued.fetch_sub(1, Ordering::SeqCst);
+        Some(task)
     }
 
     /// Registers a worker thread; its id is passed to [`next`](Self::next) and friends.
@@ -275,14 +292,9 @@ impl Dispatcher {
                 return Some(Next::Stopped);
             }
             while let Some(task) = self.queue.pop() {
-                if let Some(flag) = &task.claim {
-                    if flag.swap(true, Ordering::AcqRel) {
-                        task.arg.discard(); // cancelled while queued: already uncounted
-                        continue;
-                    }
-                    self.cancellable.lock().remove(&task.id);
-                }
-                self.queued.fetch_sub(1, Ordering::SeqCst);
+                let Some(task) = self.claim(task) else {
+                    continue;
+                };
                 slot.running.store(task.id as u64 + 1, Ordering::Release);
                 return Some(Next::Task(task));
             }
@@ -385,14 +397,10 @@ impl Dispatcher {
         self.close();
         let mut ids = Vec::new();
         for task in self.queue.drain() {
-            if task.claim() {
-                if task.claim.is_some() {
-                    self.cancellable.lock().remove(&task.id);
-                }
-                self.queued.fetch_sub(1, Ordering::SeqCst);
+            if let Some(task) = self.claim(task) {
                 ids.push(task.id);
+                task.arg.discard(); // never runs
             }
-            task.arg.discard(); // never runs
         }
         ids
     }

@@ -20,38 +20,47 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crossbeam_queue::SegQueue;
 use parking_lot::Mutex;
 
-use std::sync::Arc;
-
 use super::task::{Task, TaskId};
 use crate::Value;
 
 /// A task as the queue holds it: without its priority, which the queue it sits in (or its
-/// heap entry) already says. A queued task costs 8 bytes less that way (a million queued
-/// tasks: 8 MB).
+/// heap entry) already says, and with its cancellable flag in the function index's top
+/// bit. A queued task is 40 bytes this way, not 56 (a million queued tasks: 16 MB).
 struct Queued {
     id: TaskId,
     func: u32,
     arg: Value,
-    claim: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
+
+/// The top bit of `Queued::func`: the task is cancellable.
+pub(crate) const CANCELLABLE_FUNC_BIT: u32 = 1 << 31;
 
 impl Queued {
     fn from_task(task: Task) -> Queued {
+        debug_assert!(
+            task.func & CANCELLABLE_FUNC_BIT == 0,
+            "function index {} out of range",
+            task.func
+        );
+        let flag = if task.cancellable {
+            CANCELLABLE_FUNC_BIT
+        } else {
+            0
+        };
         Queued {
             id: task.id,
-            func: task.func,
+            func: task.func | flag,
             arg: task.arg,
-            claim: task.claim,
         }
     }
 
     fn into_task(self, priority: i32) -> Task {
         Task {
             id: self.id,
-            func: self.func,
+            func: self.func & !CANCELLABLE_FUNC_BIT,
             priority,
             arg: self.arg,
-            claim: self.claim,
+            cancellable: self.func & CANCELLABLE_FUNC_BIT != 0,
         }
     }
 }

@@ -1,7 +1,4 @@
 //! One unit of work in a pool's queue.
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use crate::Value;
 
 /// Task ids are chosen by the submitter (the JS side keys its promise table by them).
@@ -11,14 +8,14 @@ pub type TaskId = u32;
 #[derive(Debug)]
 pub struct Task {
     pub id: TaskId,
-    /// Index of the task function's name (see `Dispatcher::intern`).
+    /// Index of the task function's name (see `Dispatcher::intern`); below 2^31.
     pub func: u32,
     /// Higher runs first; FIFO within a priority.
     pub priority: i32,
     pub arg: Value,
-    /// Present for cancellable tasks: whoever flips it first (a worker taking the task, or a
-    /// cancel) owns the task's fate, so a task is either run or cancelled, never both.
-    pub(crate) claim: Option<Arc<AtomicBool>>,
+    /// Queued as cancellable: `id` holds its ticket (see `cancels.rs`) until a worker
+    /// claims it.
+    pub(crate) cancellable: bool,
 }
 
 impl Task {
@@ -29,15 +26,7 @@ impl Task {
             func,
             priority,
             arg,
-            claim: None,
-        }
-    }
-
-    /// Claims the task for running; false if it was cancelled first.
-    pub(crate) fn claim(&self) -> bool {
-        match &self.claim {
-            None => true,
-            Some(flag) => !flag.swap(true, Ordering::AcqRel),
+            cancellable: false,
         }
     }
 }

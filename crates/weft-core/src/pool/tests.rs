@@ -66,6 +66,40 @@ fn a_cancelled_task_never_runs_and_frees_its_place() {
 }
 
 #[test]
+fn an_id_submitted_again_while_its_cancelled_entry_is_still_queued_runs_the_new_task() {
+    let d = Dispatcher::new(usize::MAX);
+    // The cancelled entry waits at a lower priority, so the new one is popped first.
+    d.submit_cancellable(Task::new(5, 0, -1, Value::Number(1.0)))
+        .unwrap();
+    assert!(d.cancel(5));
+    d.submit_cancellable(Task::new(5, 0, 0, Value::Number(2.0)))
+        .unwrap();
+    d.submit_cancellable(Task::new(6, 0, -1, Value::Number(3.0)))
+        .unwrap();
+    let w = d.attach_worker();
+    let mut ran = Vec::new();
+    while let Next::Task(t) = d.next(w, SPIN, Duration::from_millis(1)) {
+        ran.push((t.id, t.arg));
+    }
+    assert_eq!(
+        ran,
+        vec![(5, Value::Number(2.0)), (6, Value::Number(3.0))],
+        "the cancelled argument never runs, the new task runs once"
+    );
+    assert!(!d.cancel(5), "taken: no longer cancellable");
+    assert_eq!(d.stats().queued, 0);
+}
+
+#[test]
+fn a_function_index_out_of_range_is_refused() {
+    let d = Dispatcher::new(usize::MAX);
+    let (err, task) = d.submit(Task::new(1, 1 << 31, 0, Value::Null)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+    assert_eq!(task.id, 1);
+    assert_eq!(d.stats().queued, 0);
+}
+
+#[test]
 fn close_lets_workers_drain_then_stop() {
     let d = Arc::new(Dispatcher::new(usize::MAX));
     for i in 0..1000 {
