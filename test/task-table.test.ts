@@ -57,6 +57,30 @@ describe('TaskTable', () => {
     expect(table.get(id + 1024)).toBeUndefined(); // the same index in another block
   });
 
+  it('wraps its ids below 2^32 and skips the block of a task still in flight', () => {
+    const table = new TaskTable<string>();
+    const first = table.takeId();
+    table.add(first, 'long-lived');
+    table.seal();
+    let last = first;
+    let wrapped: number | undefined;
+    // One task per tick: a block per id, so block numbers run out after ~4 million ticks.
+    for (let i = 0; i < 5_000_000 && wrapped === undefined; i++) {
+      const id = table.takeId();
+      table.add(id, 'short');
+      table.seal();
+      table.delete(id);
+      if (id < last) wrapped = id;
+      else last = id;
+    }
+    expect(last).toBeLessThan(2 ** 32);
+    expect(wrapped).toBeDefined();
+    expect(Math.floor(wrapped! / 1024)).not.toBe(Math.floor(first / 1024)); // its block is still live
+    expect(wrapped).toBeGreaterThan(first);
+    expect(table.get(first)).toBe('long-lived');
+    expect(table.size).toBe(1);
+  });
+
   it('keeps every entry, and never reuses a live id, while the ring of blocks wraps around long-lived ones', () => {
     let clock = 0;
     const table = new TaskTable<{ id: number; stamp: number }>(() => clock);

@@ -120,7 +120,8 @@ impl TaskQueue {
         }
     }
 
-    /// Adds a task behind every task of the same or higher priority.
+    /// Adds a task behind every task of the same or higher priority. Its `func` must be
+    /// below 2^31 (the queue keeps a flag in the top bit; the dispatcher refuses others).
     pub fn push(&self, task: Task) {
         match task.priority.cmp(&0) {
             CmpOrdering::Equal => self.normal.push(Queued::from_task(task)),
