@@ -26,9 +26,7 @@
 //! ```
 use std::sync::Arc;
 
-use parking_lot::MutexGuard;
-
-use super::{rng, Channel, RecvWait, SendError, SendWait, State, TryRecv};
+use super::{rng, Channel, Locked, RecvWait, SendError, SendWait, TryRecv};
 use crate::wake::{Delivery, Waiter};
 use crate::Value;
 
@@ -114,7 +112,7 @@ pub fn select(mut cases: Vec<Case>, waiter: Option<Arc<Waiter>>) -> Selected {
         }
     }
     chans.sort_by_key(|c| Arc::as_ptr(c) as usize);
-    let mut guards: Vec<MutexGuard<'_, State>> = chans.iter().map(|c| c.lock()).collect();
+    let mut guards: Vec<Locked<'_>> = chans.iter().map(|c| c.lock()).collect();
     let guard_of = |chan: &Arc<Channel>| {
         chans
             .iter()
@@ -134,9 +132,9 @@ pub fn select(mut cases: Vec<Case>, waiter: Option<Arc<Waiter>>) -> Selected {
                 TryRecv::Empty => {}
             },
             Op::Send(value) => {
-                if st.send_ready(case.chan.cap()) {
+                if st.send_ready() {
                     let value = std::mem::replace(value, Value::Undefined);
-                    match st.try_send(case.chan.cap(), value) {
+                    match st.try_send(value) {
                         Ok(()) => return Selected::Ready(case_no, Delivery::Sent),
                         Err(SendError::Closed(v)) => {
                             return Selected::Ready(case_no, Delivery::Refused(v))

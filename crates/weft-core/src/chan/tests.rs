@@ -400,3 +400,232 @@ fn bulk_calls_take_what_is_there_in_order() {
     let (got, closed) = ch.try_recv_many(10);
     assert_eq!((got.len(), closed), (2, true));
 }
+
+/// Sends as a worker's `sendSync` does: polls the ring without the lock for a moment, then
+/// registers a blocking wait.
+fn send_spin_then_wait(ch: &Arc<Channel>, v: Value) -> Delivery {
+    match ch.send_spin(v, Duration::from_micros(2)) {
+        Ok(()) => Delivery::Sent,
+        Err(SendError::Full(v)) => send(ch, v),
+        Err(SendError::Closed(v)) => Delivery::Refused(v),
+    }
+}
+
+/// Receives as a worker's `recvSync` does (see [`send_spin_then_wait`]).
+fn recv_spin_then_wait(ch: &Arc<Channel>) -> Option<Value> {
+    match ch.recv_spin(Duration::from_micros(2)) {
+        TryRecv::Value(v) => Some(v),
+        TryRecv::Closed => None,
+        TryRecv::Empty => recv(ch),
+    }
+}
+
+#[test]
+fn unlocked_and_waiting_parties_mixed_keep_each_producers_order_and_lose_nothing() {
+    // Tiny buffers make the ring fill and empty all the time, so parties switch between
+    // the unlocked path and registered waits (which mark the ring) thousands of times.
+    for cap in [1, 2, 3, 64, RING_MAX + 1] {
+        let ch = Arc::new(Channel::new(cap));
+        const PRODUCERS: u64 = 3;
+        const PER: u64 = 30_000;
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let ch = ch.clone();
+                thread::spawn(move || {
+                    // Value = producer in the high bits, sequence number in the low.
+                    let value = |i: u64| num((p << 32) | i);
+                    let mut i = 0;
+                    while i < PER {
+                        if p == 2 {
+                            // Bulk: what fits, then a wait for the first value left over.
+                            let mut batch: VecDeque<Value> =
+                                (i..(i + 5).min(PER)).map(value).collect();
+                            i += ch.try_send_many(&mut batch).unwrap() as u64;
+                            if let Some(first) = batch.pop_front() {
+                                assert_eq!(send(&ch, first), Delivery::Sent);
+                                i += 1;
+                            }
+                            continue;
+                        }
+                        let sent = if i % 7 == 0 {
+                            send(&ch, value(i))
+                        } else {
+                            send_spin_then_wait(&ch, value(i))
+                        };
+                        assert_eq!(sent, Delivery::Sent);
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        let consumers: Vec<_> = (0..2)
+            .map(|c| {
+                let ch = ch.clone();
+                thread::spawn(move || {
+                    let mut last = [None::<u64>; PRODUCERS as usize];
+                    let (mut count, mut sum) = (0u64, 0u64);
+                    loop {
+                        let got = match c {
+                            0 => recv_spin_then_wait(&ch).map(|v| vec![v]),
+                            // Bulk: what is there, or a wait for one value.
+                            _ => match ch.try_recv_many(4) {
+                                (many, _) if !many.is_empty() => Some(many),
+                                (_, true) => None,
+                                (_, false) => recv(&ch).map(|v| vec![v]),
+                            },
+                        };
+                        let Some(values) = got else { break };
+                        for v in values {
+                            let n = as_num(&v);
+                            let (p, i) = ((n >> 32) as usize, n & 0xffff_ffff);
+                            assert!(
+                                last[p].is_none_or(|prev| prev < i),
+                                "cap {cap}: out of order"
+                            );
+                            last[p] = Some(i);
+                            count += 1;
+                            sum += i;
+                        }
+                    }
+                    (count, sum)
+                })
+            })
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
+        ch.close().unwrap();
+        let (mut count, mut sum) = (0, 0);
+        for c in consumers {
+            let (n, s) = c.join().unwrap();
+            count += n;
+            sum += s;
+        }
+        assert_eq!(
+            (count, sum),
+            (PRODUCERS * PER, PRODUCERS * PER * (PER - 1) / 2),
+            "cap {cap}"
+        );
+        assert_eq!(ch.waiting(), 0);
+    }
+}
+
+#[test]
+fn close_racing_with_unlocked_sends_and_receives_loses_nothing() {
+    // Every send that returned Ok is received exactly once; every other value came back.
+    for round in 0..20 {
+        let ch = Arc::new(Channel::new(4));
+        let senders: Vec<_> = (0..2u64)
+            .map(|p| {
+                let ch = ch.clone();
+                thread::spawn(move || {
+                    let (mut sent, mut sum) = (0u64, 0u64);
+                    for i in 0.. {
+                        let n = p * 1_000_000_000 + i;
+                        match ch.send_spin(num(n), Duration::from_micros(5)) {
+                            Ok(()) => {
+                                sent += 1;
+                                sum += n;
+                            }
+                            Err(SendError::Full(_)) => {}
+                            Err(SendError::Closed(v)) => {
+                                assert_eq!(as_num(&v), n, "the unsent value comes back");
+                                return (sent, sum);
+                            }
+                        }
+                    }
+                    unreachable!()
+                })
+            })
+            .collect();
+        let receiver = {
+            let ch = ch.clone();
+            thread::spawn(move || {
+                let (mut got, mut sum) = (0u64, 0u64);
+                loop {
+                    match ch.try_recv() {
+                        TryRecv::Value(v) => {
+                            got += 1;
+                            sum += as_num(&v);
+                        }
+                        TryRecv::Empty => std::hint::spin_loop(),
+                        TryRecv::Closed => return (got, sum),
+                    }
+                }
+            })
+        };
+        // Close once some values have gone through (an event, not a sleep).
+        while ch.is_empty() {
+            std::hint::spin_loop();
+        }
+        ch.close().unwrap();
+        let (mut sent, mut sent_sum) = (0, 0);
+        for s in senders {
+            let (n, sum) = s.join().unwrap();
+            sent += n;
+            sent_sum += sum;
+        }
+        assert_eq!(receiver.join().unwrap(), (sent, sent_sum), "round {round}");
+    }
+}
+
+#[test]
+fn bulk_receive_takes_the_buffer_then_waiting_senders_and_refills_the_buffer_in_order() {
+    for cap in [2, RING_MAX + 1] {
+        let ch = Arc::new(Channel::new(cap));
+        let fill = if cap == 2 { 2 } else { cap as u64 };
+        for i in 0..fill {
+            ch.try_send(num(i)).unwrap();
+        }
+        // Three senders wait in turn behind the full buffer.
+        let senders: Vec<_> = (0..3)
+            .map(|k| {
+                let sender = thread::spawn({
+                    let ch = ch.clone();
+                    move || send(&ch, num(fill + k))
+                });
+                while ch.lock().senders.len() <= k as usize {
+                    thread::yield_now();
+                }
+                sender
+            })
+            .collect();
+        let (got, closed) = ch.try_recv_many(fill as usize + 1);
+        assert!(!closed);
+        assert!(got.iter().map(as_num).eq(0..=fill), "cap {cap}");
+        // One sender's value was received, the other two moved into the room made.
+        for s in senders {
+            assert_eq!(s.join().unwrap(), Delivery::Sent);
+        }
+        assert_eq!(ch.len(), 2);
+        let (rest, _) = ch.try_recv_many(10);
+        assert!(rest.iter().map(as_num).eq(fill + 1..fill + 3), "cap {cap}");
+    }
+}
+
+#[test]
+fn bulk_send_hands_values_to_waiting_receivers_first_then_buffers_the_rest() {
+    let ch = Arc::new(Channel::new(2));
+    let receivers: Vec<_> = (0..2)
+        .map(|k| {
+            let r = thread::spawn({
+                let ch = ch.clone();
+                move || recv(&ch).map(|v| as_num(&v))
+            });
+            while ch.lock().receivers.len() <= k {
+                thread::yield_now();
+            }
+            r
+        })
+        .collect();
+    let mut values: VecDeque<Value> = (0..5).map(num).collect();
+    assert_eq!(ch.try_send_many(&mut values).unwrap(), 4);
+    assert_eq!(values, VecDeque::from([num(4)]));
+    let mut got: Vec<_> = receivers
+        .into_iter()
+        .map(|r| r.join().unwrap().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![0, 1]);
+    assert_eq!(ch.try_recv_many(10), (vec![num(2), num(3)], false));
+}
