@@ -117,8 +117,7 @@ impl Drop for State {
 /// or the channel is closed (see [`ring`]).
 struct Locked<'a> {
     st: MutexGuard<'a, State>,
-    ring: Option<&'a Ring>,
-    cap: usize,
+    chan: &'a Channel,
 }
 
 impl Deref for Locked<'_> {
@@ -136,7 +135,7 @@ impl DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        if let Some(ring) = self.ring {
+        if let Some(ring) = self.ring() {
             if !self.st.closed && self.st.senders.is_empty() && self.st.receivers.is_empty() {
                 ring.unmark();
             }
@@ -144,14 +143,18 @@ impl Drop for Locked<'_> {
     }
 }
 
-impl Locked<'_> {
+impl<'a> Locked<'a> {
+    fn ring(&self) -> Option<&'a Ring> {
+        self.chan.ring.as_ref()
+    }
+
     /// Buffers `value` if there is room.
     fn buf_push(&mut self, value: Value) -> Result<(), Value> {
-        match self.ring {
+        match self.ring() {
             Some(ring) => ring.push(value, Mode::Locked).map_err(|e| match e {
                 Push::Full(v) | Push::Marked(v) => v,
             }),
-            None if self.st.buf.len() < self.cap => {
+            None if self.st.buf.len() < self.chan.cap => {
                 self.st.buf.push_back(value);
                 Ok(())
             }
@@ -161,7 +164,7 @@ impl Locked<'_> {
 
     /// Takes the oldest buffered value.
     fn buf_pop(&mut self) -> Option<Value> {
-        match self.ring {
+        match self.ring() {
             Some(ring) => ring.pop(Mode::Locked).ok(),
             None => self.st.buf.pop_front(),
         }
@@ -169,7 +172,7 @@ impl Locked<'_> {
 
     /// Values buffered now.
     fn buf_len(&self) -> usize {
-        match self.ring {
+        match self.ring() {
             Some(ring) => ring.len(),
             None => self.st.buf.len(),
         }
@@ -234,7 +237,7 @@ impl Locked<'_> {
 
     /// Whether a send would complete now (closed counts: it completes with an error).
     fn send_ready(&self) -> bool {
-        self.closed || self.buf_len() < self.cap || self.has_receiver()
+        self.closed || self.buf_len() < self.chan.cap || self.has_receiver()
     }
 
     /// Takes `waiter` off the channel. The values of its send cases go back to whoever
@@ -407,7 +410,7 @@ impl Channel {
             return Err(closed_error("send on a closed channel"));
         }
         let mut sent = 0;
-        if let Some(ring) = st.ring {
+        if let Some(ring) = st.ring() {
             // Waiting receivers first (they wait only while the buffer is empty), then
             // the buffer in one pass.
             while !st.receivers.is_empty() {
@@ -438,7 +441,7 @@ impl Channel {
     pub fn try_recv_many(&self, max: usize) -> (Vec<Value>, bool) {
         let mut st = self.lock();
         let mut out = Vec::with_capacity(st.buf_len().min(max));
-        if let Some(ring) = st.ring {
+        if let Some(ring) = st.ring() {
             // The buffer in one pass, then the waiting senders behind it, in order; the
             // senders left over move into the room that was made.
             ring.pop_many_locked(max, &mut out);
@@ -506,15 +509,10 @@ impl Channel {
     }
 
     fn locked<'a>(&'a self, st: MutexGuard<'a, State>) -> Locked<'a> {
-        let ring = self.ring.as_ref();
-        if let Some(ring) = ring {
+        if let Some(ring) = &self.ring {
             ring.mark();
         }
-        Locked {
-            st,
-            ring,
-            cap: self.cap,
-        }
+        Locked { st, chan: self }
     }
 }
 

@@ -401,6 +401,14 @@ fn bulk_calls_take_what_is_there_in_order() {
     assert_eq!((got.len(), closed), (2, true));
 }
 
+/// Joins threads that each return (count, sum) and adds up their totals.
+fn join_totals(threads: Vec<thread::JoinHandle<(u64, u64)>>) -> (u64, u64) {
+    threads
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .fold((0, 0), |(count, sum), (n, s)| (count + n, sum + s))
+}
+
 /// Sends as a worker's `sendSync` does: polls the ring without the lock for a moment, then
 /// registers a blocking wait.
 fn send_spin_then_wait(ch: &Arc<Channel>, v: Value) -> Delivery {
@@ -495,12 +503,7 @@ fn unlocked_and_waiting_parties_mixed_keep_each_producers_order_and_lose_nothing
             p.join().unwrap();
         }
         ch.close().unwrap();
-        let (mut count, mut sum) = (0, 0);
-        for c in consumers {
-            let (n, s) = c.join().unwrap();
-            count += n;
-            sum += s;
-        }
+        let (count, sum) = join_totals(consumers);
         assert_eq!(
             (count, sum),
             (PRODUCERS * PER, PRODUCERS * PER * (PER - 1) / 2),
@@ -559,13 +562,11 @@ fn close_racing_with_unlocked_sends_and_receives_loses_nothing() {
             std::hint::spin_loop();
         }
         ch.close().unwrap();
-        let (mut sent, mut sent_sum) = (0, 0);
-        for s in senders {
-            let (n, sum) = s.join().unwrap();
-            sent += n;
-            sent_sum += sum;
-        }
-        assert_eq!(receiver.join().unwrap(), (sent, sent_sum), "round {round}");
+        assert_eq!(
+            receiver.join().unwrap(),
+            join_totals(senders),
+            "round {round}"
+        );
     }
 }
 
