@@ -524,9 +524,9 @@ export declare function workerAttach(poolId: number, spinUs: number, idleMs: num
 export declare function workerBeat(): void
 
 /**
- * Reports a finished task. `meta` holds [id, ok (1/0), kind, run time in us, the value for
- * numbers and booleans]; `value` is the value for other kinds (the serialised error when
- * not ok).
+ * Reports a finished task (its run time is measured from the `workerTake` that handed it
+ * out). `meta` holds [id, ok (1/0), kind, the value for numbers and booleans]; `value` is
+ * the value for other kinds (the serialised error when not ok).
  */
 export declare function workerComplete(meta: Float64Array, value: unknown): void
 

@@ -169,6 +169,17 @@ describe('Pool', () => {
   });
 
   describe('stats', () => {
+    it('times a task from the worker taking it to its completion, awaits included', async () => {
+      const pool = makePool({ size: 1 });
+      // Atomics.wait with a timeout and a timer both last at least about their time.
+      await pool.run('blockFor', 25);
+      expect(pool.stats().runTime.max).toBeGreaterThanOrEqual(24_000);
+      await pool.run('sleepAsync', 60);
+      const { runTime } = pool.stats();
+      expect(runTime.max).toBeGreaterThanOrEqual(59_000);
+      expect(runTime.max).toBeLessThan(60_000_000); // microseconds, not a unit slip
+    });
+
     it('counts completed, failed and canceled tasks, workers and latencies', async () => {
       const shared = new Shared();
       const pool = makePool({ size: 2 }, shared);

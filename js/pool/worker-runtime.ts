@@ -80,11 +80,12 @@ async function main(config: WorkerConfig): Promise<void> {
   };
 
   // take() fills `meta` ([status, id, func, kind, number]) and returns other values;
-  // complete() reads [id, ok, kind, run time (us), number] from `done`. Both go through
+  // complete() reads [id, ok, kind, number] from `done` (the run time is measured natively,
+  // from take to complete). Both go through
   // this thread's argument slot when there is one (no typed-array argument to convert).
   const slot = argSlot();
   const meta = slot ?? new Float64Array(5);
-  const done = slot ?? new Float64Array(5);
+  const done = slot ?? new Float64Array(4);
   const calls = slot ? slotCalls() : undefined;
   const take = calls ? () => calls.workerTakeSlot() : () => native.workerTake(meta);
   const complete = calls
@@ -114,7 +115,6 @@ async function main(config: WorkerConfig): Promise<void> {
     const payload = fromSlot(kind, meta[4]!, value);
     if (kind === KIND_SERIALIZED && !shareableLoaded && mayHoldHandles(new Uint8Array(value as ArrayBuffer))) await loadShareable();
     const ctx = (current = new TaskContext(id));
-    const started = performance.now();
     let ok = true;
     let result: unknown;
     try {
@@ -135,13 +135,11 @@ async function main(config: WorkerConfig): Promise<void> {
       result = err;
     }
     current = undefined;
-    const runUs = (performance.now() - started) * 1000;
     const outcome = encodeOutcome(ok, result, config.maxPayload, shared);
     done[0] = id;
     done[1] = outcomeOk ? 1 : 0;
     done[2] = encodedKind;
-    done[3] = runUs;
-    done[4] = slotNumber(encodedKind, outcome);
+    done[3] = slotNumber(encodedKind, outcome);
     complete(needsBeside(encodedKind) ? outcome : undefined);
   }
   process.exit(0);
