@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
 
-use ring::{Mode, Pop, Push, Ring};
+use ring::{Pop, Push, Ring};
 pub use select::{select, Case, Op, Registration, Selected};
 
 use crate::wake::{Delivery, Waiter};
@@ -151,9 +151,7 @@ impl<'a> Locked<'a> {
     /// Buffers `value` if there is room.
     fn buf_push(&mut self, value: Value) -> Result<(), Value> {
         match self.ring() {
-            Some(ring) => ring.push(value, Mode::Locked).map_err(|e| match e {
-                Push::Full(v) | Push::Marked(v) => v,
-            }),
+            Some(ring) => ring.push_locked(value),
             None if self.st.buf.len() < self.chan.cap => {
                 self.st.buf.push_back(value);
                 Ok(())
@@ -165,7 +163,7 @@ impl<'a> Locked<'a> {
     /// Takes the oldest buffered value.
     fn buf_pop(&mut self) -> Option<Value> {
         match self.ring() {
-            Some(ring) => ring.pop(Mode::Locked).ok(),
+            Some(ring) => ring.pop_locked(),
             None => self.st.buf.pop_front(),
         }
     }
@@ -327,7 +325,7 @@ impl Channel {
     /// on the lock, and of marking the ring under a bulk call's feet).
     fn send_now(&self, value: Value, wait_for_lock: bool) -> Result<(), SendError> {
         let value = match &self.ring {
-            Some(ring) => match ring.push(value, Mode::Unlocked) {
+            Some(ring) => match ring.push(value) {
                 Ok(()) => return Ok(()),
                 // Unmarked: nobody waits and the channel is open, so full means full.
                 Err(Push::Full(value)) => return Err(SendError::Full(value)),
@@ -349,7 +347,7 @@ impl Channel {
     /// `try_recv`; without `wait_for_lock`, see [`send_now`](Self::send_now).
     fn recv_now(&self, wait_for_lock: bool) -> TryRecv {
         if let Some(ring) = &self.ring {
-            match ring.pop(Mode::Unlocked) {
+            match ring.pop() {
                 Ok(value) => return TryRecv::Value(value),
                 // Unmarked: no sender waits and the channel is open.
                 Err(Pop::Empty) => return TryRecv::Empty,
@@ -409,29 +407,24 @@ impl Channel {
         if st.closed {
             return Err(closed_error("send on a closed channel"));
         }
+        // Waiting receivers first (they wait only while the buffer is empty), then the
+        // buffer while it has room.
         let mut sent = 0;
-        if let Some(ring) = st.ring() {
-            // Waiting receivers first (they wait only while the buffer is empty), then
-            // the buffer in one pass.
-            while !st.receivers.is_empty() {
-                let Some(value) = values.pop_front() else {
-                    break;
-                };
-                match st.hand_to_receiver(value) {
-                    Ok(()) => sent += 1,
-                    Err(value) => values.push_front(value),
-                }
+        while !st.receivers.is_empty() {
+            let Some(value) = values.pop_front() else {
+                break;
+            };
+            match st.hand_to_receiver(value) {
+                Ok(()) => sent += 1,
+                Err(value) => values.push_front(value),
             }
-            return Ok(sent + ring.push_many_locked(values));
         }
         while let Some(value) = values.pop_front() {
-            match st.try_send(value) {
-                Ok(()) => sent += 1,
-                Err(SendError::Full(value)) | Err(SendError::Closed(value)) => {
-                    values.push_front(value);
-                    break;
-                }
+            if let Err(value) = st.buf_push(value) {
+                values.push_front(value);
+                break;
             }
+            sent += 1;
         }
         Ok(sent)
     }
@@ -441,34 +434,23 @@ impl Channel {
     pub fn try_recv_many(&self, max: usize) -> (Vec<Value>, bool) {
         let mut st = self.lock();
         let mut out = Vec::with_capacity(st.buf_len().min(max));
-        if let Some(ring) = st.ring() {
-            // The buffer in one pass, then the waiting senders behind it, in order; the
-            // senders left over move into the room that was made.
-            ring.pop_many_locked(max, &mut out);
-            while out.len() < max {
-                let Some(value) = st.take_from_sender() else {
-                    break;
-                };
-                out.push(value);
-            }
-            while !st.senders.is_empty() && ring.len() < self.cap {
-                let Some(value) = st.take_from_sender() else {
-                    break;
-                };
-                let pushed = st.buf_push(value);
-                assert!(pushed.is_ok(), "no room for a waiting sender's value");
-            }
-            let drained = out.len() < max && st.closed;
-            return (out, drained);
-        }
+        // The buffer, then the waiting senders behind it, in order; the senders left over
+        // move into the room that was made.
         while out.len() < max {
-            match st.try_recv() {
-                TryRecv::Value(v) => out.push(v),
-                TryRecv::Empty => break,
-                TryRecv::Closed => return (out, true),
-            }
+            let Some(value) = st.buf_pop().or_else(|| st.take_from_sender()) else {
+                break;
+            };
+            out.push(value);
         }
-        (out, false)
+        while st.buf_len() < self.cap {
+            let Some(value) = st.take_from_sender() else {
+                break;
+            };
+            let pushed = st.buf_push(value);
+            assert!(pushed.is_ok(), "no room for a waiting sender's value");
+        }
+        let drained = out.len() < max && st.closed;
+        (out, drained)
     }
 
     /// Closes the channel: receivers drain what is buffered, then see it closed; waiting

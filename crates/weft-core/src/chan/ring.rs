@@ -24,14 +24,6 @@ use crossbeam_utils::{Backoff, CachePadded};
 
 use crate::Value;
 
-/// Who is calling: an unlocked operation gives up when it meets a mark; a lock holder
-/// ignores the marks (and keeps them).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Mode {
-    Unlocked,
-    Locked,
-}
-
 /// Why a push did not happen; the value comes back.
 #[derive(Debug)]
 pub(super) enum Push {
@@ -107,34 +99,26 @@ impl Ring {
         }
     }
 
-    /// Moves `word` (the head or the tail) from `current` to `next`. While the ring is
-    /// marked only the lock holder moves it (an unlocked CAS expects no mark and fails), so
-    /// a store does; otherwise a CAS, which fails with the word's newer value.
-    fn claim(&self, word: &AtomicUsize, current: usize, next: usize) -> Result<(), usize> {
-        if current & self.mark != 0 {
-            word.store(next, Ordering::Release);
-            return Ok(());
-        }
-        word.compare_exchange_weak(current, next, Ordering::SeqCst, Ordering::Relaxed)
-            .map(|_| ())
-    }
-
-    /// Pushes `value` at the tail.
-    pub(super) fn push(&self, value: Value, mode: Mode) -> Result<(), Push> {
+    /// Pushes `value` at the tail without the lock: gives up on a mark.
+    pub(super) fn push(&self, value: Value) -> Result<(), Push> {
         let backoff = Backoff::new();
         let mut tail = self.tail.load(Ordering::Relaxed);
         loop {
-            let marked = tail & self.mark;
-            if marked != 0 && mode == Mode::Unlocked {
+            if tail & self.mark != 0 {
                 return Err(Push::Marked(value));
             }
-            let pos = tail & !self.mark;
+            let pos = tail;
             let slot = &self.slots[pos & (self.mark - 1)];
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == pos {
-                // The slot is free for this lap: claim the position.
-                let next = self.next(pos) | marked;
-                match self.claim(&self.tail, tail, next) {
+                // The slot is free for this lap: claim the position (the CAS fails if a
+                // lock holder marked the tail meanwhile).
+                match self.tail.compare_exchange_weak(
+                    tail,
+                    self.next(pos),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         // SAFETY: winning the CAS made this position ours; the stamp says
                         // the previous lap's value was read out, so nobody touches the cell.
@@ -152,10 +136,10 @@ impl Ring {
                 // is under way.
                 fence(Ordering::SeqCst);
                 let head = self.head.load(Ordering::Relaxed);
-                if head & self.mark != 0 && mode == Mode::Unlocked {
+                if head & self.mark != 0 {
                     return Err(Push::Marked(value));
                 }
-                if (head & !self.mark).wrapping_add(self.one_lap) == pos {
+                if head.wrapping_add(self.one_lap) == pos {
                     return Err(Push::Full(value));
                 }
                 backoff.spin();
@@ -168,22 +152,26 @@ impl Ring {
         }
     }
 
-    /// Pops the value at the head.
-    pub(super) fn pop(&self, mode: Mode) -> Result<Value, Pop> {
+    /// Pops the value at the head without the lock: gives up on a mark.
+    pub(super) fn pop(&self) -> Result<Value, Pop> {
         let backoff = Backoff::new();
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            let marked = head & self.mark;
-            if marked != 0 && mode == Mode::Unlocked {
+            if head & self.mark != 0 {
                 return Err(Pop::Marked);
             }
-            let pos = head & !self.mark;
+            let pos = head;
             let slot = &self.slots[pos & (self.mark - 1)];
             let stamp = slot.stamp.load(Ordering::Acquire);
             if stamp == pos + 1 {
-                // Written for this lap: claim the position.
-                let next = self.next(pos) | marked;
-                match self.claim(&self.head, head, next) {
+                // Written for this lap: claim the position (the CAS fails if a lock holder
+                // marked the head meanwhile).
+                match self.head.compare_exchange_weak(
+                    head,
+                    self.next(pos),
+                    Ordering::SeqCst,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         // SAFETY: winning the CAS made this position ours, and the stamp
                         // (Acquire) says its push finished writing the value.
@@ -201,10 +189,10 @@ impl Ring {
                 // Not written for this lap: empty, unless a push of it is under way.
                 fence(Ordering::SeqCst);
                 let tail = self.tail.load(Ordering::Relaxed);
-                if tail & self.mark != 0 && mode == Mode::Unlocked {
+                if tail & self.mark != 0 {
                     return Err(Pop::Marked);
                 }
-                if tail & !self.mark == pos {
+                if tail == pos {
                     return Err(Pop::Empty);
                 }
                 backoff.spin();
@@ -217,65 +205,51 @@ impl Ring {
         }
     }
 
-    /// Pops up to `max` values into `out`, for a lock holder: the ring is marked, so only
-    /// the caller moves the head, once at the end. Stops at the first empty slot.
-    pub(super) fn pop_many_locked(&self, max: usize, out: &mut Vec<Value>) {
-        let head = self.head.load(Ordering::Relaxed);
-        debug_assert!(head & self.mark != 0, "the ring is marked");
-        let mut pos = head & !self.mark;
+    /// Pushes `value` at the tail, for the lock holder: the ring is marked, so only the
+    /// caller moves the tail (a store, no CAS). Gives `value` back if the ring is full.
+    pub(super) fn push_locked(&self, value: Value) -> Result<(), Value> {
+        let pos = self.tail.load(Ordering::Relaxed) & !self.mark;
+        let slot = &self.slots[pos & (self.mark - 1)];
         let backoff = Backoff::new();
-        let mut taken = 0;
-        while taken < max {
-            let slot = &self.slots[pos & (self.mark - 1)];
-            if slot.stamp.load(Ordering::Acquire) == pos + 1 {
-                // SAFETY: the head is ours alone (marked) and the stamp (Acquire) says the
-                // push of this position finished writing it.
-                out.push(unsafe { (*slot.value.get()).assume_init_read() });
-                slot.stamp
-                    .store(pos.wrapping_add(self.one_lap), Ordering::Release);
-                pos = self.next(pos);
-                taken += 1;
-                continue;
-            }
-            fence(Ordering::SeqCst);
-            if self.tail.load(Ordering::Relaxed) & !self.mark == pos {
-                break; // empty
-            }
-            // A push that claimed this position before the mark is still writing it.
-            backoff.snooze();
-        }
-        self.head.store(pos | (head & self.mark), Ordering::Release);
-    }
-
-    /// Pushes values from the front of `values` while there is room, for a lock holder
-    /// (see [`pop_many_locked`](Self::pop_many_locked)). Returns how many it pushed.
-    pub(super) fn push_many_locked(&self, values: &mut std::collections::VecDeque<Value>) -> usize {
-        let tail = self.tail.load(Ordering::Relaxed);
-        debug_assert!(tail & self.mark != 0, "the ring is marked");
-        let mut pos = tail & !self.mark;
-        let backoff = Backoff::new();
-        let mut pushed = 0;
-        while !values.is_empty() {
-            let slot = &self.slots[pos & (self.mark - 1)];
-            if slot.stamp.load(Ordering::Acquire) == pos {
-                let value = values.pop_front().expect("values is not empty");
-                // SAFETY: the tail is ours alone (marked) and the stamp says the previous
-                // lap's value was read out.
-                unsafe { (*slot.value.get()).write(value) };
-                slot.stamp.store(pos + 1, Ordering::Release);
-                pos = self.next(pos);
-                pushed += 1;
-                continue;
-            }
+        while slot.stamp.load(Ordering::Acquire) != pos {
             fence(Ordering::SeqCst);
             if (self.head.load(Ordering::Relaxed) & !self.mark).wrapping_add(self.one_lap) == pos {
-                break; // full
+                return Err(value); // full
             }
             // A pop that claimed the previous lap's value before the mark is reading it.
             backoff.snooze();
         }
-        self.tail.store(pos | (tail & self.mark), Ordering::Release);
-        pushed
+        // SAFETY: the tail is the caller's alone (marked) and the stamp (Acquire) says the
+        // previous lap's value was read out, so nobody touches the cell.
+        unsafe { (*slot.value.get()).write(value) };
+        slot.stamp.store(pos + 1, Ordering::Release);
+        self.tail
+            .store(self.next(pos) | self.mark, Ordering::Release);
+        Ok(())
+    }
+
+    /// Pops the value at the head, for the lock holder (see
+    /// [`push_locked`](Self::push_locked)). None if the ring is empty.
+    pub(super) fn pop_locked(&self) -> Option<Value> {
+        let pos = self.head.load(Ordering::Relaxed) & !self.mark;
+        let slot = &self.slots[pos & (self.mark - 1)];
+        let backoff = Backoff::new();
+        while slot.stamp.load(Ordering::Acquire) != pos + 1 {
+            fence(Ordering::SeqCst);
+            if self.tail.load(Ordering::Relaxed) & !self.mark == pos {
+                return None; // empty
+            }
+            // A push that claimed this position before the mark is still writing it.
+            backoff.snooze();
+        }
+        // SAFETY: the head is the caller's alone (marked) and the stamp (Acquire) says the
+        // push of this position finished writing it.
+        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        slot.stamp
+            .store(pos.wrapping_add(self.one_lap), Ordering::Release);
+        self.head
+            .store(self.next(pos) | self.mark, Ordering::Release);
+        Some(value)
     }
 
     /// Values in the ring now (claimed positions count).
@@ -311,18 +285,16 @@ impl Ring {
         self.tail.fetch_and(!self.mark, Ordering::SeqCst);
         self.head.fetch_and(!self.mark, Ordering::SeqCst);
     }
-
-    /// Empties the ring, giving each value back what it pinned (nobody will receive it).
-    pub(super) fn discard_all(&self) {
-        while let Ok(value) = self.pop(Mode::Locked) {
-            value.discard();
-        }
-    }
 }
 
 impl Drop for Ring {
+    /// Values still buffered when the channel goes are never received: they give back what
+    /// they pinned (see [`Value::discard`]).
     fn drop(&mut self) {
-        self.discard_all();
+        self.mark();
+        while let Some(value) = self.pop_locked() {
+            value.discard();
+        }
     }
 }
 
@@ -342,18 +314,15 @@ mod tests {
         let ring = Ring::new(3);
         let mut next_out = 0;
         for n in 0..100 {
-            ring.push(num(n), Mode::Unlocked).unwrap();
+            ring.push(num(n)).unwrap();
             if n % 3 == 2 {
                 assert_eq!(ring.len(), 3);
-                assert!(matches!(
-                    ring.push(num(0), Mode::Unlocked),
-                    Err(Push::Full(_))
-                ));
+                assert!(matches!(ring.push(num(0)), Err(Push::Full(_))));
                 for _ in 0..3 {
-                    assert_eq!(ring.pop(Mode::Unlocked).unwrap(), num(next_out));
+                    assert_eq!(ring.pop().unwrap(), num(next_out));
                     next_out += 1;
                 }
-                assert_eq!(ring.pop(Mode::Unlocked), Err(Pop::Empty));
+                assert_eq!(ring.pop(), Err(Pop::Empty));
                 assert_eq!(ring.len(), 0);
             }
         }
@@ -362,23 +331,17 @@ mod tests {
     #[test]
     fn a_mark_stops_unlocked_operations_but_not_the_lock_holder() {
         let ring = Ring::new(2);
-        ring.push(num(1), Mode::Unlocked).unwrap();
+        ring.push(num(1)).unwrap();
         ring.mark();
-        assert!(matches!(
-            ring.push(num(2), Mode::Unlocked),
-            Err(Push::Marked(_))
-        ));
-        assert_eq!(ring.pop(Mode::Unlocked), Err(Pop::Marked));
-        ring.push(num(2), Mode::Locked).unwrap();
-        assert!(matches!(
-            ring.push(num(3), Mode::Locked),
-            Err(Push::Full(_))
-        ));
+        assert!(matches!(ring.push(num(2)), Err(Push::Marked(_))));
+        assert_eq!(ring.pop(), Err(Pop::Marked));
+        ring.push_locked(num(2)).unwrap();
+        assert!(ring.push_locked(num(3)).is_err()); // full
         assert_eq!(ring.len(), 2);
-        assert_eq!(ring.pop(Mode::Locked).unwrap(), num(1));
+        assert_eq!(ring.pop_locked().unwrap(), num(1));
         ring.unmark();
-        assert_eq!(ring.pop(Mode::Unlocked).unwrap(), num(2));
-        assert_eq!(ring.pop(Mode::Unlocked), Err(Pop::Empty));
+        assert_eq!(ring.pop().unwrap(), num(2));
+        assert_eq!(ring.pop(), Err(Pop::Empty));
     }
 
     #[test]
@@ -391,7 +354,7 @@ mod tests {
                 thread::spawn(move || {
                     for i in 0..PER {
                         let mut v = num(p * PER + i);
-                        while let Err(Push::Full(back)) = ring.push(v, Mode::Unlocked) {
+                        while let Err(Push::Full(back)) = ring.push(v) {
                             v = back;
                             std::hint::spin_loop();
                         }
@@ -405,7 +368,7 @@ mod tests {
                 thread::spawn(move || {
                     let mut seen = Vec::with_capacity(PER);
                     while seen.len() < PER {
-                        match ring.pop(Mode::Unlocked) {
+                        match ring.pop() {
                             Ok(Value::Number(n)) => seen.push(n as usize),
                             Ok(other) => panic!("{other:?}"),
                             Err(_) => std::hint::spin_loop(),
