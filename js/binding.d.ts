@@ -211,6 +211,11 @@ export declare class PoolCore {
   detachWorker(worker: number): number | null
   /** Counts a submitter waiting for room (+1) or done waiting (-1). */
   roomWaitersAdd(delta: number): void
+  /**
+   * Whether a submit would find room in the queue now (a waiting submitter's re-check
+   * after `roomWaitersAdd`).
+   */
+  hasRoom(): boolean
   /** `[queued, running, parked, workers, completionsWaiting]`. */
   counts(): Array<number>
   /** Unregisters the pool (after its workers are gone); later attaches fail. */
@@ -333,7 +338,11 @@ export declare function chanSendBlocking(id: number, kind: number, value: unknow
  */
 export declare function chanSendMany(id: number, meta: Float64Array, values: Array<unknown>, from: number, count: number): number
 
-/** Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many. */
+/**
+ * Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many.
+ * `numbers` is read in place (napi-rs's `&[f64]`), so it must not be shared memory that
+ * another thread writes meanwhile: `sendMany` copies a shared one first.
+ */
 export declare function chanSendNumbers(id: number, numbers: Float64Array, from: number, count: number): number
 
 /** `chanTrySend` for a number, spinning up to `spinUs` while full. */
@@ -366,11 +375,43 @@ export declare function checkSize(size: number): number
  */
 export declare function contextState(id: number): number
 
+/**
+ * Makes the next received value converted on this thread fail as if V8 had refused its
+ * allocation, so tests can check that a drain loses nothing and wakes up again.
+ *
+ * ```js
+ * native.debugFailNextConversion();
+ * await ch.recv(); // rejects with INTERNAL; the next recv gets the next value
+ * ```
+ */
+export declare function debugFailNextConversion(): void
+
 /** Panics inside a native call; proves panics become `INTERNAL` errors, never aborts. */
 export declare function debugPanic(message: string): void
 
+/**
+ * Makes the next call through failpoint `name` (channel, sync, handle, lookup, pool,
+ * notifier, blocking, slot, worker) panic; `none` disarms them all, on any thread: tests use it to check that a panic in
+ * each export family becomes an `INTERNAL` error and the process lives on.
+ *
+ * ```js
+ * native.debugPanicNext('channel');
+ * ch.trySend(1); // throws WeftError INTERNAL; the next call works again
+ * ```
+ */
+export declare function debugPanicNext(name: string): void
+
 /** The error codes the native side can throw. */
 export declare function errorCodes(): Array<string>
+
+/**
+ * The secret every handle text carries after `weft:` (js/handles.ts asks once per thread).
+ *
+ * ```js
+ * const text = `weft:${native.handleSecret()}:channel:${id}`
+ * ```
+ */
+export declare function handleSecret(): string
 
 /** Takes `n` tokens from `key`'s bucket now if it holds them. */
 export declare function keyedAllow(id: number, key: string, n: number): boolean

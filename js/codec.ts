@@ -17,7 +17,7 @@
  */
 import { DefaultSerializer, deserialize } from 'node:v8';
 
-import { WeftError } from './errors.js';
+import { WeftError, fromNative } from './errors.js';
 import { mayHoldHandles, revive } from './handles.js';
 import { loadNative } from './native.js';
 import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
@@ -28,6 +28,11 @@ export const KIND_BOOL = 2;
 export const KIND_NUMBER = 3;
 export const KIND_STRING = 4;
 export const KIND_SERIALIZED = 5;
+/**
+ * Not a value: one the native side could not make on this thread (V8 refused the
+ * allocation); it was discarded there, and the reason travels beside the slot.
+ */
+export const KIND_FAILED = 6;
 export const KIND_BYTES = 16;
 
 // BytesKind codes, as in crates/weft-core/src/value.rs.
@@ -185,7 +190,13 @@ function detachedMemory(): never {
  * if (!sent) abandon(kind, payload)
  */
 export function abandon(kind: number, payload: unknown): void {
-  if (kind === KIND_SERIALIZED && payload instanceof Uint8Array && mayHoldHandles(payload)) loadNative().releasePins(payload);
+  if (kind !== KIND_SERIALIZED || !(payload instanceof Uint8Array) || !mayHoldHandles(payload)) return;
+  try {
+    loadNative().releasePins(payload);
+  } catch (err) {
+    // A cleanup path: throwing here would hide the error being reported.
+    process.emitWarning(fromNative(err, 'releasing the handles of an unsent value'));
+  }
 }
 
 /** Whether `buffer` was detached (transferred away): no view can be made over it. */
@@ -252,12 +263,21 @@ export function fromSlot(kind: number, slot: number, beside: unknown): unknown {
   }
 }
 
+/** The error for a value that arrived but could not be made on this thread. */
+function undeliverable(reason: unknown): WeftError {
+  const why = typeof reason === 'string' ? reason : 'the runtime refused to allocate it';
+  return new WeftError('INTERNAL', `a received value could not be made on this thread (${why}); it was discarded`, {
+    details: { reason: why },
+  });
+}
+
 /**
  * Rebuilds a value received from a native call with its wire `kind`; `shared` resolves
  * the ids of shared buffers (a pool's side of js/pool/shared-memory.ts).
  */
 export function decode(kind: number, value: unknown, shared?: SharedReceiver): unknown {
   if (kind < KIND_SERIALIZED) return value;
+  if (kind === KIND_FAILED) throw undeliverable(value);
   const bytes = value as ArrayBuffer;
   if (kind === KIND_SERIALIZED) {
     const data = new Uint8Array(bytes);

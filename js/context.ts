@@ -19,6 +19,7 @@ import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slo
 import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from './errors.js';
 import { makeShareable, registerHandleType } from './handles.js';
 import { loadNative } from './native.js';
+import { nativeCall } from './rate/call.js';
 import { blockingWait, type BlockingOptions } from './sync/blocking.js';
 import { notifier, pokeNotifier } from './sync/notifier.js';
 
@@ -54,7 +55,7 @@ export class Context {
   /** @internal Use `Context.background()` and the `with*` methods. */
   constructor(native: NativeContext, parent?: Context, key?: string | symbol, value?: unknown) {
     this.#native = native;
-    this.#id = native.id;
+    this.#id = nativeCall(() => native.id, 'Context');
     this.#parent = parent;
     this.#key = key;
     this.#value = value;
@@ -66,7 +67,7 @@ export class Context {
    * values. The same object on every call.
    */
   static background(): Context {
-    return (background ??= new Context(loadNative().ContextHandle.background()));
+    return (background ??= new Context(nativeCall(() => loadNative().ContextHandle.background(), 'Context.background')));
   }
 
   /**
@@ -79,7 +80,7 @@ export class Context {
   static fromSignal(signal: AbortSignal, parent: Context = Context.background()): Context {
     if (!(signal instanceof AbortSignal)) throw new WeftError('INVALID_ARGUMENT', 'Context.fromSignal needs an AbortSignal');
     checkContext(parent, 'parent');
-    const [ctx, cancel] = parent.withCancelCause();
+    const [ctx, cancel] = parent.#child(undefined, 'Context.fromSignal');
     if (signal.aborted) {
       cancel(signal.reason);
       return ctx;
@@ -88,19 +89,31 @@ export class Context {
     signal.addEventListener('abort', onAbort, { once: true });
     // Stop listening once the context ends some other way: a long-lived signal must not
     // hold every context ever made from it.
-    void ctx.#wait(false).then(() => signal.removeEventListener('abort', onAbort));
+    let ended: Promise<void>;
+    try {
+      ended = ctx.#wait(false, 'Context.fromSignal');
+    } catch (err) {
+      signal.removeEventListener('abort', onAbort);
+      try {
+        cancel(); // nothing will watch it: end it rather than leave it registered
+      } catch {
+        // The failure to report is the first one.
+      }
+      throw err;
+    }
+    void ended.then(() => signal.removeEventListener('abort', onAbort));
     return ctx;
   }
 
   /** A child and the function that cancels it (and its descendants). */
   withCancel(): [Context, () => void] {
-    const [ctx, cancel] = this.withCancelCause();
+    const [ctx, cancel] = this.#child(undefined, 'Context.withCancel');
     return [ctx, () => cancel()];
   }
 
   /** A child whose cancel function takes a cause, reported as `err.cause`. */
   withCancelCause(): [Context, CancelFunc] {
-    return this.#child(undefined);
+    return this.#child(undefined, 'Context.withCancelCause');
   }
 
   /**
@@ -111,7 +124,7 @@ export class Context {
     if (typeof ms !== 'number' || Number.isNaN(ms)) {
       throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms' } });
     }
-    return this.#child(ms);
+    return this.#child(ms, 'Context.withTimeout');
   }
 
   /** As {@link withTimeout}, ending at `deadline` (a Date or epoch milliseconds). */
@@ -122,7 +135,7 @@ export class Context {
         details: { option: 'deadline' },
       });
     }
-    return this.#child(at - Date.now());
+    return this.#child(at - Date.now(), 'Context.withDeadline');
   }
 
   /**
@@ -134,11 +147,16 @@ export class Context {
     const wire = wireKey(key);
     if (wire === undefined) {
       if (typeof key !== 'symbol') throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`);
-      return new Context(this.#native.withValue('', KIND_UNDEFINED, 0, undefined), this, key, value);
+      return new Context(nativeCall(() => this.#native.withValue('', KIND_UNDEFINED, 0, undefined), 'Context.withValue'), this, key, value);
     }
     const payload = encode(value);
     const kind = encodedKind;
-    const native = this.#native.withValue(wire, kind, slotNumber(kind, payload), needsBeside(kind) ? payload : undefined);
+    // No `abandon` on failure: once converted, the value belongs to the native context
+    // being made, which gives its pins back when it is dropped.
+    const native = nativeCall(
+      () => this.#native.withValue(wire, kind, slotNumber(kind, payload), needsBeside(kind) ? payload : undefined),
+      'Context.withValue',
+    );
     return new Context(native, this, key, value);
   }
 
@@ -153,7 +171,7 @@ export class Context {
         // A context from another thread: its ancestors are only native.
         const wire = wireKey(key);
         if (wire === undefined) return undefined;
-        const beside = ctx.#native.value(wire, valueMeta);
+        const beside = nativeCall(() => ctx.#native.value(wire, valueMeta), 'Context.value');
         if (valueMeta[0] === 0) return undefined;
         return decode(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside));
       }
@@ -168,7 +186,12 @@ export class Context {
    */
   get err(): WeftError | undefined {
     if (this.#err !== undefined) return this.#err;
-    const state = contextState(this.#id);
+    let state: number;
+    try {
+      state = contextState(this.#id);
+    } catch (err) {
+      throw fromNative(err, 'Context.err');
+    }
     if (state === LIVE) return undefined;
     return (this.#err = this.#makeErr(state));
   }
@@ -184,12 +207,14 @@ export class Context {
    */
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
-      const controller = (this.#controller = new AbortController());
+      const controller = new AbortController();
       // One context is shared by many waits (Go's pattern); Node would warn past 10 listeners.
       setMaxListeners(0, controller.signal);
+      // Kept only once it is sure to abort: after a native failure the next read tries again.
       const err = this.err;
       if (err !== undefined) controller.abort(err);
-      else void this.#wait(false).then(() => controller.abort(this.err));
+      else void this.#wait(false, 'Context.signal').then(() => controller.abort(this.#endReason()));
+      this.#controller = controller;
     }
     return this.#controller.signal;
   }
@@ -199,12 +224,19 @@ export class Context {
    * deadline keeps the process alive, as a timer would; one without does not.
    */
   get done(): Promise<void> {
-    return (this.#done ??= this.err !== undefined ? Promise.resolve() : this.#wait(this.deadline !== undefined));
+    if (this.#done !== undefined) return this.#done;
+    let done: Promise<void>;
+    try {
+      done = this.err !== undefined ? Promise.resolve() : this.#wait(this.deadline !== undefined, 'Context.done');
+    } catch (err) {
+      return Promise.reject(fromNative(err, 'Context.done')); // not kept: the next read tries again
+    }
+    return (this.#done = done);
   }
 
   /** When it ends by itself, as epoch milliseconds (its own deadline or an ancestor's), or undefined. */
   get deadline(): number | undefined {
-    const remaining = this.#native.remainingMs;
+    const remaining = nativeCall(() => this.#native.remainingMs, 'Context.deadline');
     return remaining === null || remaining === undefined ? undefined : Date.now() + remaining;
   }
 
@@ -228,20 +260,27 @@ export class Context {
 
   /** @internal Live children registered natively on this context (leak checks). */
   get childCount(): number {
-    return this.#native.childCount;
+    return nativeCall(() => this.#native.childCount, 'Context.childCount');
   }
 
   /** @internal */
   static adopt(id: number): Context {
-    return new Context(loadNative().ContextHandle.adopt(id));
+    return new Context(loadNative().ContextHandle.adopt(id)); // a native failure is mapped by handles.ts's revive
   }
 
-  #child(timeoutMs: number | undefined): [Context, CancelFunc] {
-    const child = new Context(timeoutMs === undefined ? this.#native.child() : this.#native.child(timeoutMs), this);
+  #child(timeoutMs: number | undefined, what: string): [Context, CancelFunc] {
+    let handle: NativeContext;
+    try {
+      handle = timeoutMs === undefined ? this.#native.child() : this.#native.child(timeoutMs);
+    } catch (err) {
+      throw fromNative(err, what);
+    }
+    const child = new Context(handle, this);
     const native = child.#native;
     const cancel: CancelFunc = (cause?: unknown) => {
       const [kind, slot, beside] = encodeCause(cause);
-      if (native.cancel(kind, slot, beside)) {
+      // As for withValue: a converted cause is the native side's to give back.
+      if (nativeCall(() => native.cancel(kind, slot, beside), 'Context cancel')) {
         // On this thread its err carries the cause itself, not a copy. Its own signal
         // aborts now; waits on it and its descendants settle on the next microtask.
         child.#localCause = cause;
@@ -252,10 +291,24 @@ export class Context {
     return [child, cancel];
   }
 
-  #wait(strong: boolean): Promise<void> {
-    return notifier()
-      .wait((token, meta) => this.#native.wait(token, meta), undefined, 'Context.done', 0, !strong)
-      .then(() => undefined);
+  /** `err` once it has ended, or the native failure reading it (a signal must abort either way). */
+  #endReason(): unknown {
+    try {
+      return this.err;
+    } catch (err) {
+      return err;
+    }
+  }
+
+  /** Resolves when it ends; a native failure starting the wait throws, as a WeftError for `what`. */
+  #wait(strong: boolean, what: string): Promise<void> {
+    let waiting: Promise<unknown>;
+    try {
+      waiting = notifier().wait((token, meta) => this.#native.wait(token, meta), undefined, what, 0, !strong);
+    } catch (err) {
+      throw fromNative(err, what);
+    }
+    return waiting.then(() => undefined);
   }
 
   #makeErr(state: number): WeftError {
@@ -265,7 +318,7 @@ export class Context {
       // (each copy read carries pins of its own on the weft objects inside).
       options = { cause: this.#localCause };
     } else {
-      const beside = this.#native.cause(valueMeta);
+      const beside = nativeCall(() => this.#native.cause(valueMeta), 'Context.err');
       if (valueMeta[0] === 1) options = { cause: decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside)) };
     }
     // No stack: it would only point at this getter, and capturing it is most of what an

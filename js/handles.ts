@@ -2,7 +2,9 @@
  * Passing weft objects (channels, mutexes, wait groups...) to other threads. The state
  * lives natively (ARCHITECTURE.md, "Sharing native state"); a JS object is this thread's
  * handle on it. Each handle has an own enumerable `weftHandle` property whose getter pins
- * the native object for the trip and yields `"weft:<type>:<id>"`, so every way of sending
+ * the native object for the trip and yields `"weft:<secret>:<type>:<id>"` (the secret is
+ * 128 random bits drawn once per process, so user data that merely looks like a handle is
+ * never revived or released as one), so every way of sending
  * (a pool task argument, a channel message, `workerData`, `postMessage`) carries it; the
  * receiving side revives it into its own handle, which takes over the pin. The native
  * object lives until the last handle in every thread is gone. A message that is never
@@ -17,9 +19,22 @@
  * const { jobs } = revive(workerData)   // pool workers get workerData revived already
  * @internal
  */
-import { WeftError } from './errors.js';
+import { WeftError, fromNative } from './errors.js';
+import { loadNative } from './native.js';
 
-const PREFIX = 'weft:';
+let prefix: string | undefined;
+
+/** `weft:<secret>:`, the start of every handle text in this process. */
+function handlePrefix(): string {
+  if (prefix === undefined) {
+    try {
+      prefix = `weft:${loadNative().handleSecret()}:`;
+    } catch (err) {
+      throw fromNative(err, 'handleSecret');
+    }
+  }
+  return prefix;
+}
 /** The bytes v8.serialize writes for the property name: a cheap "are there any?" test. */
 const MARKER = Buffer.from('weftHandle');
 
@@ -42,7 +57,13 @@ export function makeShareable(target: object, type: string, pin: () => number | 
   Object.defineProperty(target, 'weftHandle', {
     enumerable: true,
     configurable: false,
-    get: () => `${PREFIX}${type}:${pin()}`,
+    get: () => {
+      try {
+        return `${handlePrefix()}${type}:${pin()}`;
+      } catch (err) {
+        throw fromNative(err, `sending a ${type} to another thread`);
+      }
+    },
   });
 }
 
@@ -86,7 +107,7 @@ export function holdsHandles(value: unknown, seen: Set<object> = new Set()): boo
   if (typeof value !== 'object' || value === null || seen.has(value)) return false;
   seen.add(value);
   const text = (value as { weftHandle?: unknown }).weftHandle;
-  if (typeof text === 'string' && text.startsWith(PREFIX)) return true;
+  if (typeof text === 'string' && text.startsWith(handlePrefix())) return true;
   const children: Iterable<unknown> =
     Array.isArray(value) ? value : value instanceof Map ? value.values() : value instanceof Set ? value : isPlain(value) ? Object.values(value) : [];
   for (const child of children) if (holdsHandles(child, seen)) return true;
@@ -104,7 +125,7 @@ function reviveValue(value: unknown, seen: Set<object>): unknown {
   const text = (value as { weftHandle?: unknown }).weftHandle;
   // A sent handle: its serialised form carries the pinned id (the wrappers' own fields are
   // not enumerable, but a subclass may add some).
-  if (typeof text === 'string' && text.startsWith(PREFIX)) {
+  if (typeof text === 'string' && text.startsWith(handlePrefix())) {
     return adopt(text);
   }
   if (Array.isArray(value)) {
@@ -127,10 +148,14 @@ function reviveValue(value: unknown, seen: Set<object>): unknown {
 }
 
 function adopt(text: string): unknown {
-  const [, type = '', id = ''] = text.split(':');
+  const [type = '', id = ''] = text.slice(handlePrefix().length).split(':');
   const adoptFn = adopters.get(type);
   if (adoptFn === undefined || id === '') {
     throw new WeftError('INVALID_ARGUMENT', `not a weft handle this thread can revive: ${text}`, { details: { handle: text } });
   }
-  return adoptFn(id);
+  try {
+    return adoptFn(id);
+  } catch (err) {
+    throw fromNative(err, `receiving a ${type} from another thread`);
+  }
 }

@@ -9,13 +9,25 @@
  * const slot = argSlot()
  * if (slot) { slot[0] = id; slot[1] = n; native.rateAllowSlot() } else native.rateAllow(id, n)
  */
+import { markAsUntransferable } from 'node:worker_threads';
+
+import { fromNative } from './errors.js';
 import { loadNative } from './native.js';
 
 let slot: Float64Array | undefined | null = null;
 
 /** The slot, or undefined where the runtime forbids ArrayBuffers over native memory. */
 export function argSlot(): Float64Array | undefined {
-  if (slot === null) slot = (loadNative().argSlot() as Float64Array | undefined) ?? undefined;
+  if (slot === null) {
+    try {
+      slot = (loadNative().argSlot() as Float64Array | undefined) ?? undefined;
+      // Transferring the buffer away would detach it here: this thread's writes would
+      // then vanish while the native calls read the numbers written before.
+      if (slot !== undefined) markAsUntransferable(slot.buffer);
+    } catch (err) {
+      throw fromNative(err, 'argSlot');
+    }
+  }
   return slot;
 }
 
@@ -37,5 +49,12 @@ let calls: SlotCalls | undefined;
  * slot[0] = id; slot[1] = n; slot[2] = 0; const status = slotCalls().chanSendNumberSlot()
  */
 export function slotCalls(): SlotCalls {
-  return (calls ??= loadNative().slotCalls() as SlotCalls);
+  if (calls === undefined) {
+    try {
+      calls = loadNative().slotCalls() as SlotCalls;
+    } catch (err) {
+      throw fromNative(err, 'slotCalls');
+    }
+  }
+  return calls;
 }

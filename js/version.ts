@@ -6,6 +6,7 @@
  * console.log(version, nativeVersion()) // '0.1.0' '0.1.0'
  */
 import { loadNative } from './native.js';
+import { nativeCall } from './rate/call.js';
 import { packageInfo } from './package-info.js';
 
 /** The @weft/core package version. */
@@ -13,5 +14,5 @@ export const version: string = packageInfo().version;
 
 /** The native engine's version (loads the addon; equal to {@link version} once loaded). */
 export function nativeVersion(): string {
-  return loadNative().nativeVersion();
+  return nativeCall(() => loadNative().nativeVersion(), 'nativeVersion');
 }

@@ -1,20 +1,30 @@
 #!/usr/bin/env node
-// `npm test`: the Rust checks and tests (fmt, clippy -D warnings, cargo test), then the
-// vitest suites against the built package. Fails on the first failing step.
+// `npm test`: the Rust checks and tests (fmt, clippy -D warnings, cargo test, the loom
+// models), then the vitest suites against the built package. Fails on the first failing
+// step.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `npm run test:loom`: weft-core's loom models (every interleaving, up to two preemptions),
+// built in their own target dir so the `--cfg loom` build leaves the normal one alone.
+const loomEnv = {
+  RUSTFLAGS: `${process.env.RUSTFLAGS ?? ''} --cfg loom`.trim(),
+  LOOM_MAX_PREEMPTIONS: process.env.LOOM_MAX_PREEMPTIONS ?? '2',
+  CARGO_TARGET_DIR: join(root, 'target', 'loom'),
+};
 const steps = [
   ['cargo', ['fmt', '--all', '--check']],
   ['cargo', ['clippy', '--workspace', '--all-targets', '--release', '--', '-D', 'warnings']],
   ['cargo', ['test', '--workspace', '--release']],
+  ['cargo', ['test', '-p', 'weft-core', '--release', '--lib', 'loom'], loomEnv],
   [join(root, 'node_modules', '.bin', 'vitest'), ['run', ...process.argv.slice(2)]],
 ];
-for (const [cmd, args] of steps) {
-  console.log(`\n> ${[cmd.replace(root + '/', ''), ...args].join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+for (const [cmd, args, env] of steps) {
+  const shownEnv = Object.entries(env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  console.log(`\n> ${[...shownEnv, cmd.replace(root + '/', ''), ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   if (r.error) {
     console.error(`weft: could not run ${cmd}: ${r.error.message}`);
     process.exit(1);

@@ -245,3 +245,26 @@ describe('handles in values the sender gave up on', () => {
     expect(value.reply.tryRecv()).toEqual({ value: 3, ok: true });
   });
 });
+
+describe('user data that looks like a handle', () => {
+  it('is neither revived nor released as one', async () => {
+    const before = await settledBase();
+    const target = new Channel<number>(1);
+    const forged = (id: number) => [{ weftHandle: `weft:channel:${id}` }, { weftHandle: `weft:${'0'.repeat(32)}:channel:${id}` }];
+    // Received: stays the plain object it was.
+    const carrier = new Channel<unknown>(8);
+    await carrier.send(forged(1));
+    expect(await carrier.recv()).toEqual({ ok: true, value: forged(1) });
+    const base = before + 2; // target and carrier
+    expect(await settlesTo(base)).toBe(base);
+    // Dropped unreceived, naming every id a live channel could have: releases nothing.
+    await (async () => {
+      const dropped = new Channel<unknown>(200);
+      for (let id = 1; id <= 200; id++) await dropped.send(forged(id));
+    })();
+    expect(await settlesTo(base)).toBe(base);
+    expect(target.trySend(7)).toBe(true);
+    expect(target.tryRecv()).toEqual({ ok: true, value: 7 });
+    expect(carrier.len).toBe(0); // (keeps the carrier alive until here)
+  });
+});

@@ -12,10 +12,11 @@
  * jobs.close()
  * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
  */
-import { KIND_NUMBER, abandon, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
+import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
 import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from '../rate/call.js';
 import { argSlot, slotCalls } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
@@ -107,16 +108,21 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
         details: { option: 'capacity' },
       });
     }
-    this.#native = adopting ?? new (loadNative().ChannelHandle)(capacity);
+    const handle = adopting;
     adopting = undefined;
-    this.#buffered = this.#native.cap > 0;
-    this.#id = this.#native.id;
+    try {
+      this.#native = handle ?? new (loadNative().ChannelHandle)(capacity);
+      this.#buffered = this.#native.cap > 0;
+      this.#id = this.#native.id;
+    } catch (err) {
+      throw fromNative(err, 'new Channel');
+    }
     makeShareable(this, 'channel', () => this.#native.pin());
   }
 
   /** @internal This thread's handle on channel `id` (taking over a pinned handle). */
   static adopt(id: number): Channel {
-    adopting = loadNative().ChannelHandle.adopt(id);
+    adopting = loadNative().ChannelHandle.adopt(id); // a native failure is mapped by handles.ts's revive
     return new Channel(0);
   }
 
@@ -127,22 +133,30 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
 
   /** Buffer capacity (`Infinity` for unbounded, 0 for unbuffered). */
   get cap(): number {
-    return this.#native.cap;
+    return nativeCall(() => this.#native.cap, 'Channel.cap');
   }
 
   /** Values buffered now. */
   get len(): number {
-    return this.#native.len;
+    try {
+      return this.#native.len;
+    } catch (err) {
+      throw fromNative(err, 'Channel.len');
+    }
   }
 
   /** @internal Senders and receivers registered natively and still waiting (leak checks). */
   get waitingCount(): number {
-    return this.#native.waiting;
+    return nativeCall(() => this.#native.waiting, 'Channel.waitingCount');
   }
 
   /** Whether `close()` was called (values may still be buffered). */
   get closed(): boolean {
-    return this.#native.closed;
+    try {
+      return this.#native.closed;
+    } catch (err) {
+      throw fromNative(err, 'Channel.closed');
+    }
   }
 
   /**
@@ -154,7 +168,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   send(value: T, options?: WaitOptions): Promise<void> {
     let status: number;
     let payload: unknown;
-    let kind: number;
+    let kind = KIND_UNDEFINED; // nothing encoded yet
     try {
       if (options !== undefined) {
         checkWaitOptions(options, 'Channel.send');
@@ -172,6 +186,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
         }
       }
     } catch (err) {
+      abandon(kind, payload); // not sent
       return Promise.reject(fromNative(err, 'Channel.send'));
     }
     if (status === READY) {
@@ -259,7 +274,13 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   trySend(value: T): boolean {
     const payload = encode(value);
     const kind = encodedKind;
-    const status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
+    let status: number;
+    try {
+      status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, 0) : native().chanTrySend(this.#id, kind, payload, 0);
+    } catch (err) {
+      abandon(kind, payload); // not sent
+      throw fromNative(err, 'Channel.trySend');
+    }
     if (status !== READY) abandon(kind, payload);
     if (status === CLOSED) throw closedError('send on a closed channel', value);
     if (status === READY) pokeNotifier();
@@ -271,7 +292,12 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    * closed and drained, or `undefined` when nothing is there now.
    */
   tryRecv(): RecvResult<T> | undefined {
-    const returned = recvNow(this.#id, 0);
+    let returned: unknown;
+    try {
+      returned = recvNow(this.#id, 0);
+    } catch (err) {
+      throw fromNative(err, 'Channel.tryRecv');
+    }
     const status = tryMeta[0]!;
     if (status === WOULD_BLOCK) return undefined;
     if (status === CLOSED) return CLOSED_RESULT;
@@ -281,11 +307,15 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
 
   /**
    * Sends every value in order, as many per native call as fit, waiting for room as
-   * needed. A Float64Array moves without per-value conversion. Rejects like `send`; on
+   * needed. A Float64Array moves without per-value conversion (one over a SharedArrayBuffer
+   * as a copy taken at the call). Rejects like `send`; on
    * CHANNEL_CLOSED, `error.details.sent` says how many went before.
    */
   async sendMany(values: ArrayLike<T> | Float64Array, options?: WaitOptions): Promise<void> {
     checkWaitOptions(options, 'Channel.sendMany');
+    // Native code reads a Float64Array in place, so one over shared memory (which another
+    // thread may write meanwhile) is sent as a snapshot taken now.
+    if (values instanceof Float64Array && values.buffer instanceof SharedArrayBuffer) values = values.slice();
     const count = values.length;
     let sent = 0;
     let meta: Float64Array | undefined;
@@ -344,7 +374,12 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     if (bulkMeta.length < max * BULK_FIELDS) bulkMeta = new Float64Array(max * BULK_FIELDS);
     const meta = max * BULK_FIELDS === bulkMeta.length ? bulkMeta : bulkMeta.subarray(0, max * BULK_FIELDS);
     const returned = bulkValues;
-    let n = native().chanRecvMany(this.#id, meta, returned);
+    let n: number;
+    try {
+      n = native().chanRecvMany(this.#id, meta, returned);
+    } catch (err) {
+      throw fromNative(err, 'Channel.recvMany');
+    }
     if (n === -1) return [];
     const out: T[] = [];
     if (n === 0) {
@@ -352,13 +387,25 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
       if (!first.ok) return [];
       out.push(first.value as T);
       if (max === 1) return out;
-      n = Math.max(0, native().chanRecvMany(this.#id, meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
+      try {
+        n = Math.max(0, native().chanRecvMany(this.#id, meta.subarray(0, (max - 1) * BULK_FIELDS), returned));
+      } catch (err) {
+        // The first value was taken: it rides along with the error.
+        throw withReceived(fromNative(err, 'Channel.recvMany'), out);
+      }
     }
+    let failure: unknown;
     for (let i = 0; i < n; i++) {
-      out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
+      try {
+        out.push(valueFrom(meta[i * BULK_FIELDS]!, meta[i * BULK_FIELDS + 1]!, returned[i]) as T);
+      } catch (err) {
+        failure ??= err;
+      }
       returned[i] = undefined;
     }
     pokeNotifier();
+    // One value that could not be made here fails the call, and the others ride along.
+    if (failure !== undefined) throw withReceived(failure, out);
     return out;
   }
 
@@ -386,7 +433,13 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     const payload = encode(value);
     const kind = encodedKind;
     // Fast path: room (or a waiting receiver) now; no wait to set up.
-    const status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
+    let status: number;
+    try {
+      status = kind === KIND_NUMBER ? sendNumber(this.#id, payload as number, SPIN_US) : native().chanTrySend(this.#id, kind, payload, SPIN_US);
+    } catch (err) {
+      abandon(kind, payload); // not sent
+      throw fromNative(err, 'Channel.sendSync');
+    }
     if (status === READY) return pokeNotifier();
     if (status === CLOSED) {
       abandon(kind, payload);
@@ -401,8 +454,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
         'await channel.send()',
       );
     } catch (err) {
-      abandon(kind, payload); // timed out: nothing sent
-      throw err;
+      abandon(kind, payload); // timed out or failed: nothing sent
+      throw fromNative(err, 'Channel.sendSync');
     }
     if (outcome.delivery === REFUSED) {
       abandon(kind, payload);
@@ -414,19 +467,29 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   recvSync(options?: BlockingOptions): RecvResult<T> {
     refuseOnMainThread('Channel.recvSync', 'await channel.recv()');
     // Fast path: a value (or the close) is there now or very soon; no wait to set up.
-    const returned = recvNow(this.#id, this.#buffered ? SPIN_US : 0);
+    let returned: unknown;
+    try {
+      returned = recvNow(this.#id, this.#buffered ? SPIN_US : 0);
+    } catch (err) {
+      throw fromNative(err, 'Channel.recvSync');
+    }
     const status = tryMeta[0]!;
     if (status === READY) {
       pokeNotifier();
       return { value: valueFrom(tryMeta[1]!, tryMeta[2]!, returned) as T, ok: true };
     }
     if (status === CLOSED) return CLOSED_RESULT;
-    const outcome = blockingWait(
-      (meta, sliceMs) => native().chanRecvBlocking(this.#id, meta, sliceMs),
-      options,
-      'Channel.recvSync',
-      'await channel.recv()',
-    );
+    let outcome: Outcome;
+    try {
+      outcome = blockingWait(
+        (meta, sliceMs) => native().chanRecvBlocking(this.#id, meta, sliceMs),
+        options,
+        'Channel.recvSync',
+        'await channel.recv()',
+      );
+    } catch (err) {
+      throw fromNative(err, 'Channel.recvSync');
+    }
     return recvResult<T>(outcome);
   }
 
@@ -462,14 +525,22 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     if (!found) this.#skipSpins = SKIPS_AFTER_MISS;
   }
 
+  /** Starts an async wait; a native failure starting it rejects (nothing was sent or taken). */
   #waitSelect(op: 'send' | 'recv', kind: number, payload: unknown, options: WaitOptions | undefined, what: string, spinUs = 0): Promise<Outcome> {
-    const threadNotifier = notifier();
-    const token = threadNotifier.nextToken;
     const id = this.#id;
-    const promise =
-      op === 'recv'
-        ? threadNotifier.wait((t, meta) => native().chanRecvAsync(t, id, meta), options, what, spinUs)
-        : threadNotifier.wait((t, meta) => native().chanSendAsync(t, id, kind, payload, meta), options, what, spinUs);
+    let threadNotifier: ReturnType<typeof notifier>;
+    let token: number;
+    let promise: Promise<Outcome>;
+    try {
+      threadNotifier = notifier();
+      token = threadNotifier.nextToken;
+      promise =
+        op === 'recv'
+          ? threadNotifier.wait((t, meta) => native().chanRecvAsync(t, id, meta), options, what, spinUs)
+          : threadNotifier.wait((t, meta) => native().chanSendAsync(t, id, kind, payload, meta), options, what, spinUs);
+    } catch (err) {
+      return Promise.reject(fromNative(err, what));
+    }
     if (spinUs > 0) this.#spun(!threadNotifier.isPending(token));
     return promise;
   }
@@ -514,5 +585,11 @@ function canceled(what: string, reason: unknown): WeftError {
 
 function withSent(err: unknown, sent: number): unknown {
   if (err instanceof WeftError) (err.details as Record<string, unknown>).sent = sent;
+  return err;
+}
+
+/** `err` with the values received beside the one that failed (`details.received`). */
+function withReceived(err: unknown, received: unknown[]): unknown {
+  if (err instanceof WeftError) (err.details as Record<string, unknown>).received = received;
   return err;
 }

@@ -47,11 +47,10 @@ export function select(cases: readonly SelectCase[], options: SelectOptions = {}
     return Promise.reject(fromNative(err, 'select'));
   }
   const { spec, values } = prepared;
-  const native = loadNative();
   if (options.default === true) {
     let returned: unknown;
     try {
-      returned = native.selectNow(spec, cases.length, values, nowMeta);
+      returned = loadNative().selectNow(spec, cases.length, values, nowMeta);
     } catch (err) {
       abandonUnsent(prepared, NONE);
       return Promise.reject(fromNative(err, 'select'));
@@ -61,23 +60,35 @@ export function select(cases: readonly SelectCase[], options: SelectOptions = {}
       return Promise.resolve({ index: -1, value: undefined, ok: false });
     }
     pokeNotifier();
-    const outcome = outcomeAt(nowMeta, 1, READY, returned);
+    let outcome: Outcome;
+    try {
+      outcome = outcomeAt(nowMeta, 1, READY, returned);
+    } catch (err) {
+      abandonUnsent(prepared, NONE); // a receive happened, and its value could not be made here
+      return Promise.reject(fromNative(err, 'select'));
+    }
     abandonUnsent(prepared, delivered(outcome));
     return settle(cases, outcome);
   }
-  return notifier()
-    .wait((token, meta) => native.selectAsync(token, spec, cases.length, values, meta), options, 'select')
-    .then(
-      (outcome) => {
-        pokeNotifier();
-        abandonUnsent(prepared, delivered(outcome));
-        return settle(cases, outcome);
-      },
-      (err: unknown) => {
-        abandonUnsent(prepared, NONE); // cancelled or timed out: no case happened
-        throw err;
-      },
-    );
+  let waiting: Promise<Outcome>;
+  try {
+    const native = loadNative();
+    waiting = notifier().wait((token, meta) => native.selectAsync(token, spec, cases.length, values, meta), options, 'select');
+  } catch (err) {
+    abandonUnsent(prepared, NONE); // the wait never started: no case happened
+    return Promise.reject(fromNative(err, 'select'));
+  }
+  return waiting.then(
+    (outcome) => {
+      pokeNotifier();
+      abandonUnsent(prepared, delivered(outcome));
+      return settle(cases, outcome);
+    },
+    (err: unknown) => {
+      abandonUnsent(prepared, NONE); // cancelled or timed out: no case happened
+      throw err;
+    },
+  );
 }
 
 const NONE = -1;
@@ -109,7 +120,7 @@ export function selectSync(cases: readonly SelectCase[], options?: BlockingOptio
     );
   } catch (err) {
     abandonUnsent(prepared, NONE);
-    throw err;
+    throw fromNative(err, 'selectSync');
   }
   abandonUnsent(prepared, delivered(outcome));
   const result = toResult(cases, outcome);

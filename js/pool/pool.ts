@@ -20,6 +20,7 @@ import { WeftError, deserializeError, fromNative, type SerializedError } from '.
 import { mayHoldHandles } from '../handles.js';
 import { loadNative } from '../native.js';
 import { packageInfo } from '../package-info.js';
+import { nativeCall } from '../rate/call.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
 import { SharedRegistry } from './shared-memory.js';
@@ -118,7 +119,11 @@ export class Pool {
   readonly #workers = new Set<WorkerInfo>();
   readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
-  readonly #room = new RoomWaiters((delta) => this.#core.roomWaitersAdd(delta));
+  // Counting room waiters happens in timers and wakeups too, where a throw would end the process.
+  readonly #room = new RoomWaiters(
+    (delta) => this.#quietly(() => this.#core.roomWaitersAdd(delta), 'Pool.submit', undefined),
+    () => this.#quietly(() => this.#core.hasRoom(), 'Pool.submit', false),
+  );
   readonly #results = new AsyncQueue<TaskResult>();
   readonly #keepAlive!: NodeJS.Timeout;
   readonly #steward: NodeJS.Timeout | undefined;
@@ -132,6 +137,8 @@ export class Pool {
   readonly #batchIds: number[] = [];
   #flushScheduled = false;
   #pollScheduled = false;
+  /** Drain calls that failed in a row. */
+  #drainFailures = 0;
   readonly #pollBound = () => {
     this.#pollScheduled = false;
     this.#onWakeup();
@@ -219,8 +226,12 @@ export class Pool {
    * synchronously instead of returning a rejected promise.
    */
   trySubmit(name: string | null | undefined, arg?: unknown, options?: RunOptions): Promise<unknown> {
+    return this.#trySubmit(name, arg, options, 'Pool.trySubmit');
+  }
+
+  #trySubmit(name: unknown, arg: unknown, options: RunOptions | undefined, what: string): Promise<unknown> {
     const promise = new Promise(captureResolvers);
-    this.#enqueue(name, arg, options, capturedResolve, false);
+    this.#enqueue(name, arg, options, capturedResolve, false, what);
     return promise;
   }
 
@@ -230,7 +241,7 @@ export class Pool {
    * Backpressure for producers that must not outrun the pool.
    */
   submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
-    return submitWaitingForRoom(() => this.trySubmit(name, arg, options), this.#room, options);
+    return submitWaitingForRoom(() => this.#trySubmit(name, arg, options, 'Pool.submit'), this.#room, options);
   }
 
   /**
@@ -238,7 +249,7 @@ export class Pool {
    * `results()`. Throws like `trySubmit`.
    */
   post(name: string | null | undefined, arg?: unknown, options?: RunOptions): number {
-    return this.#enqueue(name, arg, options, undefined, true);
+    return this.#enqueue(name, arg, options, undefined, true, 'Pool.post');
   }
 
   /**
@@ -265,7 +276,7 @@ export class Pool {
 
   /** Counters and latency histograms; cheap enough to poll. */
   stats(): PoolStats {
-    const [queued = 0, running = 0] = this.#core.counts();
+    const [queued = 0, running = 0] = nativeCall(() => this.#core.counts(), 'Pool.stats');
     return this.#metrics.snapshot({ queued, running, workers: this.#workers.size });
   }
 
@@ -298,7 +309,11 @@ export class Pool {
     }
     this.#closed = true;
     this.#flush();
-    this.#core.close();
+    try {
+      this.#core.close();
+    } catch (err) {
+      return Promise.reject(fromNative(err, 'Pool.close')); // not closing yet: a later close() tries again
+    }
     this.#room.close(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
     this.#closing = new Promise<void>((resolve) => {
       this.#onIdle = () => {
@@ -349,6 +364,7 @@ export class Pool {
     options: RunOptions | undefined,
     resolve: ((v: unknown) => void) | undefined,
     detached: boolean,
+    what = 'Pool.run', // names the call in native failures
   ): number {
     if (this.#closed) throw new WeftError('POOL_CLOSED', 'the pool is closed');
     if (this.#startupError !== undefined) throw this.#startupError;
@@ -365,7 +381,7 @@ export class Pool {
         throw cancelledTaskError(signal.reason, 'the task was cancelled before it was queued');
       }
     }
-    let func = this.#funcIndex(name);
+    let func = this.#funcIndex(name, what);
     if (options?.ctx !== undefined) {
       // The worker revives the context from the argument's envelope (it pins the handle).
       func += FUNC_WITH_CONTEXT;
@@ -404,7 +420,7 @@ export class Pool {
         this.#core.submit(id, func, priority, cancellable, kind, payload);
       } catch (err) {
         abandon(kind, payload); // refused (QUEUE_FULL, POOL_CLOSED): never sent
-        throw fromNative(err, 'Pool.run');
+        throw fromNative(err, what);
       }
       if (this.#pending.size === 0) this.#keepAlive.ref();
       this.#pending.add(id, entry);
@@ -445,14 +461,14 @@ export class Pool {
     return id;
   }
 
-  #funcIndex(name: unknown): number {
+  #funcIndex(name: unknown, what: string): number {
     const key = name === undefined || name === null ? '' : name;
     if (typeof key !== 'string') {
       throw new WeftError('INVALID_ARGUMENT', `task name must be a string, got ${typeof key}`, { details: { option: 'name' } });
     }
     let index = this.#funcIds.get(key);
     if (index === undefined) {
-      index = this.#core.intern(key);
+      index = nativeCall(() => this.#core.intern(key), what);
       this.#funcIds.set(key, index);
     }
     return index;
@@ -502,7 +518,16 @@ export class Pool {
   #drain(spinUs = 0): void {
     const meta = this.#drainMeta;
     const values = this.#drainValues;
-    const n = this.#core.drainInto(meta, values, spinUs);
+    let n: number;
+    try {
+      n = this.#core.drainInto(meta, values, spinUs);
+    } catch (err) {
+      // Nothing was taken: try again shortly (this runs from the wakeup, where a throw
+      // would end the process, and no other wakeup is armed until a drain succeeds).
+      this.#retryDrain(err);
+      return;
+    }
+    this.#drainFailures = 0;
     const now = performance.now();
     for (let i = 0; i < n; i++) {
       const at = i * DRAIN_FIELDS;
@@ -520,6 +545,16 @@ export class Pool {
     }
   }
 
+  /** A drain call failed: warn once per run of failures, and retry with a backoff. */
+  #retryDrain(err: unknown): void {
+    if (this.#drainFailures++ === 0) process.emitWarning(fromNative(err, 'Pool drain'));
+    const delay = Math.min(1000, 2 ** Math.min(this.#drainFailures, 10));
+    if (!this.#pollScheduled) {
+      this.#pollScheduled = true;
+      setTimeout(this.#pollBound, delay);
+    }
+  }
+
   #settle(id: number, ok: boolean, kind: number, raw: unknown, runUs: number, now: number): void {
     const entry = this.#pending.get(id);
     if (entry === undefined) return; // already settled (timed out, crashed, cancelled)
@@ -531,8 +566,10 @@ export class Pool {
       try {
         value = decode(kind, raw, this.#shared);
       } catch (err) {
-        ok = false;
-        value = { name: 'WeftError', message: `result could not be decoded: ${(err as Error).message}` };
+        // The result (or error) arrived but cannot be made here: the task fails with why.
+        const timedOut = typeof entry === 'object' && entry.extra?.timedOut;
+        this.#finish(id, false, timedOut ? this.#timeoutError(id, false) : err);
+        return;
       }
     }
     if (typeof entry === 'object' && entry.extra?.timedOut) {
@@ -566,9 +603,22 @@ export class Pool {
     }
   }
 
+  /**
+   * `#core.cancel(id)`, from an abort listener or a timer: a native failure fails the task
+   * with it (its outcome, should it still run, is dropped) and counts as cancelled.
+   */
+  #cancelQueued(id: number): boolean {
+    try {
+      return this.#core.cancel(id);
+    } catch (err) {
+      this.#finish(id, false, fromNative(err, 'Pool task cancel'));
+      return true;
+    }
+  }
+
   #abortTask(id: number, reason: unknown): void {
     if (!this.#pending.has(id)) return;
-    if (this.#core.cancel(id)) {
+    if (this.#cancelQueued(id)) {
       this.#finish(id, false, cancelledTaskError(reason, 'the task was cancelled before it ran', { phase: 'queued' }));
       this.#serveRoom();
       return;
@@ -582,7 +632,7 @@ export class Pool {
     if (typeof task !== 'object') return;
     const extra = task.extra!;
     extra.timer = undefined;
-    if (this.#core.cancel(id)) {
+    if (this.#cancelQueued(id)) {
       this.#finish(id, false, new WeftError('TIMEOUT', `the task did not start within ${timeout} ms`, { details: { timeout, phase: 'queued', workerTerminated: false } }));
       this.#serveRoom();
       return;
@@ -620,7 +670,7 @@ export class Pool {
 
   #workerRunning(id: number): WorkerInfo | undefined {
     for (const [slot, info] of this.#bySlot) {
-      const state = this.#core.workerState(slot);
+      const state = this.#quietly(() => this.#core.workerState(slot), 'Pool worker state', null);
       if (state !== null && state[0] === id) return info;
     }
     return undefined;
@@ -630,7 +680,7 @@ export class Pool {
 
   #spawn(): void {
     const config: WorkerConfig = {
-      poolId: this.#core.id,
+      poolId: nativeCall(() => this.#core.id, 'Pool worker start'),
       fileUrl: this.#options.fileUrl,
       spinMicros: this.#options.spinMicros,
       idleSliceMs: IDLE_SLICE_MS,
@@ -656,7 +706,8 @@ export class Pool {
         this.#everReady = true;
       } else if (msg.type === 'idle' && this.#workers.size > this.#options.min && info.slot !== undefined && info.endedBy === undefined) {
         info.endedBy = 'idle';
-        this.#core.stopWorker(info.slot);
+        const slot = info.slot;
+        this.#quietly(() => this.#core.stopWorker(slot), 'Pool worker stop', undefined);
       }
     });
     worker.on('error', (err) => {
@@ -670,7 +721,8 @@ export class Pool {
     let running: number | null = null;
     if (info.slot !== undefined) {
       this.#bySlot.delete(info.slot);
-      running = this.#core.detachWorker(info.slot);
+      const slot = info.slot;
+      running = this.#quietly(() => this.#core.detachWorker(slot), 'Pool worker exit', null);
     } else if (info.endedBy === undefined && !this.#everReady && info.error !== undefined) {
       // The task module failed to load before any worker started: fail everything now
       // rather than respawning forever.
@@ -733,7 +785,7 @@ export class Pool {
       cause: error,
       details: { option: 'filename', fileUrl: this.#options.fileUrl },
     });
-    for (const id of this.#core.drainQueue()) this.#finish(id, false, this.#startupError);
+    for (const id of this.#quietly(() => this.#core.drainQueue(), 'Pool startup failure', [])) this.#finish(id, false, this.#startupError);
     for (const id of this.#pending.ids()) this.#finish(id, false, this.#startupError);
     for (const info of this.#workers) {
       info.endedBy = 'shutdown';
@@ -744,7 +796,7 @@ export class Pool {
 
   #checkStalls(): void {
     for (const [slot, info] of this.#bySlot) {
-      const state = this.#core.workerState(slot);
+      const state = this.#quietly(() => this.#core.workerState(slot), 'Pool stall check', null);
       if (state === null || info.endedBy !== undefined) continue;
       const [running, silentMs] = state as [number, number];
       if (running >= 0 && silentMs > this.#options.stallTimeout) {
@@ -756,10 +808,10 @@ export class Pool {
 
   #forceStop(timeout: number): void {
     this.#forced = true;
-    for (const id of this.#core.drainQueue()) {
+    for (const id of this.#quietly(() => this.#core.drainQueue(), 'Pool.close', [])) {
       this.#finish(id, false, new WeftError('POOL_CLOSED', `the pool closed before the task ran (shutdown timeout of ${timeout} ms)`, { details: { reason: 'shutdown timeout', timeout } }));
     }
-    this.#core.interruptAll();
+    this.#quietly(() => this.#core.interruptAll(), 'Pool.close', undefined);
     for (const info of this.#workers) {
       info.endedBy ??= 'shutdown';
       void info.worker.terminate();
@@ -771,13 +823,27 @@ export class Pool {
     clearInterval(this.#keepAlive);
     if (this.#steward) clearInterval(this.#steward);
     this.#results.close();
-    this.#core.dispose();
+    this.#quietly(() => this.#core.dispose(), 'Pool.close', undefined);
     livePools.delete(this);
   }
 
   /** @internal Wakes parked workers so the process can exit. */
   interruptForExit(): void {
-    this.#core.interruptAll();
+    this.#quietly(() => this.#core.interruptAll(), 'Pool (process exit)', undefined);
+  }
+
+  /**
+   * Runs a call on the native core from an event (a worker's message or exit, a timer, a
+   * wakeup, process exit) where a throw would end the process: a native failure is
+   * emitted as a warning (a WeftError naming `what`) and `fallback` stands in for the result.
+   */
+  #quietly<T>(call: () => T, what: string, fallback: T): T {
+    try {
+      return call();
+    } catch (err) {
+      process.emitWarning(fromNative(err, what));
+      return fallback;
+    }
   }
 }
 

@@ -24,8 +24,16 @@ export class RoomWaiters {
   readonly #waiters: Waiter[] = [];
   #closedWith: unknown;
 
-  /** `onCount(delta)` hears each waiter arriving (+1) and leaving (-1). */
-  constructor(private readonly onCount: (delta: number) => void = () => {}) {}
+  /**
+   * `onCount(delta)` hears each waiter arriving (+1) and leaving (-1); `hasRoom()` says
+   * whether a submit would find room now. A waiter checks it right after it is counted:
+   * room freed between the submit that found none and the count would otherwise wake
+   * nobody (the worker that freed it saw no waiter).
+   */
+  constructor(
+    private readonly onCount: (delta: number) => void = () => {},
+    private readonly hasRoom: () => boolean = () => false,
+  ) {}
 
   /** Submitters waiting now. */
   get size(): number {
@@ -67,6 +75,7 @@ export class RoomWaiters {
       }
       this.#waiters.push(waiter);
       this.onCount(1);
+      if (this.hasRoom()) this.wakeAll();
     });
   }
 

@@ -8,7 +8,7 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../codec.js';
-import { WeftError } from '../errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { argSlot, slotCalls } from '../slot.js';
 import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
@@ -48,7 +48,12 @@ async function main(config: WorkerConfig): Promise<void> {
   }
   const module = (await import(config.fileUrl)) as Record<string, unknown>;
   const native = loadNative();
-  const workerId = native.workerAttach(config.poolId, config.spinMicros, config.idleSliceMs);
+  let workerId: number;
+  try {
+    workerId = native.workerAttach(config.poolId, config.spinMicros, config.idleSliceMs);
+  } catch (err) {
+    throw fromNative(err, 'Pool worker start');
+  }
   const functions: (TaskFunction | undefined)[] = [];
   let current: TaskContext | undefined;
 
@@ -65,11 +70,27 @@ async function main(config: WorkerConfig): Promise<void> {
   });
   // Runs only while this thread's event loop runs (an awaited task, an idle slice): a
   // thread busy in synchronous code goes silent, which is what the steward watches for.
-  setInterval(() => native.workerBeat(), config.beatMs).unref();
+  // A beat that fails is only a beat missed (a warning, once per run of failures): throwing
+  // here would end the worker.
+  let beatFailed = false;
+  setInterval(() => {
+    try {
+      native.workerBeat();
+      beatFailed = false;
+    } catch (err) {
+      if (!beatFailed) process.emitWarning(fromNative(err, 'Pool worker heartbeat'));
+      beatFailed = true;
+    }
+  }, config.beatMs).unref();
   parentPort!.postMessage({ type: 'ready', workerId });
 
   const lookup = (func: number): TaskFunction => {
-    const name = native.workerFuncName(func);
+    let name: string;
+    try {
+      name = native.workerFuncName(func);
+    } catch (err) {
+      throw fromNative(err, 'Pool.run (finding the task function)');
+    }
     const candidate = name === '' || name === 'default' ? (module.default ?? module) : module[name];
     if (typeof candidate !== 'function') {
       throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
@@ -93,7 +114,14 @@ async function main(config: WorkerConfig): Promise<void> {
     : (beside: unknown) => native.workerComplete(done, beside);
   let idleFor = 0;
   for (;;) {
-    const value = take();
+    // A take or complete that fails natively ends this worker (the pool replaces it, and the
+    // task it was running fails with WORKER_CRASHED, this error as its cause).
+    let value: unknown;
+    try {
+      value = take();
+    } catch (err) {
+      throw fromNative(err, 'Pool worker take');
+    }
     const status = meta[0]!;
     if (status !== TASK) {
       if (status !== IDLE) break; // closed and drained, or asked to stop
@@ -140,7 +168,11 @@ async function main(config: WorkerConfig): Promise<void> {
     done[1] = outcomeOk ? 1 : 0;
     done[2] = encodedKind;
     done[3] = slotNumber(encodedKind, outcome);
-    complete(needsBeside(encodedKind) ? outcome : undefined);
+    try {
+      complete(needsBeside(encodedKind) ? outcome : undefined);
+    } catch (err) {
+      throw fromNative(err, 'Pool worker complete');
+    }
   }
   process.exit(0);
 }

@@ -54,27 +54,26 @@ export class AllLimiter implements Limiter {
     const side = adoption.side(() => {
       const refs = memberList(members);
       const clocks = new Set(refs.map((r) => r.clock));
+      const limiterIds = refs.filter((r) => r.kind === 'limiter').map((r) => r.id);
+      const allIds = refs.filter((r) => r.kind === 'all').map((r) => r.id);
       return {
-        native: new native.RateAllHandle(
-          refs.filter((r) => r.kind === 'limiter').map((r) => r.id),
-          refs.filter((r) => r.kind === 'all').map((r) => r.id),
-        ),
+        native: nativeCall(() => new native.RateAllHandle(limiterIds, allIds), 'RateLimiter.all'),
         clock: clocks.size === 1 ? refs[0]!.clock : systemClock,
         syncs: refs.flatMap((r) => r.syncs),
       };
     });
     this.#native = side.native;
-    this.#id = side.native.id;
+    this.#id = nativeCall(() => side.native.id, 'RateLimiter.all');
     this.#clock = side.clock;
     this.#syncs = side.syncs;
-    this.#meta = new Float64Array(1 + PART_FIELDS * this.#native.members);
+    this.#meta = new Float64Array(1 + PART_FIELDS * nativeCall(() => side.native.members, 'RateLimiter.all'));
     memberRefs.set(this, { kind: 'all', id: this.#id, clock: this.#clock, syncs: this.#syncs });
     makeShareable(this, 'rate-all', () => this.#native.pin());
   }
 
   /** How many distinct limiters it takes from. */
   get size(): number {
-    return this.#native.members;
+    return nativeCall(() => this.#native.members, 'RateLimiter.all().size');
   }
 
   /** The fewest tokens any member holds now. */

@@ -1,6 +1,7 @@
 /**
- * Calls into the native binding for the rate limiters: a native error becomes the
- * WeftError it encodes, named after the operation.
+ * Calls into the native binding from the facade's colder paths (constructors, getters,
+ * the rate limiters' calls): a native error becomes the WeftError it encodes, named after
+ * the operation. Hot paths use a try/catch of their own around the call instead.
  * @internal
  */
 import { fromNative } from '../errors.js';

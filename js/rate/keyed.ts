@@ -65,10 +65,10 @@ export class KeyedLimiter {
       const idleMs = checkMs(opts.idleMs ?? DEFAULT_IDLE_MS, 'KeyedLimiter', 'options.idleMs', true);
       const clock = checkClock(opts.clock, 'KeyedLimiter') ?? systemClock;
       const { id, sync } = bindClock(clock);
-      return { native: new native.KeyedLimiterHandle(rate, size, idleMs, id), clock, syncs: sync ? [sync] : [] };
+      return { native: nativeCall(() => new native.KeyedLimiterHandle(rate, size, idleMs, id), 'new KeyedLimiter'), clock, syncs: sync ? [sync] : [] };
     });
     this.#native = side.native;
-    this.#id = side.native.id;
+    this.#id = nativeCall(() => side.native.id, 'new KeyedLimiter');
     this.#clock = side.clock;
     this.#sync = side.syncs[0]; // its clock's, if any
     makeShareable(this, 'keyed-limiter', () => this.#native.pin());
@@ -81,17 +81,17 @@ export class KeyedLimiter {
 
   /** Tokens per second, for every key. */
   get limit(): number {
-    return this.#settings()[0]!;
+    return this.#settings('KeyedLimiter.limit')[0]!;
   }
 
   /** Each key's burst. */
   get burst(): number {
-    return this.#settings()[1]!;
+    return this.#settings('KeyedLimiter.burst')[1]!;
   }
 
   /** How long a full, untouched bucket is kept, in ms. */
   get idleMs(): number {
-    return this.#settings()[2]!;
+    return this.#settings('KeyedLimiter.idleMs')[2]!;
   }
 
   /** Tokens `key` holds now (a key with no bucket: the burst). */
@@ -130,8 +130,8 @@ export class KeyedLimiter {
     );
   }
 
-  #settings(): number[] {
-    return nativeCall(() => loadNative().keyedSettings(this.#id), 'KeyedLimiter');
+  #settings(what: string): number[] {
+    return nativeCall(() => loadNative().keyedSettings(this.#id), what);
   }
 
   #reserve(key: string, n: number, maxWaitMs: number, what: string): Reserved {

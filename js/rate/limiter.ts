@@ -93,16 +93,16 @@ export class RateLimiter implements Limiter {
    * const limiter = new RateLimiter(5, 10, { clock: new ManualClock() })
    */
   constructor(perSecond: number, burst: number, options?: RateLimiterOptions) {
-    const nat = binding();
+    const nat = nativeCall(binding, 'new RateLimiter');
     const side = adoption.side(() => {
       const rate = checkRate(perSecond, 'RateLimiter', 'perSecond');
       const size = checkCount(burst, 'RateLimiter', 'burst');
       const clock = checkClock(checkOptions<RateLimiterOptions>(options, 'RateLimiter').clock, 'RateLimiter') ?? systemClock;
       const { id, sync } = bindClock(clock);
-      return { native: new nat.RateLimiterHandle(rate, size, id), clock, syncs: sync ? [sync] : [] };
+      return { native: nativeCall(() => new nat.RateLimiterHandle(rate, size, id), 'new RateLimiter'), clock, syncs: sync ? [sync] : [] };
     });
     this.#native = side.native;
-    this.#id = side.native.id;
+    this.#id = nativeCall(() => side.native.id, 'new RateLimiter');
     this.#clock = side.clock;
     this.#sync = side.syncs[0]; // its clock's, if any
     memberRefs.set(this, { kind: 'limiter', id: this.#id, clock: this.#clock, syncs: side.syncs });

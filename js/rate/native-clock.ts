@@ -8,6 +8,7 @@
  */
 import { ManualClock, systemClock, type Clock } from '../clock.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from './call.js';
 
 type NativeClock = InstanceType<ReturnType<typeof loadNative>['ManualClockHandle']>;
 
@@ -29,12 +30,13 @@ export function bindClock(clock: Clock): ClockBinding {
   if (clock === systemClock) return SYSTEM;
   let binding = bindings.get(clock);
   if (binding !== undefined) return binding;
-  const native = new (loadNative().ManualClockHandle)(clock.now());
+  const native = nativeCall(() => new (loadNative().ManualClockHandle)(clock.now()), 'a limiter clock');
+  const id = nativeCall(() => native.id, 'a limiter clock');
   if (clock instanceof ManualClock) {
-    clock.watch((nowMs) => native.set(nowMs));
-    binding = { id: native.id, sync: undefined, native };
+    clock.watch((nowMs) => nativeCall(() => native.set(nowMs), 'ManualClock (a limiter on it)'));
+    binding = { id, sync: undefined, native };
   } else {
-    binding = { id: native.id, sync: () => native.set(clock.now()), native };
+    binding = { id, sync: () => nativeCall(() => native.set(clock.now()), 'a limiter clock'), native };
   }
   bindings.set(clock, binding);
   return binding;

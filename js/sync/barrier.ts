@@ -10,6 +10,7 @@
 import { WeftError } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from '../rate/call.js';
 import { TRIPPED } from './outcome.js';
 import { waitAsync, waitBlocking, type BlockingOptions, type WaitOptions } from './primitive.js';
 
@@ -26,19 +27,20 @@ export class Barrier {
     if (adopted === undefined && (!Number.isInteger(parties) || parties < 1 || parties >= 2 ** 32)) {
       throw new WeftError('INVALID_ARGUMENT', `Barrier parties must be a positive integer, got ${String(parties)}`, { details: { option: 'parties' } });
     }
-    this.#native = adopted ?? new (loadNative().BarrierHandle)(parties);
+    const handle = adopted;
     adopted = undefined;
+    this.#native = handle ?? nativeCall(() => new (loadNative().BarrierHandle)(parties), 'new Barrier');
     makeShareable(this, 'barrier', () => this.#native.pin());
   }
 
   /** Callers per generation. */
   get parties(): number {
-    return this.#native.parties;
+    return nativeCall(() => this.#native.parties, 'Barrier.parties');
   }
 
   /** Generations completed. */
   get generation(): number {
-    return this.#native.generation;
+    return nativeCall(() => this.#native.generation, 'Barrier.generation');
   }
 
   /**

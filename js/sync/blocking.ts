@@ -8,7 +8,7 @@
  */
 import { isMainThread } from 'node:worker_threads';
 
-import { WeftError } from '../errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { RESULT_FIELDS, SLICE, WOULD_BLOCK, outcomeAt, type Outcome } from './outcome.js';
 
@@ -44,7 +44,17 @@ export function blockingWait(
   let returned = start(meta, slice(deadline));
   while (meta[0] === SLICE) {
     const native = loadNative();
-    returned = performance.now() >= deadline ? native.cancelBlocking(meta) : native.resumeBlocking(meta, slice(deadline));
+    try {
+      returned = performance.now() >= deadline ? native.cancelBlocking(meta) : native.resumeBlocking(meta, slice(deadline));
+    } catch (err) {
+      // The wait is still registered: take it off, keeping what it got meanwhile.
+      try {
+        returned = native.cancelBlocking(meta);
+      } catch {
+        throw fromNative(err, what);
+      }
+      if ((meta[0] as number) === WOULD_BLOCK) throw fromNative(err, what);
+    }
   }
   const status = meta[0]!;
   // READY, or a primitive's own "it happened" status (ONCE_RUN, TRIPPED); WOULD_BLOCK means

@@ -11,6 +11,7 @@
  */
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from '../rate/call.js';
 import { Mutex } from './mutex.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, withAdopted } from './semaphore.js';
@@ -30,8 +31,9 @@ export class Cond {
       throw new TypeError('Cond needs the Mutex it waits with: new Cond(mutex)');
     }
     this.mutex = mutex;
-    this.#native = adopted ?? new (loadNative().CondHandle)();
+    const handle = adopted;
     adopted = undefined;
+    this.#native = handle ?? nativeCall(() => new (loadNative().CondHandle)(), 'new Cond');
     // Both ids travel together: the receiving thread gets the cond with its mutex.
     makeShareable(this, 'cond', () => `${this.#native.pin()}-${mutex.native.pin()}`, ['mutex']);
   }
@@ -43,11 +45,23 @@ export class Cond {
    */
   async wait(options?: WaitOptions): Promise<void> {
     let failure: unknown;
+    // Whether the native wait began (queued this thread and released the mutex): a wait
+    // refused before (mutex not held, a native failure, an already aborted signal) left
+    // the caller holding the mutex, so there is nothing to take back.
+    let began = false;
     try {
-      await waitAsync((token, meta) => this.#native.wait(token, this.mutex.native, meta), options, 'Cond.wait');
+      await waitAsync(
+        (token, meta) => {
+          const returned = this.#native.wait(token, this.mutex.native, meta);
+          began = true;
+          return returned;
+        },
+        options,
+        'Cond.wait',
+      );
     } catch (err) {
+      if (!began) throw err;
       failure = err;
-      if ((err as { code?: string }).code === 'INVALID_ARGUMENT') throw err; // mutex not held: nothing was released
     }
     await waitAsync((token, meta) => this.mutex.native.acquire(token, 1, meta), undefined, 'Cond.wait (relock)');
     if (failure !== undefined) throw failure;
@@ -56,12 +70,21 @@ export class Cond {
   /** Blocking `wait` for worker threads. */
   waitSync(options?: BlockingOptions): void {
     let failure: unknown;
+    let began = false; // as in `wait`
     try {
-      waitBlocking((meta, sliceMs) => this.#native.waitBlocking(this.mutex.native, meta, sliceMs), options, 'Cond.waitSync', 'await cond.wait()');
+      waitBlocking(
+        (meta, sliceMs) => {
+          const returned = this.#native.waitBlocking(this.mutex.native, meta, sliceMs);
+          began = true;
+          return returned;
+        },
+        options,
+        'Cond.waitSync',
+        'await cond.wait()',
+      );
     } catch (err) {
+      if (!began) throw err;
       failure = err;
-      const code = (err as { code?: string }).code;
-      if (code === 'INVALID_ARGUMENT' || code === 'WOULD_BLOCK') throw err;
     }
     waitBlocking((meta, sliceMs) => this.mutex.native.acquireBlocking(1, meta, sliceMs), undefined, 'Cond.waitSync (relock)', 'await cond.wait()');
     if (failure !== undefined) throw failure;
@@ -80,8 +103,10 @@ export class Cond {
   /** @internal */
   static adopt(ids: string): Cond {
     const [condId, mutexId] = ids.split('-').map(Number);
+    // The mutex first: a failure there must not leave the cond's handle for the next `new Cond`.
+    const mutex = withAdopted(adoptSemaphore(mutexId!), () => new Mutex());
     adopted = loadNative().CondHandle.adopt(condId!);
-    return new Cond(withAdopted(adoptSemaphore(mutexId!), () => new Mutex()));
+    return new Cond(mutex);
   }
 }
 

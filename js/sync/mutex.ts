@@ -9,8 +9,9 @@
  * await mu.withLock(() => shared[0]++)         // the same, released even if it throws
  * // in a worker: const unlock = mu.lockSync()
  */
-import { WeftError } from '../errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
+import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';
 
@@ -23,13 +24,13 @@ export class Mutex {
   readonly native: NativeSemaphore;
 
   constructor() {
-    this.native = takeAdopted() ?? newNative(1, 'Mutex size');
+    this.native = takeAdopted() ?? newNative(1, 'Mutex size', 'new Mutex');
     makeShareable(this, 'mutex', () => this.native.pin(), ['native']);
   }
 
   /** Whether some thread holds it now. */
   get locked(): boolean {
-    return this.native.held > 0;
+    return nativeCall(() => this.native.held, 'Mutex.locked') > 0;
   }
 
   /** Waits for the lock (in arrival order); resolves with its release function. */
@@ -40,7 +41,7 @@ export class Mutex {
 
   /** The release function if the lock was free now, else undefined; never waits. */
   tryLock(): Release | undefined {
-    return this.native.tryAcquire(1) ? releaser(this.native, 1, 'Mutex') : undefined;
+    return tryAcquire(this.native, 1, 'Mutex.tryLock') ? releaser(this.native, 1, 'Mutex') : undefined;
   }
 
   /** Blocking `lock` for worker threads (WOULD_BLOCK on the main thread). */
@@ -67,6 +68,15 @@ export async function holding<R>(acquired: Promise<Release>, fn: () => R | Promi
     return await fn();
   } finally {
     release();
+  }
+}
+
+/** `native.tryAcquire(n)`, a native failure reported as `what`. @internal */
+export function tryAcquire(native: NativeSemaphore, n: number, what: string): boolean {
+  try {
+    return native.tryAcquire(n);
+  } catch (err) {
+    throw fromNative(err, what);
   }
 }
 

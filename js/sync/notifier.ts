@@ -7,7 +7,7 @@
  * its thread alive, as a pending timer does.
  * @internal
  */
-import { WeftError } from '../errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
 
@@ -59,6 +59,8 @@ class ThreadNotifier {
   #strong = 0;
   #nextToken = 1;
   #pollScheduled = false;
+  /** Drain calls that failed in a row. */
+  #drainFailures = 0;
   #drainScheduled = false;
   readonly #drainMeta = new Float64Array(DRAIN_BATCH * NOTICE_FIELDS);
   readonly #drainValues: unknown[] = [];
@@ -153,7 +155,16 @@ class ThreadNotifier {
   drain(spinUs = 0): void {
     const meta = this.#drainMeta;
     const values = this.#drainValues;
-    const n = loadNative().notifierDrainInto(meta, values, spinUs);
+    let n: number;
+    try {
+      n = loadNative().notifierDrainInto(meta, values, spinUs);
+    } catch (err) {
+      // Nothing was taken: try again shortly (this runs from the wakeup, where a throw
+      // would end the process, and no other wakeup is armed until a drain succeeds).
+      this.#retryDrain(err);
+      return;
+    }
+    this.#drainFailures = 0;
     for (let i = 0; i < n; i++) {
       const at = i * NOTICE_FIELDS;
       const token = meta[at]!;
@@ -162,7 +173,15 @@ class ThreadNotifier {
       values[i] = undefined;
       if (wait === undefined) continue; // cannot happen: a withdrawn wait gets no notice
       this.#forget(token, wait);
-      wait.resolve(outcomeAt(meta, at + 1, 0, returned));
+      // One value that cannot be made here fails its own wait, not the rest of the batch.
+      let outcome: Outcome;
+      try {
+        outcome = outcomeAt(meta, at + 1, 0, returned);
+      } catch (err) {
+        wait.reject(err);
+        continue;
+      }
+      wait.resolve(outcome);
     }
     // While notices keep coming, poll once per event-loop turn (no wakeup is armed).
     if (n > 0 && !this.#pollScheduled) {
@@ -171,10 +190,30 @@ class ThreadNotifier {
     }
   }
 
+  /** A drain call failed: warn once per run of failures, and retry with a backoff. */
+  #retryDrain(err: unknown): void {
+    if (this.#drainFailures++ === 0) process.emitWarning(fromNative(err, 'weft notifier drain'));
+    const delay = Math.min(1000, 2 ** Math.min(this.#drainFailures, 10));
+    if (!this.#pollScheduled) {
+      this.#pollScheduled = true;
+      setTimeout(this.#poll, delay);
+    }
+  }
+
   #withdraw(token: number, err: unknown): void {
     const wait = this.#waits.get(token);
     if (wait === undefined) return;
-    if (loadNative().notifierCancel(token)) {
+    let cancelled: boolean;
+    try {
+      cancelled = loadNative().notifierCancel(token);
+    } catch (failure) {
+      // Runs from a timer or an abort listener, where a throw would end the process: the
+      // wait ends with the failure instead (an outcome arriving later finds no wait).
+      this.#forget(token, wait);
+      wait.reject(fromNative(failure, 'cancelling a wait'));
+      return;
+    }
+    if (cancelled) {
       this.#forget(token, wait);
       wait.reject(err);
     } else {

@@ -2,7 +2,8 @@
  * Go's `sync.Once` across threads: the first caller of `do` runs the function (on its own
  * thread); callers meanwhile, on any thread, wait until it has finished; later callers
  * return at once. As in Go, a function that throws still counts as done (its caller gets
- * the error).
+ * the error). A function whose thread ends before it returns (a worker terminated mid-run)
+ * never finished: the waiting callers wake and one of them runs it again.
  *
  * @example
  * const init = new Once()                  // shared by every worker
@@ -11,7 +12,8 @@
 import { WeftError } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
-import { ONCE_RUN } from './outcome.js';
+import { nativeCall } from '../rate/call.js';
+import { ONCE_RETRY, ONCE_RUN } from './outcome.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 
 type NativeOnce = InstanceType<ReturnType<typeof loadNative>['OnceHandle']>;
@@ -23,14 +25,15 @@ export class Once {
   readonly #native: NativeOnce;
 
   constructor() {
-    this.#native = adopted ?? new (loadNative().OnceHandle)();
+    const handle = adopted;
     adopted = undefined;
+    this.#native = handle ?? nativeCall(() => new (loadNative().OnceHandle)(), 'new Once');
     makeShareable(this, 'once', () => this.#native.pin());
   }
 
   /** Whether the function has run. */
   get done(): boolean {
-    return this.#native.done;
+    return nativeCall(() => this.#native.done, 'Once.done');
   }
 
   /**
@@ -39,7 +42,11 @@ export class Once {
    */
   async do(fn: () => unknown, options?: WaitOptions): Promise<void> {
     checkFunction(fn, 'Once.do');
-    const outcome = await waitAsync((token, meta) => this.#native.begin(token, meta), options, 'Once.do');
+    let outcome = await waitAsync((token, meta) => this.#native.begin(token, meta), options, 'Once.do');
+    // The runner's thread ended mid-run: the function never finished, so try again.
+    while (outcome.status !== ONCE_RUN && outcome.case === ONCE_RETRY) {
+      outcome = await waitAsync((token, meta) => this.#native.begin(token, meta), options, 'Once.do');
+    }
     if (outcome.status !== ONCE_RUN) return;
     try {
       await fn();
@@ -51,7 +58,9 @@ export class Once {
   /** Blocking `do` for worker threads; `fn` must be synchronous here. */
   doSync(fn: () => unknown, options?: BlockingOptions): void {
     checkFunction(fn, 'Once.doSync');
-    const outcome = waitBlocking((meta, sliceMs) => this.#native.beginBlocking(meta, sliceMs), options, 'Once.doSync', 'await once.do()');
+    const begin = () => waitBlocking((meta, sliceMs) => this.#native.beginBlocking(meta, sliceMs), options, 'Once.doSync', 'await once.do()');
+    let outcome = begin();
+    while (outcome.status !== ONCE_RUN && outcome.case === ONCE_RETRY) outcome = begin();
     if (outcome.status !== ONCE_RUN) return;
     try {
       fn();

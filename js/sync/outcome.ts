@@ -12,6 +12,8 @@ export const WAITING = 3;
 export const SLICE = 4;
 /** Once: this caller runs the function. */
 export const ONCE_RUN = 5;
+/** Once, as a waiter's case: the runner's thread ended mid-run; begin again. */
+export const ONCE_RETRY = 1;
 /** Barrier: this caller was the generation's last. */
 export const TRIPPED = 6;
 

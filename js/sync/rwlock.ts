@@ -9,7 +9,7 @@
  * await rw.withLock(() => write())
  */
 import { makeShareable, registerHandleType } from '../handles.js';
-import { holding, releaser, type Release } from './mutex.js';
+import { holding, releaser, tryAcquire, type Release } from './mutex.js';
 import { waitAsync, waitBlocking, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';
 
@@ -22,7 +22,7 @@ export class RwLock {
   readonly native: NativeSemaphore;
 
   constructor() {
-    this.native = takeAdopted() ?? newNative(ALL, 'RwLock size');
+    this.native = takeAdopted() ?? newNative(ALL, 'RwLock size', 'new RwLock');
     makeShareable(this, 'rwlock', () => this.native.pin(), ['native']);
   }
 
@@ -40,12 +40,12 @@ export class RwLock {
 
   /** Read access if available now, else undefined. */
   tryRLock(): Release | undefined {
-    return this.native.tryAcquire(1) ? releaser(this.native, 1, 'RwLock read lock') : undefined;
+    return tryAcquire(this.native, 1, 'RwLock.tryRLock') ? releaser(this.native, 1, 'RwLock read lock') : undefined;
   }
 
   /** Write access if available now, else undefined. */
   tryLock(): Release | undefined {
-    return this.native.tryAcquire(ALL) ? releaser(this.native, ALL, 'RwLock write lock') : undefined;
+    return tryAcquire(this.native, ALL, 'RwLock.tryLock') ? releaser(this.native, ALL, 'RwLock write lock') : undefined;
   }
 
   /** Blocking `rlock` for worker threads. */

@@ -8,9 +8,10 @@
  * await slots.acquire(2, { timeout: 1_000 }) // waits for 2 units
  * try { await work() } finally { slots.release(2) }
  */
-import { WeftError } from '../errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 
 /** @internal */
@@ -23,18 +24,18 @@ export class Semaphore {
 
   /** A semaphore of `size` units (a positive integer). */
   constructor(size: number) {
-    this.native = takeAdopted() ?? newNative(size, 'Semaphore size');
+    this.native = takeAdopted() ?? newNative(size, 'Semaphore size', 'new Semaphore');
     makeShareable(this, 'semaphore', () => this.native.pin(), ['native']);
   }
 
   /** Units in all. */
   get size(): number {
-    return this.native.size;
+    return nativeCall(() => this.native.size, 'Semaphore.size');
   }
 
   /** Units held now. */
   get held(): number {
-    return this.native.held;
+    return nativeCall(() => this.native.held, 'Semaphore.held');
   }
 
   /**
@@ -85,12 +86,19 @@ export function takeAdopted(): NativeSemaphore | undefined {
   return native;
 }
 
-/** @internal A new native semaphore of `size` units; `what` names the size in errors. */
-export function newNative(size: number, what: string): NativeSemaphore {
+/**
+ * @internal A new native semaphore of `size` units; `what` names the size in errors,
+ * `operation` the constructor a native failure is reported from.
+ */
+export function newNative(size: number, what: string, operation: string): NativeSemaphore {
   if (!Number.isInteger(size) || size < 1 || size >= 2 ** 32) {
     throw new WeftError('INVALID_ARGUMENT', `${what} must be a positive integer below 2^32, got ${String(size)}`);
   }
-  return new (loadNative().SemaphoreHandle)(size);
+  try {
+    return new (loadNative().SemaphoreHandle)(size);
+  } catch (err) {
+    throw fromNative(err, operation);
+  }
 }
 
 registerHandleType('semaphore', (id) => withAdopted(adoptSemaphore(Number(id)), () => new Semaphore(1)));

@@ -9,6 +9,7 @@
  */
 import { makeShareable, registerHandleType } from '../handles.js';
 import { loadNative } from '../native.js';
+import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 
 type NativeWaitGroup = InstanceType<ReturnType<typeof loadNative>['WaitGroupHandle']>;
@@ -20,14 +21,15 @@ export class WaitGroup {
   readonly #native: NativeWaitGroup;
 
   constructor() {
-    this.#native = adopted ?? new (loadNative().WaitGroupHandle)();
+    const handle = adopted;
     adopted = undefined;
+    this.#native = handle ?? nativeCall(() => new (loadNative().WaitGroupHandle)(), 'new WaitGroup');
     makeShareable(this, 'waitgroup', () => this.#native.pin());
   }
 
   /** The counter now. */
   get count(): number {
-    return this.#native.count;
+    return nativeCall(() => this.#native.count, 'WaitGroup.count');
   }
 
   /**

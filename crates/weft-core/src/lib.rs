@@ -12,6 +12,7 @@ pub mod byte_buffers;
 pub mod chan;
 pub mod context;
 pub mod error;
+mod loom_shim;
 pub mod pool;
 pub mod rate;
 pub mod registry;

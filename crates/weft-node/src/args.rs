@@ -41,8 +41,11 @@ pub fn f64_slice<'a>(
     need: usize,
 ) -> Result<&'a mut [f64]> {
     // SAFETY: the array belongs to this thread's isolate and no JS runs during the call
-    // that borrowed it, so nothing else reads or writes its memory while the slice lives;
-    // the slice does not outlive that call.
+    // that borrowed it, so nothing on this thread touches its memory while the slice
+    // lives; the slice does not outlive that call. No other thread can either: every
+    // caller passes a result buffer the facade allocated over a plain ArrayBuffer of its
+    // own (never a SharedArrayBuffer, never handed out), and the one user array read in
+    // place, `sendMany`'s Float64Array, is copied first when it is shared (js/chan).
     let slice = unsafe { array.as_mut() };
     if slice.len() < need {
         return Err(invalid_argument(

@@ -12,6 +12,7 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::wake::Waiter;
 
+use crate::errors::{contain, failpoint, Failpoint};
 use crate::outcome::{self, OUTCOME_FIELDS, READY, SLICE, WOULD_BLOCK};
 use crate::wait::{Withdraw, Withdrawal};
 
@@ -39,8 +40,10 @@ impl Drop for Blocked {
     /// is gone and the value would be lost.
     fn drop(&mut self) {
         if let Some(cleanup) = self.cleanup.take() {
-            self.waiter.try_cancel();
-            cleanup(Withdrawal::ThreadEnded);
+            contain("a blocking wait's cleanup", || {
+                let granted = !self.waiter.try_cancel();
+                cleanup(Withdrawal::ThreadEnded { granted });
+            });
         }
     }
 }
@@ -92,13 +95,15 @@ fn wait_slice<'env>(
 /// outcome (READY) or SLICE. WOULD_BLOCK if there is no wait to resume.
 #[napi(
     ts_args_type = "meta: Float64Array, sliceMs: number",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn resume_blocking<'env>(
     env: &'env Env,
     mut meta: Float64ArraySlice<'_>,
     slice_ms: u32,
 ) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Blocking);
     let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
     let Some(current) = CURRENT.with(|c| c.borrow_mut().take()) else {
         return outcome::status(meta, WOULD_BLOCK);
@@ -108,7 +113,11 @@ pub fn resume_blocking<'env>(
 
 /// Gives up this thread's blocking wait (its deadline passed): WOULD_BLOCK if nothing
 /// happened, or READY with the outcome if a counterpart committed it first.
-#[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+#[napi(
+    ts_args_type = "meta: Float64Array",
+    ts_return_type = "unknown",
+    catch_unwind
+)]
 pub fn cancel_blocking<'env>(
     env: &'env Env,
     mut meta: Float64ArraySlice<'_>,

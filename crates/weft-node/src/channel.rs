@@ -3,9 +3,7 @@
 //! channel's id, because a napi-rs class method costs ~0.6 us per call here (a trivial
 //! getter measured 576 ns against 66 ns for a free function), which would dominate a send.
 //! Select comes in three forms: now, async (notice later) and blocking (worker threads).
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasherDefault;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,11 +17,12 @@ use weft_core::{Error, ErrorCode, Value};
 
 use crate::args;
 use crate::blocking::RESULT_FIELDS;
-use crate::errors::{invalid_argument, to_js};
-use crate::local::IdHasher;
+use crate::errors::{failpoint, invalid_argument, to_js, Failpoint};
+use crate::held::Held;
+use crate::local;
 use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
 use crate::slot;
-use crate::value::{self, from_js, kind_of};
+use crate::value::{self, from_js};
 use crate::wait::{self, Started, Withdrawal};
 
 /// Every live channel, by id, so any thread can attach.
@@ -35,39 +34,20 @@ const CASE_FIELDS: usize = 3;
 /// Numbers per value in bulk calls: kind, number.
 const BULK_FIELDS: usize = 2;
 
-type LocalChannels = RefCell<HashMap<u32, Arc<Channel>, BuildHasherDefault<IdHasher>>>;
-
-thread_local! {
-    /// This thread's channels by id, so the per-value calls skip the registry's lock.
-    /// Entries go when this thread's wrapper does.
-    static LOCAL: LocalChannels = const { RefCell::new(HashMap::with_hasher(BuildHasherDefault::new())) };
-}
+local::cache!(LOCAL: Channel);
 
 /// Runs `f` on channel `id` without touching its reference count: the per-value calls'
 /// path (cloning the `Arc` there writes the count's cache line, which the other end of a
 /// busy channel writes too, twice per value).
 fn with_chan<R>(id: u32, f: impl FnOnce(&Channel) -> Result<R>) -> Result<R> {
-    LOCAL.with(|c| {
-        // A shared borrow for the call: a wrapper dropped meanwhile (a finalizer) finds the
-        // map busy and leaves its entry (see `Drop for ChannelHandle`).
-        if let Ok(map) = c.try_borrow() {
-            if let Some(chan) = map.get(&id) {
-                return f(chan);
-            }
-        }
-        let chan = local(id)?;
-        f(&chan)
-    })
+    failpoint(Failpoint::Channel);
+    local::try_with(&LOCAL, &CHANNELS, id, || gone(id), f)
 }
 
 /// The channel with this id (a live wrapper keeps it registered).
 fn local(id: u32) -> Result<Arc<Channel>> {
-    if let Some(chan) = LOCAL.with(|c| c.borrow().get(&id).cloned()) {
-        return Ok(chan);
-    }
-    let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
-    LOCAL.with(|c| c.borrow_mut().insert(id, chan.clone()));
-    Ok(chan)
+    failpoint(Failpoint::Channel);
+    local::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))
 }
 
 fn gone(id: u32) -> napi::Error {
@@ -102,14 +82,13 @@ fn send_status(sent: std::result::Result<(), SendError>) -> u32 {
 /// This thread's wrapper on a channel: keeps it alive while JS holds it.
 #[napi]
 pub struct ChannelHandle {
-    id: u32,
-    chan: Arc<Channel>,
+    chan: Held<Channel>,
 }
 
 #[napi]
 impl ChannelHandle {
     /// A new channel buffering `cap` values (0 unbuffered, Infinity unbounded).
-    #[napi(constructor, ts_args_type = "cap: number")]
+    #[napi(constructor, ts_args_type = "cap: number", catch_unwind)]
     pub fn new(cap: Unknown<'_>) -> Result<Self> {
         let n: f64 = args::arg(&cap, "capacity", "a number")?;
         let cap = if n == f64::INFINITY {
@@ -117,33 +96,32 @@ impl ChannelHandle {
         } else {
             args::size(&cap, "capacity")? as usize
         };
-        let chan = Arc::new(Channel::new(cap));
-        let id = CHANNELS.create(chan.clone());
-        Ok(ChannelHandle { id, chan })
+        let chan = Held::create(&CHANNELS, Arc::new(Channel::new(cap))).cached(&LOCAL);
+        Ok(ChannelHandle { chan })
     }
 
     /// Takes over a handle that `pin` counted for a message (the receiving side).
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn adopt(id: u32) -> Result<Self> {
-        let chan = CHANNELS.adopt(id).ok_or_else(|| gone(id))?;
-        Ok(ChannelHandle { id, chan })
+        let chan = local::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))?;
+        let chan = Held::adopted(&CHANNELS, id, chan).cached(&LOCAL);
+        Ok(ChannelHandle { chan })
     }
 
     /// The id the per-value calls and other threads use.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
-        self.id
+        self.chan.id()
     }
 
     /// Counts a handle travelling in a message; returns the id to put in it.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn pin(&self) -> u32 {
-        CHANNELS.pin(self.id);
-        self.id
+        self.chan.pin()
     }
 
     /// Buffer capacity (Infinity for unbounded).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn cap(&self) -> f64 {
         match self.chan.cap() {
             usize::MAX => f64::INFINITY,
@@ -152,41 +130,36 @@ impl ChannelHandle {
     }
 
     /// Values buffered now.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn len(&self) -> u32 {
         self.chan.len().min(u32::MAX as usize) as u32
     }
 
     /// Senders and receivers registered and still waiting (a diagnostic for tests: a
     /// thread that ended mid-wait leaves none behind).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn waiting(&self) -> u32 {
         self.chan.waiting().min(u32::MAX as usize) as u32
     }
 
     /// Whether `close` was called.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn closed(&self) -> bool {
         self.chan.is_closed()
     }
 
     /// Closes the channel (CHANNEL_CLOSED if it already was).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) -> Result<()> {
         self.chan.close().map_err(to_js)
     }
 }
 
-impl Drop for ChannelHandle {
-    fn drop(&mut self) {
-        // A re-entrant drop (a finalizer during a lookup) leaves the cache entry: harmless.
-        let _ = LOCAL.with(|c| c.try_borrow_mut().map(|mut m| m.remove(&self.id)));
-        CHANNELS.release(self.id);
-    }
-}
-
 /// Sends without waiting (spinning up to `spinUs` while full): READY, WOULD_BLOCK or CLOSED.
-#[napi(ts_args_type = "id: number, kind: number, value: unknown, spinUs: number")]
+#[napi(
+    ts_args_type = "id: number, kind: number, value: unknown, spinUs: number",
+    catch_unwind
+)]
 pub fn chan_try_send(id: u32, kind: u32, value: Unknown<'_>, spin_us: u32) -> Result<u32> {
     let value = from_js(kind, &value)?;
     with_chan(id, |chan| {
@@ -196,13 +169,13 @@ pub fn chan_try_send(id: u32, kind: u32, value: Unknown<'_>, spin_us: u32) -> Re
 
 /// `chanTrySend` for a number with no spin: the hottest call, so the fewest arguments
 /// (each costs ~70 ns of conversion here).
-#[napi]
+#[napi(catch_unwind)]
 pub fn chan_try_send_number(id: u32, n: f64) -> Result<u32> {
     with_chan(id, |chan| Ok(send_status(chan.try_send(Value::Number(n)))))
 }
 
 /// `chanTrySend` for a number, spinning up to `spinUs` while full.
-#[napi]
+#[napi(catch_unwind)]
 pub fn chan_send_number_spin(id: u32, n: f64, spin_us: u32) -> Result<u32> {
     with_chan(id, |chan| {
         Ok(send_status(
@@ -255,8 +228,7 @@ fn recv_into<'env>(
     match chan.recv_spin(micros(spin_us)) {
         TryRecv::Value(v) => {
             meta[0] = READY as f64;
-            meta[1] = kind_of(&v) as f64;
-            value::into_slot(env, &mut meta[2], v)
+            Ok(value::deliver_pair(env, &mut meta[1..3], v))
         }
         TryRecv::Empty => {
             meta[0] = WOULD_BLOCK as f64;
@@ -273,7 +245,8 @@ fn recv_into<'env>(
 /// [status, kind, number]; returns other values.
 #[napi(
     ts_args_type = "id: number, meta: Float64Array, spinUs: number",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn chan_try_recv<'env>(
     env: &'env Env,
@@ -289,7 +262,8 @@ pub fn chan_try_recv<'env>(
 /// (other kinds, by index), as many as fit now, under one lock. Returns how many were
 /// sent; throws CHANNEL_CLOSED if closed (nothing sent).
 #[napi(
-    ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>, from: number, count: number"
+    ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>, from: number, count: number",
+    catch_unwind
 )]
 pub fn chan_send_many(
     id: u32,
@@ -314,7 +288,12 @@ pub fn chan_send_many(
 }
 
 /// Sends numbers `from..count` of `numbers`, as many as fit now. Returns how many.
-#[napi(ts_args_type = "id: number, numbers: Float64Array, from: number, count: number")]
+/// `numbers` is read in place (napi-rs's `&[f64]`), so it must not be shared memory that
+/// another thread writes meanwhile: `sendMany` copies a shared one first.
+#[napi(
+    ts_args_type = "id: number, numbers: Float64Array, from: number, count: number",
+    catch_unwind
+)]
 pub fn chan_send_numbers(id: u32, numbers: &[f64], from: u32, count: u32) -> Result<u32> {
     let chan = local(id)?;
     let end = (count as usize).min(numbers.len());
@@ -331,7 +310,10 @@ pub fn chan_send_numbers(id: u32, numbers: &[f64], from: u32, count: u32) -> Res
 
 /// Receives up to `meta.length / 2` values available now into `meta` (kind, number) and
 /// `values`. Returns how many, or -1 when closed and drained.
-#[napi(ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>")]
+#[napi(
+    ts_args_type = "id: number, meta: Float64Array, values: Array<unknown>",
+    catch_unwind
+)]
 pub fn chan_recv_many(
     env: &Env,
     id: u32,
@@ -345,10 +327,12 @@ pub fn chan_recv_many(
         return Ok(-1);
     }
     let n = got.len();
+    // Nothing below can fail: a value that cannot be made here comes out as FAILED in
+    // its place, so every value taken off the channel reaches the caller.
     for (i, v) in got.into_iter().enumerate() {
-        meta[i * BULK_FIELDS] = kind_of(&v) as f64;
-        if let Some(js) = value::into_slot(env, &mut meta[i * BULK_FIELDS + 1], v)? {
-            values.set(i as u32, js)?;
+        let pair = &mut meta[i * BULK_FIELDS..(i + 1) * BULK_FIELDS];
+        if let Some(js) = value::deliver_pair(env, pair, v) {
+            value::put(env, &mut values, i, &mut pair[0], js);
         }
     }
     Ok(n as i32)
@@ -358,7 +342,8 @@ pub fn chan_recv_many(
 /// with `token` later.
 #[napi(
     ts_args_type = "token: number, id: number, meta: Float64Array",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn chan_recv_async<'env>(
     env: &'env Env,
@@ -374,7 +359,7 @@ pub fn chan_recv_async<'env>(
 /// Receive that waits up to `spinUs` in this call (see `wait::run_brief`), through the
 /// argument slot: reads [id, spinUs]; writes the result (READY and the outcome, or
 /// WOULD_BLOCK with nothing registered: RESULT_FIELDS numbers) back into it.
-#[napi(ts_return_type = "unknown")]
+#[napi(ts_return_type = "unknown", catch_unwind)]
 pub fn chan_recv_brief_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     let case = Case::recv(local(slot::id(0)?)?);
     let mut meta = [0.0; RESULT_FIELDS];
@@ -386,7 +371,8 @@ pub fn chan_recv_brief_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
 /// Send that may wait asynchronously (see `chanRecvAsync`).
 #[napi(
     ts_args_type = "token: number, id: number, kind: number, value: unknown, meta: Float64Array",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn chan_send_async<'env>(
     env: &'env Env,
@@ -404,7 +390,8 @@ pub fn chan_send_async<'env>(
 /// Receive that blocks this (worker) thread for up to one slice; see `blocking.rs`.
 #[napi(
     ts_args_type = "id: number, meta: Float64Array, sliceMs: number",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn chan_recv_blocking<'env>(
     env: &'env Env,
@@ -420,7 +407,8 @@ pub fn chan_recv_blocking<'env>(
 /// Send that blocks this (worker) thread for up to one slice.
 #[napi(
     ts_args_type = "id: number, kind: number, value: unknown, meta: Float64Array, sliceMs: number",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn chan_send_blocking<'env>(
     env: &'env Env,
@@ -457,7 +445,8 @@ fn cases(spec: &[f64], count: u32, values: &Array<'_>) -> Result<Vec<Case>> {
 /// Select without waiting (Go's `default`): writes [READY, outcome] or [WOULD_BLOCK].
 #[napi(
     ts_args_type = "spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn select_now<'env>(
     env: &'env Env,
@@ -477,7 +466,8 @@ pub fn select_now<'env>(
 /// outcome arrives as a notice with `token` on this thread's notifier.
 #[napi(
     ts_args_type = "token: number, spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn select_async<'env>(
     env: &'env Env,
@@ -494,7 +484,8 @@ pub fn select_async<'env>(
 /// Select that blocks this (worker) thread for up to one slice; see `blocking.rs`.
 #[napi(
     ts_args_type = "spec: Float64Array, count: number, values: Array<unknown>, meta: Float64Array, sliceMs: number",
-    ts_return_type = "unknown"
+    ts_return_type = "unknown",
+    catch_unwind
 )]
 pub fn select_blocking<'env>(
     env: &'env Env,
@@ -523,7 +514,7 @@ fn select_with(cases: Vec<Case>) -> impl FnOnce(&Arc<Waiter>) -> Result<Started>
         }),
         Selected::Waiting(reg) => Ok(Started::Queued(Box::new(move |why| match why {
             Withdrawal::Live => reg.unregister(),
-            Withdrawal::ThreadEnded => reg.abandon(),
+            Withdrawal::ThreadEnded { .. } => reg.abandon(),
         }))),
         Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
     }

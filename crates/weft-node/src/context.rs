@@ -53,13 +53,12 @@ fn value_out<'env>(
         return Ok(None);
     };
     meta[0] = 1.0;
-    meta[1] = value::kind_of(&v) as f64;
-    value::into_slot(env, &mut meta[2], v)
+    Ok(value::deliver_pair(env, &mut meta[1..3], v))
 }
 
 /// Whether context `id` has ended on this thread's view: 0 live, 1 cancelled, 2 deadline
 /// exceeded. Every thread sees the same state.
-#[napi]
+#[napi(catch_unwind)]
 pub fn context_state(id: u32) -> u32 {
     // Gone is unreachable while a wrapper lives; ended is the safe answer.
     local::with(&LOCAL, &CONTEXTS, id, "context", state_of).unwrap_or(CANCELED)
@@ -84,14 +83,14 @@ impl ContextHandle {
 #[napi]
 impl ContextHandle {
     /// A new root context (never cancelled).
-    #[napi(factory)]
+    #[napi(factory, catch_unwind)]
     pub fn background() -> Self {
         ContextHandle::create(Context::background())
     }
 
     /// A cancellable child; with `timeoutMs` (finite, may be <= 0) it also ends by itself
     /// that many milliseconds from now.
-    #[napi(ts_args_type = "timeoutMs?: number")]
+    #[napi(ts_args_type = "timeoutMs?: number", catch_unwind)]
     pub fn child(&self, timeout_ms: Option<f64>) -> Self {
         let child = match timeout_ms {
             None => self.inner.with_cancel(),
@@ -110,7 +109,10 @@ impl ContextHandle {
     }
 
     /// A child carrying a value under `key`.
-    #[napi(ts_args_type = "key: string, kind: number, slot: number, beside: unknown")]
+    #[napi(
+        ts_args_type = "key: string, kind: number, slot: number, beside: unknown",
+        catch_unwind
+    )]
     pub fn with_value(
         &self,
         key: String,
@@ -123,7 +125,10 @@ impl ContextHandle {
     }
 
     /// Cancels it with a cause (kind 0 = undefined: none). True if this call ended it.
-    #[napi(ts_args_type = "kind: number, slot: number, beside: unknown")]
+    #[napi(
+        ts_args_type = "kind: number, slot: number, beside: unknown",
+        catch_unwind
+    )]
     pub fn cancel(&self, kind: u32, slot: f64, beside: Unknown<'_>) -> Result<bool> {
         let cause = match kind {
             value::UNDEFINED => None,
@@ -135,7 +140,11 @@ impl ContextHandle {
     /// Writes [found, kind, slot] of the cause of its end into `meta` (found 0: none,
     /// or no cause given); returns the value beside, if any. The caller must decode (or
     /// release) what it gets: its weft objects carry pins of their own.
-    #[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+    #[napi(
+        ts_args_type = "meta: Float64Array",
+        ts_return_type = "unknown",
+        catch_unwind
+    )]
     pub fn cause<'env>(
         &self,
         env: &'env Env,
@@ -149,7 +158,8 @@ impl ContextHandle {
     /// Looks `key` up through the ancestors: [found, kind, slot] in `meta`, the value beside.
     #[napi(
         ts_args_type = "key: string, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn value<'env>(
         &self,
@@ -161,7 +171,7 @@ impl ContextHandle {
     }
 
     /// Milliseconds left before its deadline (negative once passed), or null without one.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn remaining_ms(&self) -> Option<f64> {
         let at = self.inner.deadline()?;
         let now = Instant::now();
@@ -173,7 +183,7 @@ impl ContextHandle {
     }
 
     /// Live children registered on it (leak checks).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn child_count(&self) -> u32 {
         self.inner.child_count() as u32
     }
@@ -181,7 +191,8 @@ impl ContextHandle {
     /// Waits for it to end: READY now, or WAITING and a notice with `token` later.
     #[napi(
         ts_args_type = "token: number, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait<'env>(
         &self,
@@ -197,7 +208,8 @@ impl ContextHandle {
     /// Blocking `wait` for worker threads, in slices of `sliceMs`.
     #[napi(
         ts_args_type = "meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait_blocking<'env>(
         &self,

@@ -11,7 +11,7 @@ use napi::Result;
 use weft_core::registry::Handles;
 use weft_core::{Error, ErrorCode};
 
-use crate::errors::to_js;
+use crate::errors::{contain, failpoint, to_js, Failpoint};
 use crate::local::{self, Cache};
 
 /// The error for an id whose every handle is gone.
@@ -40,6 +40,7 @@ pub(crate) struct Held<T: 'static> {
 impl<T: 'static> Held<T> {
     /// Registers `inner`, with this as its first handle.
     pub(crate) fn create(registry: &'static Handles<T>, inner: Arc<T>) -> Held<T> {
+        failpoint(Failpoint::Handle);
         let id = registry.create(inner.clone());
         Held {
             id,
@@ -59,10 +60,21 @@ impl<T: 'static> Held<T> {
         })
     }
 
+    /// Takes over a pinned handle on `inner`, already looked up as object `id`.
+    pub(crate) fn adopted(registry: &'static Handles<T>, id: u32, inner: Arc<T>) -> Held<T> {
+        Held {
+            id,
+            inner,
+            registry,
+            cache: None,
+        }
+    }
+
     /// Also keeps the object in this thread's `cache` while this handle lives.
     pub(crate) fn cached(mut self, cache: &'static LocalKey<Cache<T>>) -> Held<T> {
-        local::hold(cache, self.id, &self.inner);
-        self.cache = Some(cache);
+        if local::hold(cache, self.id, &self.inner) {
+            self.cache = Some(cache);
+        }
         self
     }
 
@@ -88,10 +100,11 @@ impl<T> Deref for Held<T> {
 
 impl<T> Drop for Held<T> {
     fn drop(&mut self) {
-        if let Some(cache) = self.cache {
-            local::forget(cache, self.id);
-        }
-        self.registry.release(self.id);
+        // Runs in a finalizer, where a panic would abort the process.
+        contain("a handle's finalizer", || match self.cache {
+            Some(cache) => local::release(cache, self.registry, self.id),
+            None => self.registry.release(self.id),
+        });
     }
 }
 
@@ -105,7 +118,7 @@ macro_rules! lifecycle {
         #[::napi_derive::napi]
         impl $class {
             /// Takes over a handle that `pin` counted for a message (the receiving side).
-            #[napi(factory)]
+            #[napi(factory, catch_unwind)]
             pub fn adopt(id: u32) -> ::napi::Result<Self> {
                 $crate::errors::guard(|| {
                     let inner = $crate::held::Held::adopt(&$registry, id, $what)?;
@@ -115,13 +128,13 @@ macro_rules! lifecycle {
             }
 
             /// The id the calls and other threads use.
-            #[napi(getter)]
+            #[napi(getter, catch_unwind)]
             pub fn id(&self) -> u32 {
                 self.inner.id()
             }
 
             /// Counts a handle travelling in a message; returns the id to put in it.
-            #[napi]
+            #[napi(catch_unwind)]
             pub fn pin(&self) -> u32 {
                 self.inner.pin()
             }

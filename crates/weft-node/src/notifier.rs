@@ -18,8 +18,9 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::wake::{Mailbox, Notice, Waiter};
 
-use crate::errors::to_js;
+use crate::errors::{contain, failpoint, to_js, Failpoint};
 use crate::outcome::{self, OUTCOME_FIELDS};
+use crate::value;
 use crate::wait::{Withdraw, Withdrawal};
 
 /// Numbers per drained notice: the token, then an outcome.
@@ -52,7 +53,7 @@ pub fn current() -> Result<Rc<Notifier>> {
 
 /// Sets up this thread's notifier: `onWakeup` runs on this thread when notices are ready
 /// to drain. Once per thread (js/sync/notifier.ts calls it).
-#[napi(ts_args_type = "onWakeup: () => void")]
+#[napi(ts_args_type = "onWakeup: () => void", catch_unwind)]
 pub fn notifier_init(env: Env, on_wakeup: Function<'_, (), ()>) -> Result<()> {
     if CURRENT.with(|c| c.borrow().is_some()) {
         return Ok(());
@@ -74,9 +75,11 @@ pub fn notifier_init(env: Env, on_wakeup: Function<'_, (), ()>) -> Result<()> {
     });
     CURRENT.with(|c| *c.borrow_mut() = Some(notifier));
     env.add_env_cleanup_hook((), |()| {
-        if let Some(notifier) = CURRENT.with(|c| c.borrow_mut().take()) {
-            notifier.shutdown();
-        }
+        contain("the notifier's cleanup", || {
+            if let Some(notifier) = CURRENT.with(|c| c.borrow_mut().take()) {
+                notifier.shutdown();
+            }
+        })
     })?;
     Ok(())
 }
@@ -85,13 +88,17 @@ pub fn notifier_init(env: Env, on_wakeup: Function<'_, (), ()>) -> Result<()> {
 /// number) and other values into `values` at the notice's index. Returns how many. With
 /// `spinUs` > 0 it first spins up to that long for one. Call again while it returns any
 /// (no wakeup comes meanwhile).
-#[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>, spinUs: number")]
+#[napi(
+    ts_args_type = "meta: Float64Array, values: Array<unknown>, spinUs: number",
+    catch_unwind
+)]
 pub fn notifier_drain_into(
     env: &Env,
     mut meta: Float64ArraySlice<'_>,
     mut values: Array<'_>,
     spin_us: u32,
 ) -> Result<u32> {
+    failpoint(Failpoint::Notifier);
     let notifier = current()?;
     let meta = outcome::meta_slice(&mut meta, NOTICE_FIELDS)?;
     if spin_us > 0 {
@@ -106,8 +113,10 @@ pub fn notifier_drain_into(
         }
         let m = &mut meta[i * NOTICE_FIELDS..(i + 1) * NOTICE_FIELDS];
         m[0] = notice.token as f64;
+        // Cannot fail: a value that cannot be made here comes out as FAILED, so every
+        // notice taken reaches its wait.
         if let Some(v) = outcome::write(env, &mut m[1..], notice.case, notice.take_delivery())? {
-            values.set(i as u32, v)?;
+            value::put(env, &mut values, i, &mut m[3], v);
         }
     }
     Ok(count as u32)
@@ -115,7 +124,7 @@ pub fn notifier_drain_into(
 
 /// Withdraws wait `token`: true if it was cancelled before anything happened, false if it
 /// already happened (its notice is in the mailbox or on its way: drain it).
-#[napi]
+#[napi(catch_unwind)]
 pub fn notifier_cancel(token: f64) -> Result<bool> {
     let notifier = current()?;
     let token = token as u64;
@@ -155,8 +164,8 @@ impl Notifier {
     fn shutdown(&self) {
         let waits: Vec<PendingWait> = self.pending.borrow_mut().drain().map(|(_, w)| w).collect();
         for wait in waits {
-            wait.waiter.try_cancel();
-            (wait.withdraw)(Withdrawal::ThreadEnded);
+            let granted = !wait.waiter.try_cancel();
+            (wait.withdraw)(Withdrawal::ThreadEnded { granted });
         }
         self.mailbox.clear_waker();
         // Outcomes already posted to this thread are never drained now: dropping them

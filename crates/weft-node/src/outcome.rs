@@ -5,7 +5,7 @@ use napi::bindgen_prelude::Unknown;
 use napi::{Env, Result};
 use weft_core::wake::Delivery;
 
-use crate::value::{self, kind_of};
+use crate::value;
 
 /// Statuses returned by calls that may wait.
 pub const READY: u32 = 0;
@@ -69,8 +69,7 @@ pub fn write<'env>(
             return Ok(None);
         }
     };
-    meta[2] = kind_of(&value) as f64;
-    value::into_slot(env, &mut meta[3], value)
+    Ok(value::deliver_pair(env, &mut meta[2..4], value))
 }
 
 /// The caller's Float64Array as a slice, checked to hold `need` numbers.

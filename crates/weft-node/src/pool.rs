@@ -13,9 +13,9 @@ use weft_core::registry::Registry;
 use weft_core::{Error, ErrorCode};
 
 use crate::args;
-use crate::errors::{guard, to_js};
+use crate::errors::{failpoint, guard, to_js, Failpoint};
 use crate::slot;
-use crate::value::{self, from_js, kind_of};
+use crate::value::{self, from_js};
 
 /// Every live pool, by id, so worker threads (other isolates) reach the same dispatcher.
 static POOLS: Registry<Dispatcher> = Registry::new();
@@ -47,7 +47,11 @@ const IDLE: u32 = 3;
 impl PoolCore {
     /// A new dispatcher with a queue bound; `onWakeup` runs on this thread whenever
     /// completions (or room for a waiting submitter) are ready to drain.
-    #[napi(constructor, ts_args_type = "maxQueue: number, onWakeup: () => void")]
+    #[napi(
+        constructor,
+        ts_args_type = "maxQueue: number, onWakeup: () => void",
+        catch_unwind
+    )]
     pub fn new(max_queue: Unknown<'_>, on_wakeup: Function<'_, (), ()>) -> Result<Self> {
         guard(|| {
             let max_queue = args::size(&max_queue, "maxQueue")?;
@@ -69,14 +73,15 @@ impl PoolCore {
     }
 
     /// The id worker threads attach with.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
         self.id
     }
 
     /// Queues a task. Throws `QUEUE_FULL` or `POOL_CLOSED`.
     #[napi(
-        ts_args_type = "id: number, func: number, priority: number, cancellable: boolean, kind: number, value: unknown"
+        ts_args_type = "id: number, func: number, priority: number, cancellable: boolean, kind: number, value: unknown",
+        catch_unwind
     )]
     pub fn submit(
         &self,
@@ -87,6 +92,7 @@ impl PoolCore {
         kind: u32,
         value: Unknown<'_>,
     ) -> Result<()> {
+        failpoint(Failpoint::Pool);
         let task = Task::new(id, func, priority, from_js(kind, &value)?);
         let submitted = if cancellable {
             self.inner.submit_cancellable(task)
@@ -100,7 +106,10 @@ impl PoolCore {
     /// kind + 256 * cancellable, and the value itself for numbers and booleans) and
     /// `values` (the value at the task's index for other kinds). One call and one wakeup
     /// round per batch. Returns how many were queued; throws only if none was.
-    #[napi(ts_args_type = "meta: Float64Array, count: number, values: Array<unknown>")]
+    #[napi(
+        ts_args_type = "meta: Float64Array, count: number, values: Array<unknown>",
+        catch_unwind
+    )]
     pub fn submit_batch(&self, meta: &[f64], count: u32, values: Array<'_>) -> Result<u32> {
         let count = (count as usize).min(meta.len() / BATCH_FIELDS);
         let mut tasks = Vec::with_capacity(count);
@@ -129,7 +138,10 @@ impl PoolCore {
     /// other values into `values` at the completion's index. Returns how many. With
     /// `spinUs` > 0 it first spins up to that long for a completion: for short tasks a
     /// spin costs far less than sleeping until a cross-thread wakeup.
-    #[napi(ts_args_type = "meta: Float64Array, values: Array<unknown>, spinUs: number")]
+    #[napi(
+        ts_args_type = "meta: Float64Array, values: Array<unknown>, spinUs: number",
+        catch_unwind
+    )]
     pub fn drain_into(
         &self,
         env: &Env,
@@ -137,6 +149,7 @@ impl PoolCore {
         mut values: Array<'_>,
         spin_us: u32,
     ) -> Result<u32> {
+        failpoint(Failpoint::Pool);
         if spin_us > 0 {
             self.inner
                 .spin_for_completions(Duration::from_micros(spin_us as u64));
@@ -149,56 +162,58 @@ impl PoolCore {
                 Outcome::Ok(v) => (1, v),
                 Outcome::Err(v) => (0, v),
             };
-            let kind = kind_of(&value);
             let m = &mut meta[i * DRAIN_FIELDS..(i + 1) * DRAIN_FIELDS];
             m[0] = completion.id as f64;
-            m[1] = (kind * 2 + ok) as f64;
             m[2] = completion.run_us;
-            if let Some(v) = value::into_slot(env, &mut m[3], value)? {
-                values.set(i as u32, v)?;
+            // Cannot fail: a value that cannot be made here comes out as FAILED, so every
+            // completion taken reaches its task.
+            let mut kind = 0.0;
+            if let Some(v) = value::deliver(env, &mut kind, &mut m[3], value) {
+                value::put(env, &mut values, i, &mut kind, v);
             }
+            m[1] = kind * 2.0 + ok as f64;
         }
         Ok(count as u32)
     }
 
     /// Removes a queued cancellable task; false if a worker already took it.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn cancel(&self, id: u32) -> bool {
         self.inner.cancel(id)
     }
 
     /// Interns a task function name; tasks carry the returned index.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn intern(&self, name: String) -> u32 {
         self.inner.intern(&name)
     }
 
     /// Stops accepting tasks; workers drain the queue, then exit.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn close(&self) {
         self.inner.close();
     }
 
     /// Closes and removes every queued task; returns their ids.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn drain_queue(&self) -> Vec<u32> {
         self.inner.drain_queue()
     }
 
     /// Asks one worker to exit.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stop_worker(&self, worker: u32) {
         self.inner.stop_worker(worker as usize);
     }
 
     /// Wakes every parked worker and asks all to exit (before the process exits).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn interrupt_all(&self) {
         self.inner.interrupt_all();
     }
 
     /// `[runningTaskId or -1, ms since its last heartbeat]`, or null for an unknown worker.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn worker_state(&self, worker: u32) -> Option<Vec<f64>> {
         self.inner
             .worker_state(worker as usize)
@@ -206,19 +221,26 @@ impl PoolCore {
     }
 
     /// Frees a dead worker's slot; returns the task it was running, if any.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn detach_worker(&self, worker: u32) -> Option<u32> {
         self.inner.detach_worker(worker as usize)
     }
 
     /// Counts a submitter waiting for room (+1) or done waiting (-1).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn room_waiters_add(&self, delta: i32) {
         self.inner.room_waiters_add(delta as isize);
     }
 
+    /// Whether a submit would find room in the queue now (a waiting submitter's re-check
+    /// after `roomWaitersAdd`).
+    #[napi(catch_unwind)]
+    pub fn has_room(&self) -> bool {
+        self.inner.has_room()
+    }
+
     /// `[queued, running, parked, workers, completionsWaiting]`.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn counts(&self) -> Vec<u32> {
         let s = self.inner.stats();
         [
@@ -234,7 +256,7 @@ impl PoolCore {
     }
 
     /// Unregisters the pool (after its workers are gone); later attaches fail.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn dispose(&self) {
         POOLS.remove(self.id);
         // The waker holds the JS callback (and through it the pool): let both go.
@@ -272,7 +294,7 @@ fn with_seat<R>(f: impl FnOnce(&WorkerSeat) -> Result<R>) -> Result<R> {
 
 /// Joins pool `poolId` as a new worker (this thread); returns the worker's id. `spinUs`
 /// and `idleMs` say how `workerTake` waits: spin, then park up to `idleMs`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn worker_attach(pool_id: u32, spin_us: u32, idle_ms: u32) -> Result<u32> {
     let inner = POOLS.get(pool_id).ok_or_else(|| {
         to_js(Error::new(
@@ -296,7 +318,11 @@ pub fn worker_attach(pool_id: u32, spin_us: u32, idle_ms: u32) -> Result<u32> {
 /// Waits for this worker's next task. Writes into `meta` (5 numbers): status (0 task,
 /// 1 closed, 2 stopped, 3 idle), then for a task its id, function index, value kind, and
 /// the value itself for numbers and booleans. Returns the value for other kinds.
-#[napi(ts_args_type = "meta: Float64Array", ts_return_type = "unknown")]
+#[napi(
+    ts_args_type = "meta: Float64Array",
+    ts_return_type = "unknown",
+    catch_unwind
+)]
 pub fn worker_take<'env>(
     env: &'env Env,
     mut meta: Float64ArraySlice<'_>,
@@ -316,6 +342,7 @@ pub(crate) fn worker_take_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
 }
 
 fn take_into<'env>(env: &'env Env, meta: &mut [f64]) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Worker);
     let next = with_seat(|seat| {
         let next = seat.inner.next(seat.worker, seat.spin, seat.idle);
         if matches!(next, Next::Task(_)) {
@@ -337,14 +364,13 @@ fn take_into<'env>(env: &'env Env, meta: &mut [f64]) -> Result<Option<Unknown<'e
     meta[0] = 0.0;
     meta[1] = task.id as f64;
     meta[2] = task.func as f64;
-    meta[3] = kind_of(&task.arg) as f64;
-    value::into_slot(env, &mut meta[4], task.arg)
+    Ok(value::deliver_pair(env, &mut meta[3..5], task.arg))
 }
 
 /// Reports a finished task (its run time is measured from the `workerTake` that handed it
 /// out). `meta` holds [id, ok (1/0), kind, the value for numbers and booleans]; `value` is
 /// the value for other kinds (the serialised error when not ok).
-#[napi(ts_args_type = "meta: Float64Array, value: unknown")]
+#[napi(ts_args_type = "meta: Float64Array, value: unknown", catch_unwind)]
 pub fn worker_complete(meta: &[f64], value: Unknown<'_>) -> Result<()> {
     if meta.len() < COMPLETE_FIELDS {
         return Err(to_js(Error::new(
@@ -368,7 +394,7 @@ pub(crate) fn worker_complete_slot() -> Result<()> {
 }
 
 /// `workerCompleteSlot` for results of other kinds, passed as `value`.
-#[napi(ts_args_type = "value: unknown")]
+#[napi(ts_args_type = "value: unknown", catch_unwind)]
 pub fn worker_complete_slot_with(value: Unknown<'_>) -> Result<()> {
     let meta: [f64; COMPLETE_FIELDS] = std::array::from_fn(slot::read);
     complete_from(&meta, || from_js(meta[2] as u32, &value))
@@ -394,7 +420,7 @@ fn complete_from(meta: &[f64], other: impl FnOnce() -> Result<weft_core::Value>)
 }
 
 /// Heartbeat while an async task is in progress.
-#[napi]
+#[napi(catch_unwind)]
 pub fn worker_beat() -> Result<()> {
     with_seat(|seat| {
         seat.inner.beat(seat.worker);
@@ -403,7 +429,7 @@ pub fn worker_beat() -> Result<()> {
 }
 
 /// The name behind an interned function index.
-#[napi]
+#[napi(catch_unwind)]
 pub fn worker_func_name(index: u32) -> Result<String> {
     with_seat(|seat| seat.inner.name(index).map_err(to_js))
 }

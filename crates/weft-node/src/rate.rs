@@ -154,7 +154,7 @@ held::lifecycle!(RateLimiterHandle, LIMITERS, "rate limiter", cached LOCAL);
 impl RateLimiterHandle {
     /// A limiter of `limit` tokens/s (Infinity: none) and `burst` tokens, reading the
     /// manual clock `clockId` (0: the monotonic clock).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(limit: f64, burst: f64, clock_id: u32) -> Result<Self> {
         guard(|| {
             let burst = count(burst, "burst")?;
@@ -175,7 +175,7 @@ fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> R) -> Result<R> {
 /// Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
 /// two numbers of this thread's argument slot (`argSlot`, js/slot.ts). The hottest call: with no
 /// arguments it skips their conversion, ~80 ns each here, about half its cost.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_allow_slot() -> Result<bool> {
     guard(|| {
         let id = slot::id(0)?;
@@ -185,7 +185,7 @@ pub fn rate_allow_slot() -> Result<bool> {
 }
 
 /// `rateAllowSlot` with arguments, where `argSlot` is unavailable.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_allow(id: u32, n: f64) -> Result<bool> {
     guard(|| {
         let n = count(n, "n")?;
@@ -196,7 +196,10 @@ pub fn rate_allow(id: u32, n: f64) -> Result<bool> {
 /// Reserves `n` tokens if the wait is at most `maxWaitMs` (Infinity: any) and `n` fits
 /// the burst. Returns RESERVED, EXCEEDS_BURST or TOO_LONG; when reserved, `meta` gets the
 /// delay in ms, then the reservation (RESERVATION_FIELDS numbers) for `rateCancel`.
-#[napi(ts_args_type = "id: number, n: number, maxWaitMs: number, meta: Float64Array")]
+#[napi(
+    ts_args_type = "id: number, n: number, maxWaitMs: number, meta: Float64Array",
+    catch_unwind
+)]
 pub fn rate_reserve(
     id: u32,
     n: f64,
@@ -215,7 +218,7 @@ pub fn rate_reserve(
 
 /// Cancels a reservation described by `reservation` (the RESERVATION_FIELDS numbers
 /// `rateReserve` wrote after the delay): gives back what Go's `CancelAt` would now.
-#[napi(ts_args_type = "id: number, reservation: Float64Array")]
+#[napi(ts_args_type = "id: number, reservation: Float64Array", catch_unwind)]
 pub fn rate_cancel(id: u32, reservation: &[f64]) -> Result<()> {
     guard(|| {
         let r = reservation_arg(reservation)?;
@@ -224,31 +227,31 @@ pub fn rate_cancel(id: u32, reservation: &[f64]) -> Result<()> {
 }
 
 /// Tokens available now.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_tokens(id: u32) -> Result<f64> {
     guard(|| with(id, |l| l.tokens()))
 }
 
 /// The limit in tokens per second (Infinity when unlimited).
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_limit(id: u32) -> Result<f64> {
     guard(|| with(id, |l| l.limit()))
 }
 
 /// The burst.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_burst(id: u32) -> Result<f64> {
     guard(|| with(id, |l| l.burst() as f64))
 }
 
 /// Sets the limit from now on (INVALID_ARGUMENT for NaN or negative).
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_set_limit(id: u32, limit: f64) -> Result<()> {
     guard(|| with(id, |l| l.set_limit(limit))?.map_err(to_js))
 }
 
 /// Sets the burst from now on.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_set_burst(id: u32, burst: f64) -> Result<()> {
     guard(|| {
         let burst = count(burst, "burst")?;

@@ -25,7 +25,8 @@ type Callback = unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> 
 /// `workerCompleteSlot` (each runs the Rust function of that name in `channel.rs` or
 /// `pool.rs`).
 #[napi(
-    ts_return_type = "{ chanSendNumberSlot(): number; chanRecvSlot(): unknown; workerTakeSlot(): unknown; workerCompleteSlot(): void }"
+    ts_return_type = "{ chanSendNumberSlot(): number; chanRecvSlot(): unknown; workerTakeSlot(): unknown; workerCompleteSlot(): void }",
+    catch_unwind
 )]
 pub fn slot_calls(env: &Env) -> Result<Unknown<'_>> {
     const CALLS: [(&std::ffi::CStr, Callback); 4] = [

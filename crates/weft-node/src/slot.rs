@@ -17,7 +17,7 @@ use napi::bindgen_prelude::Unknown;
 use napi::{sys, Env, Result};
 use napi_derive::napi;
 
-use crate::errors::{guard, invalid_argument};
+use crate::errors::{failpoint, guard, invalid_argument, Failpoint};
 
 /// Numbers in the slot.
 pub const SLOT_FIELDS: usize = 8;
@@ -47,6 +47,7 @@ pub(crate) fn write_all(numbers: &[f64]) {
 
 /// Number `i` of the slot as an object id.
 pub(crate) fn id(i: usize) -> Result<u32> {
+    failpoint(Failpoint::Slot);
     let n = read(i);
     if n.fract() != 0.0 || !(1.0..=u32::MAX as f64).contains(&n) {
         return Err(invalid_argument(
@@ -59,7 +60,7 @@ pub(crate) fn id(i: usize) -> Result<u32> {
 
 /// A Float64Array over this thread's slot, or undefined where the runtime forbids
 /// ArrayBuffers over native memory (then callers pass arguments instead).
-#[napi(ts_return_type = "Float64Array | undefined")]
+#[napi(ts_return_type = "Float64Array | undefined", catch_unwind)]
 pub fn arg_slot(env: &Env) -> Result<Option<Unknown<'_>>> {
     guard(|| slot_view(env))
 }

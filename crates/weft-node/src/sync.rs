@@ -14,10 +14,10 @@ use weft_core::wake::Waiter;
 
 use crate::args;
 use crate::blocking::RESULT_FIELDS;
-use crate::errors::to_js;
+use crate::errors::{failpoint, to_js, Failpoint};
 use crate::held::{self, Held};
 use crate::outcome::{self, READY};
-use crate::wait::{self, Started};
+use crate::wait::{self, Started, Withdrawal};
 
 pub(crate) static SEMAPHORES: Handles<Semaphore> = Handles::new();
 pub(crate) static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
@@ -30,6 +30,9 @@ pub(crate) enum Start {
     /// Happened now; the status to report (READY, or a primitive's own: ONCE_RUN, TRIPPED).
     Now(u32),
     Queued,
+    /// Queued for `n` units of a semaphore: if they are granted but the thread ends before
+    /// taking them, they go back (or the lock would stay held by nobody).
+    QueuedFor(u64),
 }
 
 impl Start {
@@ -48,6 +51,11 @@ impl Start {
 /// own `forget`).
 pub(crate) trait Forget: 'static {
     fn forget(&self, waiter: &Arc<Waiter>);
+
+    /// Takes back `units` granted to a waiter whose thread ended first.
+    fn give_back(&self, units: u64) {
+        let _ = units;
+    }
 }
 
 macro_rules! forget_impls {
@@ -59,18 +67,37 @@ macro_rules! forget_impls {
         })*
     };
 }
-forget_impls!(Context, Semaphore, WaitGroup, Cond, Once, Barrier);
+forget_impls!(Context, WaitGroup, Cond, Once, Barrier);
+
+impl Forget for Semaphore {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Semaphore::forget(self, waiter)
+    }
+
+    fn give_back(&self, units: u64) {
+        // Cannot fail: these units were granted and never released.
+        let _ = self.release(units);
+    }
+}
 
 /// A wait on `on` that `start` began, for `wait.rs`.
 fn started<T: Forget>(waiter: &Arc<Waiter>, start: Start, on: &Arc<T>) -> Started {
     match start {
         Start::Now(status) => Started::done(status),
-        Start::Queued => {
-            let (waiter, on) = (waiter.clone(), on.clone());
-            // A primitive's waiter carries no value: however it ends, it just leaves.
-            Started::Queued(Box::new(move |_| on.forget(&waiter)))
-        }
+        Start::Queued => queued(waiter, on, 0),
+        Start::QueuedFor(units) => queued(waiter, on, units),
     }
+}
+
+/// A queued wait on `on` for `units` (0: nothing to give back).
+fn queued<T: Forget>(waiter: &Arc<Waiter>, on: &Arc<T>, units: u64) -> Started {
+    let (waiter, on) = (waiter.clone(), on.clone());
+    Started::Queued(Box::new(move |why| {
+        on.forget(&waiter);
+        if why == (Withdrawal::ThreadEnded { granted: true }) && units > 0 {
+            on.give_back(units);
+        }
+    }))
 }
 
 /// Async form of a wait on `on`: `register` queues the waiter (or says it is done now).
@@ -81,6 +108,7 @@ pub(crate) fn wait_async<'env, T: Forget>(
     on: &Arc<T>,
     register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
 ) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Sync);
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
     wait::run_async(env, token, meta, |w| Ok(started(w, register(on, w)?, on)))
 }
@@ -93,6 +121,7 @@ pub(crate) fn wait_blocking<'env, T: Forget>(
     on: &Arc<T>,
     register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
 ) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Sync);
     let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
     wait::run_blocking(env, meta, slice_ms, |w| {
         Ok(started(w, register(on, w)?, on))
@@ -114,7 +143,7 @@ held::lifecycle!(SemaphoreHandle, SEMAPHORES, "semaphore");
 #[napi]
 impl SemaphoreHandle {
     /// A semaphore of `size` units (>= 1).
-    #[napi(constructor, ts_args_type = "size: number")]
+    #[napi(constructor, ts_args_type = "size: number", catch_unwind)]
     pub fn new(size: Unknown<'_>) -> Result<Self> {
         let size = args::size(&size, "size")?;
         if size == 0 {
@@ -128,24 +157,25 @@ impl SemaphoreHandle {
         })
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn size(&self) -> f64 {
         self.inner.size() as f64
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn held(&self) -> f64 {
         self.inner.held() as f64
     }
 
-    #[napi(ts_args_type = "n: number")]
+    #[napi(ts_args_type = "n: number", catch_unwind)]
     pub fn try_acquire(&self, n: Unknown<'_>) -> Result<bool> {
         Ok(self.inner.try_acquire(weight(&n)?))
     }
 
     #[napi(
         ts_args_type = "token: number, n: number, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn acquire<'env>(
         &self,
@@ -162,7 +192,8 @@ impl SemaphoreHandle {
 
     #[napi(
         ts_args_type = "n: number, meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn acquire_blocking<'env>(
         &self,
@@ -177,7 +208,7 @@ impl SemaphoreHandle {
         })
     }
 
-    #[napi(ts_args_type = "n: number")]
+    #[napi(ts_args_type = "n: number", catch_unwind)]
     pub fn release(&self, n: Unknown<'_>) -> Result<()> {
         self.inner.release(weight(&n)?).map_err(to_js)
     }
@@ -186,7 +217,7 @@ impl SemaphoreHandle {
 fn acquire_start(sem: &Semaphore, n: u64, waiter: &Arc<Waiter>) -> Result<Start> {
     Ok(match sem.acquire(n, waiter).map_err(to_js)? {
         Acquire::Done => Start::Now(READY),
-        Acquire::Waiting => Start::Queued,
+        Acquire::Waiting => Start::QueuedFor(n),
     })
 }
 
@@ -200,7 +231,7 @@ held::lifecycle!(WaitGroupHandle, WAIT_GROUPS, "wait group");
 
 #[napi]
 impl WaitGroupHandle {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         WaitGroupHandle {
             inner: Held::create(&WAIT_GROUPS, Arc::new(WaitGroup::default())),
@@ -208,7 +239,7 @@ impl WaitGroupHandle {
     }
 
     /// Adds `delta` (an integer, may be negative); returns the counter.
-    #[napi(ts_args_type = "delta: number")]
+    #[napi(ts_args_type = "delta: number", catch_unwind)]
     pub fn add(&self, delta: Unknown<'_>) -> Result<f64> {
         let d: f64 = args::arg(&delta, "delta", "a number")?;
         if !d.is_finite() || d.fract() != 0.0 || d.abs() > 2f64.powi(52) {
@@ -220,14 +251,15 @@ impl WaitGroupHandle {
         self.inner.add(d as i64).map(|n| n as f64).map_err(to_js)
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn count(&self) -> f64 {
         self.inner.count() as f64
     }
 
     #[napi(
         ts_args_type = "token: number, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait<'env>(
         &self,
@@ -242,7 +274,8 @@ impl WaitGroupHandle {
 
     #[napi(
         ts_args_type = "meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait_blocking<'env>(
         &self,
@@ -266,7 +299,7 @@ held::lifecycle!(CondHandle, CONDS, "condition variable");
 
 #[napi]
 impl CondHandle {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         CondHandle {
             inner: Held::create(&CONDS, Arc::new(Cond::default())),
@@ -276,7 +309,8 @@ impl CondHandle {
     /// Queues this thread and releases `mutex` (which it must hold) in one step.
     #[napi(
         ts_args_type = "token: number, mutex: SemaphoreHandle, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait<'env>(
         &self,
@@ -294,7 +328,8 @@ impl CondHandle {
 
     #[napi(
         ts_args_type = "mutex: SemaphoreHandle, meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn wait_blocking<'env>(
         &self,
@@ -311,13 +346,13 @@ impl CondHandle {
     }
 
     /// Wakes one waiter; returns how many woke.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn signal(&self) -> u32 {
         self.inner.signal() as u32
     }
 
     /// Wakes every waiter; returns how many woke.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn broadcast(&self) -> u32 {
         self.inner.broadcast() as u32
     }
@@ -336,14 +371,14 @@ const ONCE_RUN: u32 = 5;
 
 #[napi]
 impl OnceHandle {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         OnceHandle {
             inner: Held::create(&ONCES, Arc::new(Once::default())),
         }
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn done(&self) -> bool {
         self.inner.is_done()
     }
@@ -352,7 +387,8 @@ impl OnceHandle {
     /// call (WAITING), or is done (READY).
     #[napi(
         ts_args_type = "token: number, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn begin<'env>(
         &self,
@@ -360,14 +396,15 @@ impl OnceHandle {
         token: f64,
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
-        wait_async(env, token, &mut meta, &self.inner, |once, w| {
-            Ok(once_start(once, w))
+        wait_async(env, token, &mut meta, &self.inner, |_, w| {
+            Ok(once_start(&self.inner, w))
         })
     }
 
     #[napi(
         ts_args_type = "meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn begin_blocking<'env>(
         &self,
@@ -375,23 +412,72 @@ impl OnceHandle {
         mut meta: Float64ArraySlice<'_>,
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
-        wait_blocking(env, &mut meta, slice_ms, &self.inner, |once, w| {
-            Ok(once_start(once, w))
+        wait_blocking(env, &mut meta, slice_ms, &self.inner, |_, w| {
+            Ok(once_start(&self.inner, w))
         })
     }
 
     /// Marks the run finished (after the function returned or threw) and wakes the others.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn finish(&self) {
+        runs::ended(&self.inner);
         self.inner.finish();
     }
 }
 
-fn once_start(once: &Once, waiter: &Arc<Waiter>) -> Start {
+fn once_start(once: &Arc<Once>, waiter: &Arc<Waiter>) -> Start {
     match once.begin(waiter) {
-        OnceState::Run => Start::Now(ONCE_RUN),
+        OnceState::Run => {
+            runs::began(once);
+            Start::Now(ONCE_RUN)
+        }
         OnceState::Done => Start::Now(READY),
         OnceState::Waiting => Start::Queued,
+    }
+}
+
+/// The onces this thread is running: should it end before their `finish` (a worker
+/// terminated mid-run), each is abandoned, so its waiters wake to run it themselves
+/// instead of waiting forever.
+mod runs {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use weft_core::sync::Once;
+
+    use crate::errors::contain;
+
+    /// A run in progress on this thread; dropped unfinished (at thread end), it abandons.
+    struct Run(Option<Arc<Once>>);
+
+    impl Drop for Run {
+        fn drop(&mut self) {
+            if let Some(once) = self.0.take() {
+                contain("abandoning a once at thread end", || once.abandon());
+            }
+        }
+    }
+
+    thread_local! {
+        static RUNNING: RefCell<Vec<Run>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// This thread was told to run `once`.
+    pub(super) fn began(once: &Arc<Once>) {
+        RUNNING.with(|r| r.borrow_mut().push(Run(Some(once.clone()))));
+    }
+
+    /// This thread finished running `once` (its `finish` follows).
+    pub(super) fn ended(once: &Arc<Once>) {
+        let _ = RUNNING.try_with(|r| {
+            let mut runs = r.borrow_mut();
+            if let Some(i) = runs
+                .iter()
+                .position(|run| run.0.as_ref().is_some_and(|o| Arc::ptr_eq(o, once)))
+            {
+                runs.swap_remove(i).0.take();
+            }
+        });
     }
 }
 
@@ -408,7 +494,7 @@ const TRIPPED: u32 = 6;
 
 #[napi]
 impl BarrierHandle {
-    #[napi(constructor, ts_args_type = "parties: number")]
+    #[napi(constructor, ts_args_type = "parties: number", catch_unwind)]
     pub fn new(parties: Unknown<'_>) -> Result<Self> {
         let parties = args::size(&parties, "parties")?;
         if parties == 0 {
@@ -422,12 +508,12 @@ impl BarrierHandle {
         })
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn parties(&self) -> u32 {
         self.inner.parties() as u32
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn generation(&self) -> f64 {
         self.inner.generation() as f64
     }
@@ -435,7 +521,8 @@ impl BarrierHandle {
     /// Arrives: TRIPPED (6) for the generation's last caller, WAITING otherwise.
     #[napi(
         ts_args_type = "token: number, meta: Float64Array",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn arrive<'env>(
         &self,
@@ -450,7 +537,8 @@ impl BarrierHandle {
 
     #[napi(
         ts_args_type = "meta: Float64Array, sliceMs: number",
-        ts_return_type = "unknown"
+        ts_return_type = "unknown",
+        catch_unwind
     )]
     pub fn arrive_blocking<'env>(
         &self,

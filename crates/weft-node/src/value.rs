@@ -15,6 +15,9 @@ pub const BOOL: u32 = 2;
 pub const NUMBER: u32 = 3;
 pub const STRING: u32 = 4;
 pub const SERIALIZED: u32 = 5;
+/// Not a value: one that could not be made on the receiving thread (its JS value, if
+/// any, is the reason). The facade turns it into an error for that value's receiver.
+pub const FAILED: u32 = 6;
 pub const BYTES: u32 = 16;
 
 /// Copies a JS value of wire `kind` into Rust-owned memory (nothing JS-owned survives
@@ -69,28 +72,74 @@ pub fn kind_of(value: &Value) -> u32 {
 /// external ArrayBuffer would defer its release to this isolate's GC (and its finalizer to
 /// this thread's event loop, which a worker running sync tasks back to back never
 /// reaches), so the sending thread would keep allocating fresh, page-faulting buffers.
+///
+/// If V8 refuses (a string over its length limit, bytes it cannot allocate), the value
+/// is discarded, releasing the weft handles it pinned, and the error says why.
 pub fn to_js(env: &Env, value: Value) -> Result<sys::napi_value> {
+    let made = make(env, &value);
+    match (made.is_ok(), value) {
+        (true, Value::Serialized(b) | Value::Bytes(_, b)) => byte_buffers::recycle(b),
+        (true, _) => {}
+        (false, lost) => {
+            clear_pending_exception(env);
+            lost.discard();
+        }
+    }
+    made
+}
+
+/// The JS value for `value` (see [`to_js`]), which stays the caller's.
+fn make(env: &Env, value: &Value) -> Result<sys::napi_value> {
     let raw = env.raw();
+    if FAIL_NEXT_CONVERSION.with(|f| f.replace(false)) {
+        return Err(napi::Error::from_reason(
+            "conversion failure injected by a test",
+        ));
+    }
     // SAFETY: `raw` is the env of the current call, on its own thread; each
     // `to_napi_value` creates a new handle in that env's current scope.
     unsafe {
         match value {
             Value::Undefined => <()>::to_napi_value(raw, ()),
             Value::Null => Null::to_napi_value(raw, Null),
-            Value::Bool(b) => bool::to_napi_value(raw, b),
-            Value::Number(n) => f64::to_napi_value(raw, n),
-            Value::String(s) => String::to_napi_value(raw, s),
+            Value::Bool(b) => bool::to_napi_value(raw, *b),
+            Value::Number(n) => f64::to_napi_value(raw, *n),
+            Value::String(s) => <&str>::to_napi_value(raw, s.as_str()),
             Value::Serialized(b) | Value::Bytes(_, b) => {
-                let copy = if b.len() >= UNFILLED_FROM {
-                    unfilled_copy(raw, &b)
+                if b.len() >= UNFILLED_FROM {
+                    unfilled_copy(raw, b)
                 } else {
-                    ArrayBuffer::copy_from(env, &b).and_then(|c| ArrayBuffer::to_napi_value(raw, c))
-                };
-                byte_buffers::recycle(b);
-                copy
+                    ArrayBuffer::copy_from(env, b).and_then(|c| ArrayBuffer::to_napi_value(raw, c))
+                }
             }
         }
     }
+}
+
+/// Takes away an exception a failed Node-API call left pending, so the next call (and
+/// the value reported in its place) can still be made.
+fn clear_pending_exception(env: &Env) {
+    let mut exception = std::ptr::null_mut();
+    // SAFETY: `env` is the running call's env; the out-pointer is a local. With no
+    // exception pending this just writes `undefined`.
+    unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+}
+
+thread_local! {
+    /// Set by `debugFailNextConversion`: the next value made on this thread fails.
+    static FAIL_NEXT_CONVERSION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes the next received value converted on this thread fail as if V8 had refused its
+/// allocation, so tests can check that a drain loses nothing and wakes up again.
+///
+/// ```js
+/// native.debugFailNextConversion();
+/// await ch.recv(); // rejects with INTERNAL; the next recv gets the next value
+/// ```
+#[napi_derive::napi(catch_unwind)]
+pub fn debug_fail_next_conversion() {
+    FAIL_NEXT_CONVERSION.with(|f| f.set(true));
 }
 
 /// From this many bytes, [`unfilled_copy`] makes the ArrayBuffer.
@@ -155,24 +204,56 @@ pub fn from_slot(kind: u32, slot: f64, other: impl FnOnce() -> Result<Value>) ->
     })
 }
 
-/// The other direction: numbers and booleans go into `slot`, null and undefined need
-/// nothing, other kinds come back as a JS value for the caller to hand over.
-pub fn into_slot<'env>(
+/// The other direction: writes `value`'s wire kind into `kind`; numbers and booleans go
+/// into `slot`, null and undefined need nothing, other kinds come back as a JS value for
+/// the caller to hand over. Never fails: a value that cannot be made on this thread
+/// (see [`to_js`]) comes out as kind [`FAILED`] with the reason as its JS value, so a
+/// drain reports it to its own receiver and goes on with the rest.
+pub fn deliver<'env>(
     env: &'env Env,
+    kind: &mut f64,
     slot: &mut f64,
     value: Value,
-) -> Result<Option<napi::bindgen_prelude::Unknown<'env>>> {
+) -> Option<Unknown<'env>> {
+    *kind = kind_of(&value) as f64;
     match value {
         Value::Number(n) => *slot = n,
         Value::Bool(b) => *slot = b as u8 as f64,
         Value::Undefined | Value::Null => {}
         other => {
-            let raw = to_js(env, other)?;
+            let made = to_js(env, other).or_else(|err| {
+                *kind = FAILED as f64;
+                // SAFETY: `env` is the running call's env; the string is created in it.
+                unsafe { String::to_napi_value(env.raw(), err.reason.clone()) }
+            });
             // SAFETY: `raw` was just created in this env and scope.
-            return Ok(Some(unsafe {
-                napi::bindgen_prelude::Unknown::from_raw_unchecked(env.raw(), raw)
-            }));
+            return made
+                .ok()
+                .map(|raw| unsafe { Unknown::from_raw_unchecked(env.raw(), raw) });
         }
     }
-    Ok(None)
+    None
+}
+
+/// [`deliver`] into `pair`: [kind, number].
+pub fn deliver_pair<'env>(env: &'env Env, pair: &mut [f64], value: Value) -> Option<Unknown<'env>> {
+    let [kind, slot, ..] = pair else {
+        unreachable!("a value pair needs two numbers");
+    };
+    deliver(env, kind, slot, value)
+}
+
+/// Puts a delivered JS value at `values[i]`; should even that fail, the value's kind
+/// becomes [`FAILED`] (with no reason) rather than the whole drain failing.
+pub fn put(
+    env: &Env,
+    values: &mut napi::bindgen_prelude::Array<'_>,
+    i: usize,
+    kind: &mut f64,
+    js: Unknown<'_>,
+) {
+    if values.set(i as u32, js).is_err() {
+        clear_pending_exception(env);
+        *kind = FAILED as f64;
+    }
 }

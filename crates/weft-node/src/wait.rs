@@ -35,7 +35,9 @@ pub enum Withdrawal {
     /// go back to that thread's JS side, which releases what they pinned.
     Live,
     /// Its thread is ending: nobody will take those values back, so they are discarded.
-    ThreadEnded,
+    /// `granted`: a counterpart had already committed the wait (handed it a lock's units,
+    /// say) but the thread never took the outcome, so what it was given must go back.
+    ThreadEnded { granted: bool },
 }
 
 impl Started {

@@ -151,7 +151,9 @@ impl<'a> Locked<'a> {
     /// Buffers `value` if there is room.
     fn buf_push(&mut self, value: Value) -> Result<(), Value> {
         match self.ring() {
-            Some(ring) => ring.push_locked(value),
+            // SAFETY: `Locked` holds the channel's lock, and `Channel::locked` marked the
+            // ring when it was taken; only dropping the `Locked` clears the marks.
+            Some(ring) => unsafe { ring.push_locked(value) },
             None if self.st.buf.len() < self.chan.cap => {
                 self.st.buf.push_back(value);
                 Ok(())
@@ -163,7 +165,8 @@ impl<'a> Locked<'a> {
     /// Takes the oldest buffered value.
     fn buf_pop(&mut self) -> Option<Value> {
         match self.ring() {
-            Some(ring) => ring.pop_locked(),
+            // SAFETY: as in `buf_push`: the lock is held and the ring marked.
+            Some(ring) => unsafe { ring.pop_locked() },
             None => self.st.buf.pop_front(),
         }
     }

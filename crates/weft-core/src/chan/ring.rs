@@ -14,14 +14,15 @@
 //! instead of handing it the value (which `select`'s commit and the async waiters rely
 //! on), hence this ring.
 //!
-//! The tests at the end of this file show the marks at work; `chan/tests.rs` races
-//! unlocked parties against waiting ones.
-use std::cell::UnsafeCell;
+//! The tests at the end of this file show the marks at work and race the locked path
+//! against unlocked parties; `chan/tests.rs` races unlocked parties against waiting ones,
+//! and the loom models (`--cfg loom`) check the mark protocol under every interleaving.
 use std::mem::MaybeUninit;
-use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use crossbeam_utils::{Backoff, CachePadded};
+use crossbeam_utils::CachePadded;
 
+use crate::loom_shim::{fence, AtomicUsize, Backoff, UnsafeCell};
 use crate::Value;
 
 /// Why a push did not happen; the value comes back.
@@ -61,10 +62,11 @@ pub(super) struct Ring {
     one_lap: usize,
 }
 
-// SAFETY: a slot's value is written only by the push that won the CAS to its position and
-// read only by the pop that won the CAS to it afterwards; the stamp's Release store after
-// each access and the Acquire load before the next order the two, so the UnsafeCell is
-// never accessed by two threads at once. Values are Send.
+// SAFETY: a slot's value is written only by the push that won the CAS to its position (or
+// by the one lock holder of a marked ring, see `push_locked`'s contract) and read only by
+// the pop that won the CAS to it afterwards (or by that lock holder); the stamp's Release
+// store after each access and the Acquire load before the next order the two, so the
+// UnsafeCell is never accessed by two threads at once. Values are Send.
 unsafe impl Sync for Ring {}
 unsafe impl Send for Ring {}
 
@@ -120,9 +122,12 @@ impl Ring {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS made this position ours; the stamp says
-                        // the previous lap's value was read out, so nobody touches the cell.
-                        unsafe { (*slot.value.get()).write(value) };
+                        slot.value.with_mut(|cell| {
+                            // SAFETY: winning the CAS made this position ours; the stamp
+                            // says the previous lap's value was read out, so nobody else
+                            // touches the cell.
+                            unsafe { (*cell).write(value) };
+                        });
                         slot.stamp.store(pos + 1, Ordering::Release);
                         return Ok(());
                     }
@@ -173,9 +178,11 @@ impl Ring {
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => {
-                        // SAFETY: winning the CAS made this position ours, and the stamp
-                        // (Acquire) says its push finished writing the value.
-                        let value = unsafe { (*slot.value.get()).assume_init_read() };
+                        let value = slot.value.with_mut(|cell| {
+                            // SAFETY: winning the CAS made this position ours, and the
+                            // stamp (Acquire) says its push finished writing the value.
+                            unsafe { (*cell).assume_init_read() }
+                        });
                         slot.stamp
                             .store(pos.wrapping_add(self.one_lap), Ordering::Release);
                         return Ok(value);
@@ -207,8 +214,18 @@ impl Ring {
 
     /// Pushes `value` at the tail, for the lock holder: the ring is marked, so only the
     /// caller moves the tail (a store, no CAS). Gives `value` back if the ring is full.
-    pub(super) fn push_locked(&self, value: Value) -> Result<(), Value> {
-        let pos = self.tail.load(Ordering::Relaxed) & !self.mark;
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the lock that guards the locked path (the channel's), and the
+    /// ring must be marked ([`mark`](Self::mark)) from before the call until it returns.
+    /// The mark keeps unlocked pushes and pops from claiming positions; the lock keeps a
+    /// second locked caller out. Without either, two parties would write (or read) the
+    /// same slot at once.
+    pub(super) unsafe fn push_locked(&self, value: Value) -> Result<(), Value> {
+        let tail = self.tail.load(Ordering::Relaxed);
+        debug_assert!(tail & self.mark != 0, "push_locked on an unmarked ring");
+        let pos = tail & !self.mark;
         let slot = &self.slots[pos & (self.mark - 1)];
         let backoff = Backoff::new();
         while slot.stamp.load(Ordering::Acquire) != pos {
@@ -219,9 +236,12 @@ impl Ring {
             // A pop that claimed the previous lap's value before the mark is reading it.
             backoff.snooze();
         }
-        // SAFETY: the tail is the caller's alone (marked) and the stamp (Acquire) says the
-        // previous lap's value was read out, so nobody touches the cell.
-        unsafe { (*slot.value.get()).write(value) };
+        slot.value.with_mut(|cell| {
+            // SAFETY: the tail is the caller's alone (marked, and the caller holds the lock)
+            // and the stamp (Acquire) says the previous lap's value was read out, so nobody
+            // else touches the cell.
+            unsafe { (*cell).write(value) };
+        });
         slot.stamp.store(pos + 1, Ordering::Release);
         self.tail
             .store(self.next(pos) | self.mark, Ordering::Release);
@@ -230,8 +250,15 @@ impl Ring {
 
     /// Pops the value at the head, for the lock holder (see
     /// [`push_locked`](Self::push_locked)). None if the ring is empty.
-    pub(super) fn pop_locked(&self) -> Option<Value> {
-        let pos = self.head.load(Ordering::Relaxed) & !self.mark;
+    ///
+    /// # Safety
+    ///
+    /// As for [`push_locked`](Self::push_locked): the caller holds the locked path's lock
+    /// and the ring stays marked throughout the call.
+    pub(super) unsafe fn pop_locked(&self) -> Option<Value> {
+        let head = self.head.load(Ordering::Relaxed);
+        debug_assert!(head & self.mark != 0, "pop_locked on an unmarked ring");
+        let pos = head & !self.mark;
         let slot = &self.slots[pos & (self.mark - 1)];
         let backoff = Backoff::new();
         while slot.stamp.load(Ordering::Acquire) != pos + 1 {
@@ -242,9 +269,11 @@ impl Ring {
             // A push that claimed this position before the mark is still writing it.
             backoff.snooze();
         }
-        // SAFETY: the head is the caller's alone (marked) and the stamp (Acquire) says the
-        // push of this position finished writing it.
-        let value = unsafe { (*slot.value.get()).assume_init_read() };
+        let value = slot.value.with_mut(|cell| {
+            // SAFETY: the head is the caller's alone (marked, and the caller holds the lock)
+            // and the stamp (Acquire) says the push of this position finished writing it.
+            unsafe { (*cell).assume_init_read() }
+        });
         slot.stamp
             .store(pos.wrapping_add(self.one_lap), Ordering::Release);
         self.head
@@ -292,7 +321,9 @@ impl Drop for Ring {
     /// they pinned (see [`Value::discard`]).
     fn drop(&mut self) {
         self.mark();
-        while let Some(value) = self.pop_locked() {
+        // SAFETY: `&mut self`: no other thread can reach the ring (which stands in for the
+        // lock), and it was just marked.
+        while let Some(value) = unsafe { self.pop_locked() } {
             value.discard();
         }
     }
@@ -300,8 +331,10 @@ impl Drop for Ring {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::{mpsc, Arc, Mutex};
     use std::thread;
+    use std::time::{Duration, Instant};
 
     use super::*;
 
@@ -335,10 +368,13 @@ mod tests {
         ring.mark();
         assert!(matches!(ring.push(num(2)), Err(Push::Marked(_))));
         assert_eq!(ring.pop(), Err(Pop::Marked));
-        ring.push_locked(num(2)).unwrap();
-        assert!(ring.push_locked(num(3)).is_err()); // full
-        assert_eq!(ring.len(), 2);
-        assert_eq!(ring.pop_locked().unwrap(), num(1));
+        // SAFETY: one thread: nobody else uses the locked path, and the ring is marked.
+        unsafe {
+            ring.push_locked(num(2)).unwrap();
+            assert!(ring.push_locked(num(3)).is_err()); // full
+            assert_eq!(ring.len(), 2);
+            assert_eq!(ring.pop_locked().unwrap(), num(1));
+        }
         ring.unmark();
         assert_eq!(ring.pop().unwrap(), num(2));
         assert_eq!(ring.pop(), Err(Pop::Empty));
@@ -346,7 +382,8 @@ mod tests {
 
     #[test]
     fn concurrent_pushes_and_pops_move_every_value_once() {
-        const PER: usize = 100_000;
+        // Miri runs a few hundred values (each seed another schedule), not millions.
+        const PER: usize = if cfg!(miri) { 50 } else { 100_000 };
         let ring = Arc::new(Ring::new(8));
         let pushers: Vec<_> = (0..2)
             .map(|p| {
@@ -387,5 +424,330 @@ mod tests {
             .collect();
         all.sort_unstable();
         assert!(all.iter().copied().eq(0..2 * PER));
+    }
+
+    /// A ring with the lock that guards its locked path, as in a channel.
+    struct Locking {
+        ring: Ring,
+        lock: Mutex<()>,
+        /// Values taken out so far, by anyone.
+        taken: AtomicUsize,
+        /// Unlocked operations that found the ring marked (and went through the lock).
+        marked: AtomicUsize,
+    }
+
+    impl Locking {
+        /// `push_locked` as a channel does it: under the lock, with the ring marked.
+        fn push_through_lock(&self, value: Value) -> Result<(), Value> {
+            let _held = self.lock.lock().unwrap();
+            self.ring.mark();
+            // SAFETY: the lock is held and the ring stays marked until after the call.
+            let pushed = unsafe { self.ring.push_locked(value) };
+            self.ring.unmark();
+            pushed
+        }
+
+        /// `pop_locked` as a channel does it (see `push_through_lock`).
+        fn pop_through_lock(&self) -> Option<Value> {
+            let _held = self.lock.lock().unwrap();
+            self.ring.mark();
+            // SAFETY: the lock is held and the ring stays marked until after the call.
+            let popped = unsafe { self.ring.pop_locked() };
+            self.ring.unmark();
+            popped
+        }
+    }
+
+    /// Unlocked pushes and pops race a holder that takes the lock, marks the ring and
+    /// pushes and pops through the locked path (and unlocked parties that find the ring
+    /// marked go through the lock too, as a channel's do): every value comes out once.
+    #[test]
+    fn the_locked_path_racing_unlocked_parties_moves_every_value_once() {
+        // Miri runs a few hundred values (each seed another schedule), a debug build (and
+        // ThreadSanitizer's) tens of thousands.
+        const PER: usize = if cfg!(miri) {
+            50
+        } else if cfg!(debug_assertions) {
+            20_000
+        } else {
+            100_000
+        };
+        const PRODUCERS: usize = 2;
+        // Each producer's values, then the holder's own.
+        const TOTAL: usize = (PRODUCERS + 1) * PER;
+        let s = Arc::new(Locking {
+            ring: Ring::new(4),
+            lock: Mutex::new(()),
+            taken: AtomicUsize::new(0),
+            marked: AtomicUsize::new(0),
+        });
+        let producers: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let s = s.clone();
+                thread::spawn(move || {
+                    for i in 0..PER {
+                        let mut value = num(p * PER + i);
+                        loop {
+                            value = match s.ring.push(value) {
+                                Ok(()) => break,
+                                Err(Push::Full(back)) => back,
+                                Err(Push::Marked(back)) => {
+                                    s.marked.fetch_add(1, Ordering::Relaxed);
+                                    match s.push_through_lock(back) {
+                                        Ok(()) => break,
+                                        Err(back) => back,
+                                    }
+                                }
+                            };
+                            thread::yield_now();
+                        }
+                    }
+                    Vec::new()
+                })
+            })
+            .collect();
+        let consumer = {
+            let s = s.clone();
+            thread::spawn(move || {
+                let mut seen = Vec::new();
+                while s.taken.load(Ordering::Acquire) < TOTAL {
+                    let popped = match s.ring.pop() {
+                        Ok(value) => Some(value),
+                        Err(Pop::Empty) => None,
+                        Err(Pop::Marked) => {
+                            s.marked.fetch_add(1, Ordering::Relaxed);
+                            s.pop_through_lock()
+                        }
+                    };
+                    match popped {
+                        Some(value) => {
+                            seen.push(value);
+                            s.taken.fetch_add(1, Ordering::AcqRel);
+                        }
+                        None => thread::yield_now(),
+                    }
+                }
+                seen
+            })
+        };
+        let holder = {
+            let s = s.clone();
+            thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut next = 0;
+                while next < PER || s.taken.load(Ordering::Acquire) < TOTAL {
+                    {
+                        let _held = s.lock.lock().unwrap();
+                        s.ring.mark();
+                        // SAFETY: the lock is held and the ring stays marked until after
+                        // these calls.
+                        unsafe {
+                            if let Some(value) = s.ring.pop_locked() {
+                                seen.push(value);
+                                s.taken.fetch_add(1, Ordering::AcqRel);
+                            }
+                            if next < PER && s.ring.push_locked(num(PRODUCERS * PER + next)).is_ok()
+                            {
+                                next += 1;
+                            }
+                        }
+                        s.ring.unmark();
+                    }
+                    thread::yield_now();
+                }
+                seen
+            })
+        };
+        // A lost value or a corrupted slot leaves a party waiting forever: fail once no
+        // value has been taken for a long while instead.
+        let (done, finished) = mpsc::channel();
+        thread::spawn(move || {
+            let all: Vec<Value> = producers
+                .into_iter()
+                .chain([consumer, holder])
+                .flat_map(|t| t.join().unwrap())
+                .collect();
+            let _ = done.send(all);
+        });
+        let (mut taken, mut since) = (0, Instant::now());
+        let all = loop {
+            match finished.recv_timeout(Duration::from_secs(1)) {
+                Ok(all) => break all,
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!("a party panicked"),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let now = s.taken.load(Ordering::Relaxed);
+                    if now != taken {
+                        (taken, since) = (now, Instant::now());
+                    } else if since.elapsed() > Duration::from_secs(30) {
+                        panic!(
+                            "no value taken for 30 s ({now} of {TOTAL}): a value was lost or a \
+                             slot corrupted"
+                        );
+                    }
+                }
+            }
+        };
+        let mut all: Vec<usize> = all
+            .into_iter()
+            .map(|value| match value {
+                Value::Number(n) => n as usize,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(all.len(), TOTAL, "values lost or duplicated");
+        all.sort_unstable();
+        assert!(
+            all.iter().copied().eq(0..TOTAL),
+            "every value comes out exactly once"
+        );
+        assert_eq!(s.ring.len(), 0);
+        assert!(
+            s.marked.load(Ordering::Relaxed) > 0,
+            "the unlocked parties never met a mark: the paths did not race"
+        );
+    }
+}
+
+/// loom models of the mark protocol: an unlocked party racing a lock holder that marks
+/// the ring and uses the locked path. Run with `npm run test:loom`.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::loom_shim::{model, Mutex};
+
+    fn num(n: usize) -> Value {
+        Value::Number(n as f64)
+    }
+
+    /// A ring and its lock, with a channel's unlocked fast paths and lock fallbacks.
+    struct Chan {
+        ring: Ring,
+        lock: Mutex<()>,
+    }
+
+    impl Chan {
+        fn new(cap: usize, prefill: &[usize]) -> Arc<Chan> {
+            let chan = Chan {
+                ring: Ring::new(cap),
+                lock: Mutex::new(()),
+            };
+            for &n in prefill {
+                chan.ring.push(num(n)).unwrap();
+            }
+            Arc::new(chan)
+        }
+
+        /// `f` on the locked path: under the lock, with the ring marked.
+        fn holding<R>(&self, f: impl FnOnce(&Ring) -> R) -> R {
+            let _held = self.lock.lock();
+            self.ring.mark();
+            let out = f(&self.ring);
+            self.ring.unmark();
+            out
+        }
+
+        /// A send: unlocked, or through the lock if the ring is marked.
+        fn send(&self, value: Value) -> Result<(), Value> {
+            match self.ring.push(value) {
+                Ok(()) => Ok(()),
+                Err(Push::Full(value)) => Err(value),
+                // SAFETY: `holding` holds the lock and keeps the ring marked.
+                Err(Push::Marked(value)) => self.holding(|ring| unsafe { ring.push_locked(value) }),
+            }
+        }
+
+        /// A receive: unlocked, or through the lock if the ring is marked.
+        fn recv(&self) -> Option<Value> {
+            match self.ring.pop() {
+                Ok(value) => Some(value),
+                Err(Pop::Empty) => None,
+                // SAFETY: `holding` holds the lock and keeps the ring marked.
+                Err(Pop::Marked) => self.holding(|ring| unsafe { ring.pop_locked() }),
+            }
+        }
+
+        /// Everything left, in order (through the lock).
+        fn drain(&self) -> Vec<Value> {
+            // SAFETY: `holding` holds the lock and keeps the ring marked.
+            self.holding(|ring| std::iter::from_fn(|| unsafe { ring.pop_locked() }).collect())
+        }
+    }
+
+    /// An unlocked send races a holder popping everything through the locked path: the
+    /// holder may find the sender's slot claimed but not yet written (it waits for it).
+    #[test]
+    fn loom_an_unlocked_send_racing_locked_pops_loses_nothing() {
+        model(|| {
+            let chan = Chan::new(2, &[1]);
+            let sender = {
+                let chan = chan.clone();
+                loom::thread::spawn(move || chan.send(num(2)))
+            };
+            // SAFETY: `holding` holds the lock and keeps the ring marked.
+            let mut got = chan.holding(|ring| unsafe {
+                std::iter::from_fn(|| ring.pop_locked()).collect::<Vec<_>>()
+            });
+            assert!(sender.join().unwrap().is_ok(), "room for one more");
+            got.extend(chan.drain());
+            assert_eq!(got, vec![num(1), num(2)], "each value once, in order");
+        });
+    }
+
+    /// An unlocked receive races a holder pushing through the locked path into a full
+    /// ring: the holder may find the receiver's slot claimed but not yet read out.
+    #[test]
+    fn loom_an_unlocked_recv_racing_a_locked_push_loses_nothing() {
+        model(|| {
+            let chan = Chan::new(1, &[1]);
+            let receiver = {
+                let chan = chan.clone();
+                loom::thread::spawn(move || chan.recv())
+            };
+            // SAFETY: `holding` holds the lock and keeps the ring marked.
+            let refused = chan
+                .holding(|ring| unsafe { ring.push_locked(num(2)) })
+                .err();
+            assert_eq!(receiver.join().unwrap(), Some(num(1)));
+            let mut rest = chan.drain();
+            rest.extend(refused);
+            assert_eq!(rest, vec![num(2)], "pushed or handed back, once");
+        });
+    }
+
+    /// A sender and a receiver on the unlocked path race a holder that pops and pushes
+    /// through the locked path.
+    #[test]
+    fn loom_both_unlocked_sides_racing_a_holder_lose_nothing() {
+        model(|| {
+            let chan = Chan::new(1, &[]);
+            let sender = {
+                let chan = chan.clone();
+                loom::thread::spawn(move || chan.send(num(1)))
+            };
+            let receiver = {
+                let chan = chan.clone();
+                loom::thread::spawn(move || chan.recv())
+            };
+            // SAFETY: `holding` holds the lock and keeps the ring marked.
+            let (popped, refused) = chan.holding(|ring| unsafe {
+                let popped = ring.pop_locked();
+                (popped, ring.push_locked(num(2)).err())
+            });
+            let mut all: Vec<Value> = popped.into_iter().chain(refused).collect();
+            all.extend(sender.join().unwrap().err());
+            all.extend(receiver.join().unwrap());
+            all.extend(chan.drain());
+            let mut ns: Vec<usize> = all
+                .into_iter()
+                .map(|v| match v {
+                    Value::Number(n) => n as usize,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            ns.sort_unstable();
+            assert_eq!(ns, vec![1, 2], "each value once");
+        });
     }
 }

@@ -2,18 +2,18 @@
 //! has passed. Entries are keyed by (deadline, sequence) so a context that ends early (or
 //! is dropped) takes its entry out at once instead of leaving it until the deadline.
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{OnceLock, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Weak;
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
 use super::{expire, Node};
+use crate::Error;
 
 /// A timer entry, for [`unschedule`].
 pub(super) type Key = (Instant, u64);
 
-#[derive(Default)]
 struct Entries {
     by_time: BTreeMap<Key, Weak<Node>>,
     /// When the timer thread will wake by itself (None: only when notified). A new entry
@@ -26,26 +26,49 @@ struct Timers {
     entries: Mutex<Entries>,
     changed: Condvar,
     next: AtomicU64,
+    /// Whether the timer thread runs (it starts on first use).
+    started: AtomicBool,
+    starting: Mutex<()>,
 }
 
-fn timers() -> &'static Timers {
-    static TIMERS: OnceLock<Timers> = OnceLock::new();
-    TIMERS.get_or_init(|| {
-        std::thread::Builder::new()
-            .name("weft-deadlines".into())
-            .spawn(run)
-            .expect("spawning the deadline thread");
-        Timers {
-            entries: Mutex::new(Entries::default()),
-            changed: Condvar::new(),
-            next: AtomicU64::new(0),
-        }
-    })
+static TIMERS: Timers = Timers {
+    entries: Mutex::new(Entries {
+        by_time: BTreeMap::new(),
+        wakes_at: None,
+    }),
+    changed: Condvar::new(),
+    next: AtomicU64::new(0),
+    started: AtomicBool::new(false),
+    starting: Mutex::new(()),
+};
+
+/// Starts the timer thread unless it runs: an error (INTERNAL) if the system refuses a
+/// new thread; the next deadline tries again.
+fn ensure_started(spawn: impl FnOnce() -> std::io::Result<()>) -> Result<(), Error> {
+    if TIMERS.started.load(Ordering::Acquire) {
+        return Ok(());
+    }
+    let _starting = TIMERS.starting.lock();
+    if !TIMERS.started.load(Ordering::Acquire) {
+        spawn()
+            .map_err(|e| Error::internal(format!("could not start the deadline thread: {e}")))?;
+        TIMERS.started.store(true, Ordering::Release);
+    }
+    Ok(())
 }
 
-/// Ends `node` at `at` unless it ends first (then call [`unschedule`]).
-pub(super) fn schedule(at: Instant, node: Weak<Node>) -> Key {
-    let timers = timers();
+fn spawn_timer_thread() -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("weft-deadlines".into())
+        .spawn(run)
+        .map(drop)
+}
+
+/// Ends `node` at `at` unless it ends first (then call [`unschedule`]). An error if the
+/// timer thread could not be started (the caller ends the context with it).
+pub(super) fn schedule(at: Instant, node: Weak<Node>) -> Result<Key, Error> {
+    ensure_started(spawn_timer_thread)?;
+    let timers = &TIMERS;
     let key = (at, timers.next.fetch_add(1, Ordering::Relaxed));
     let mut entries = timers.entries.lock();
     entries.by_time.insert(key, node);
@@ -53,17 +76,17 @@ pub(super) fn schedule(at: Instant, node: Weak<Node>) -> Key {
         entries.wakes_at = Some(at);
         timers.changed.notify_one();
     }
-    key
+    Ok(key)
 }
 
 /// Takes an entry out (its context ended or was dropped).
 pub(super) fn unschedule(key: Key) {
-    timers().entries.lock().by_time.remove(&key);
+    TIMERS.entries.lock().by_time.remove(&key);
 }
 
 /// The timer thread: sleeps until the earliest deadline, ends that context, repeats.
 fn run() {
-    let timers = timers();
+    let timers = &TIMERS;
     let mut entries = timers.entries.lock();
     loop {
         let Some((&key, _)) = entries.by_time.iter().next() else {
@@ -80,9 +103,42 @@ fn run() {
         if let Some(node) = node {
             // Ending a context takes its lock (and may unschedule): never under ours.
             drop(entries);
-            expire(&node);
+            // A panic must not end this thread: every later deadline would never fire.
+            let ended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expire(&node)));
+            if ended.is_err() {
+                eprintln!(
+                    "weft: a panic while ending a context at its deadline (the timer goes on)"
+                );
+            }
             drop(node);
             entries = timers.entries.lock();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_timer_thread_is_an_error_and_is_retried() {
+        if TIMERS.started.load(Ordering::Acquire) {
+            return; // another test started it: the refusal path is unreachable now
+        }
+        let refused = ensure_started(|| Err(std::io::Error::other("no threads left")));
+        let Err(err) = refused else {
+            // Another test started the thread meanwhile: nothing was spawned here.
+            return assert!(TIMERS.started.load(Ordering::Acquire));
+        };
+        assert_eq!(err.code(), crate::ErrorCode::Internal);
+        assert!(
+            err.message().contains("no threads left"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            !TIMERS.started.load(Ordering::Acquire),
+            "a later deadline tries again"
+        );
     }
 }

@@ -301,13 +301,28 @@ impl Context {
             if at <= Instant::now() {
                 expire(&child);
             } else {
-                let key = deadline::schedule(at, Arc::downgrade(&child));
-                let mut inner = child.state().inner.lock();
-                if inner.err.is_none() {
-                    inner.timer = Some(key);
-                } else {
-                    drop(inner);
-                    deadline::unschedule(key);
+                match deadline::schedule(at, Arc::downgrade(&child)) {
+                    Ok(key) => {
+                        let mut inner = child.state().inner.lock();
+                        if inner.err.is_none() {
+                            inner.timer = Some(key);
+                        } else {
+                            drop(inner);
+                            deadline::unschedule(key);
+                        }
+                    }
+                    // No timer thread to end it on time: cancel it now (the cause says
+                    // why) rather than let it run past its deadline.
+                    Err(err) => {
+                        let cause = Value::String(err.message().into());
+                        cancel_tree(
+                            &child,
+                            Cancellation {
+                                reason: Reason::Canceled,
+                                cause: Some(Arc::new(Cause(cause))),
+                            },
+                        );
+                    }
                 }
             }
         }

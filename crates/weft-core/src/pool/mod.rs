@@ -103,6 +103,13 @@ pub struct Dispatcher {
     /// Tickets of queued cancellable tasks: a task is run or cancelled, never both.
     cancels: Mutex<Cancels>,
     /// Submitters waiting for room; while non-zero, taking a task requests a wakeup.
+    ///
+    /// A Dekker handshake with `queued`, all four accesses `SeqCst` (one total order, so
+    /// neither side's read can miss the other's earlier write): a submitter registers here
+    /// ([`room_waiters_add`](Self::room_waiters_add)), then reads `queued` again (a retried
+    /// submit's fetch_add, or a load); a worker frees room (`queued`'s fetch_sub in `claim`),
+    /// then reads this count in [`next`](Self::next). Either the submitter's second look
+    /// finds the room or the worker sees the waiter and wakes the owner.
     room_waiters: AtomicUsize,
     workers: RwLock<Vec<Arc<WorkerSlot>>>,
     names: RwLock<Vec<String>>,
@@ -210,7 +217,13 @@ impl Dispatcher {
             ));
         }
         if cancellable {
-            task.id = self.cancels.lock().issue(task.id);
+            match self.cancels.lock().issue(task.id) {
+                Ok(ticket) => task.id = ticket,
+                Err(err) => {
+                    self.queued.fetch_sub(1, Ordering::SeqCst);
+                    return Err((err, task));
+                }
+            }
             task.cancellable = true;
         }
         self.queue.push(task);
@@ -311,7 +324,9 @@ impl Dispatcher {
         slot.beat();
         match found {
             Some(Next::Task(task)) => {
-                if self.room_waiters.load(Ordering::Acquire) > 0 {
+                // The worker's half of the room handshake (see `room_waiters`): `claim`
+                // freed the room with a SeqCst fetch_sub.
+                if self.room_waiters.load(Ordering::SeqCst) > 0 {
                     // Room appeared for a waiting submitter; a completion may not follow
                     // soon, so wake the owner now.
                     self.wake_owner();
@@ -365,15 +380,24 @@ impl Dispatcher {
         self.completions.nudge();
     }
 
-    /// Counts a submitter waiting for room (`delta` +1 when it starts, -1 when done).
+    /// Counts a submitter waiting for room (`delta` +1 when it starts, -1 when done). A
+    /// submitter that registers and then tries again is either let in or woken (the
+    /// handshake on `room_waiters`); one that does not try again after registering relies
+    /// on the next completion's wakeup instead.
     pub fn room_waiters_add(&self, delta: isize) {
         if delta >= 0 {
             self.room_waiters
-                .fetch_add(delta as usize, Ordering::AcqRel);
+                .fetch_add(delta as usize, Ordering::SeqCst);
         } else {
             self.room_waiters
-                .fetch_sub(delta.unsigned_abs(), Ordering::AcqRel);
+                .fetch_sub(delta.unsigned_abs(), Ordering::SeqCst);
         }
+    }
+
+    /// Whether a submit would find room now: the submitter's re-check after
+    /// [`room_waiters_add`](Self::room_waiters_add) (the handshake's other read, SeqCst).
+    pub fn has_room(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) < self.max_queue.load(Ordering::Relaxed)
     }
 
     /// Changes the queue bound (tasks already queued stay).

@@ -1,33 +1,90 @@
 //! Dispatcher behaviour and stress tests: every task is run or cancelled exactly once.
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::*;
 use crate::Value;
 
 const SPIN: Duration = Duration::from_micros(20);
-const IDLE: Duration = Duration::from_millis(50);
+/// Far longer than any test waits for work that is on its way: a worker that idles out
+/// was never woken for work queued meanwhile (a lost wakeup), and fails its test.
+const IDLE: Duration = Duration::from_secs(10);
+/// The most a parked worker may take to answer new work: woken, it answers within
+/// microseconds, while a lost wakeup costs its whole idle deadline.
+const ROUND: Duration = Duration::from_secs(5);
+/// Tasks for the tests that race many of them: Miri runs a few dozen (each seed another
+/// schedule) where a native run races thousands.
+const MANY: u32 = if cfg!(miri) { 20 } else { 1000 };
 
+/// A worker thread that runs tasks until the pool closes or stops it; returns how many it
+/// ran. It panics if it idles out: the tests that use it always have work on its way, or
+/// close the pool, within [`IDLE`].
 fn worker_loop(d: Arc<Dispatcher>) -> thread::JoinHandle<usize> {
+    worker_loop_spinning(d, SPIN)
+}
+
+/// [`worker_loop`] spinning for `spin` before each park.
+fn worker_loop_spinning(d: Arc<Dispatcher>, spin: Duration) -> thread::JoinHandle<usize> {
     thread::spawn(move || {
         let me = d.attach_worker();
         let mut ran = 0;
         loop {
-            match d.next(me, SPIN, IDLE) {
+            match d.next(me, spin, IDLE) {
                 Next::Task(t) => {
                     ran += 1;
                     d.complete(me, t.id, Outcome::Ok(t.arg), 0.0);
                 }
-                Next::Idle => continue,
+                Next::Idle => panic!("idle for {IDLE:?} with work expected: a lost wakeup"),
                 Next::Closed | Next::Stopped => break,
             }
         }
         d.detach_worker(me);
         ran
     })
+}
+
+/// One task at a time, each submitted only after the previous one's completion arrived,
+/// to workers that park without spinning: every task finds the workers parked (or about
+/// to park), so each one depends on the submit's wakeup. A lost one leaves the task
+/// queued until a worker's idle deadline ([`IDLE`]; its last look then finds it): the
+/// round takes far longer than [`ROUND`], which fails the test.
+#[test]
+fn ping_pong_with_parked_workers_loses_no_wakeup() {
+    const ROUNDS: u32 = MANY;
+    let d = Arc::new(Dispatcher::new(16));
+    let (woken, wakeups) = mpsc::channel();
+    d.set_waker(move || {
+        let _ = woken.send(());
+    });
+    let workers: Vec<_> = (0..2)
+        .map(|_| worker_loop_spinning(d.clone(), Duration::ZERO))
+        .collect();
+    for id in 0..ROUNDS {
+        d.submit(Task::new(id, 0, 0, Value::Number(id as f64)))
+            .unwrap();
+        // Wait for its completion the way the owner thread does: drain, and sleep until
+        // the waker fires after an empty drain.
+        let deadline = Instant::now() + ROUND;
+        let done = loop {
+            let done = d.drain_completions(usize::MAX);
+            if !done.is_empty() {
+                break done;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if wakeups.recv_timeout(left).is_err() {
+                panic!("task {id} not completed within {ROUND:?}: a lost wakeup");
+            }
+        };
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].id, id);
+        while wakeups.try_recv().is_ok() {}
+    }
+    d.close();
+    let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(ran, ROUNDS as usize);
 }
 
 #[test]
@@ -102,15 +159,15 @@ fn a_function_index_out_of_range_is_refused() {
 #[test]
 fn close_lets_workers_drain_then_stop() {
     let d = Arc::new(Dispatcher::new(usize::MAX));
-    for i in 0..1000 {
+    for i in 0..MANY {
         d.submit(Task::new(i, 0, 0, Value::Number(i as f64)))
             .unwrap();
     }
     let workers: Vec<_> = (0..2).map(|_| worker_loop(d.clone())).collect();
     d.close();
     let ran: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
-    assert_eq!(ran, 1000);
-    assert_eq!(d.drain_completions(usize::MAX).len(), 1000);
+    assert_eq!(ran, MANY as usize);
+    assert_eq!(d.drain_completions(usize::MAX).len(), MANY as usize);
 }
 
 #[test]
@@ -128,7 +185,11 @@ fn a_parked_worker_wakes_for_new_work_and_for_stop() {
         thread::yield_now();
     }
     d.submit(Task::new(9, 0, 0, Value::Null)).unwrap();
-    assert!(matches!(rx.recv().unwrap(), Next::Task(t) if t.id == 9));
+    // Woken at once, not found by the last look at its 30 s deadline.
+    let next = rx
+        .recv_timeout(ROUND)
+        .expect("a parked worker not woken for new work: a lost wakeup");
+    assert!(matches!(next, Next::Task(t) if t.id == 9));
     while d.stats().parked == 0 {
         thread::yield_now();
     }
@@ -209,7 +270,7 @@ fn silence_counts_from_the_first_look_that_saw_the_last_heartbeat() {
 fn stress_cancel_racing_with_take_settles_each_task_exactly_once() {
     let d = Arc::new(Dispatcher::new(usize::MAX));
     let workers: Vec<_> = (0..3).map(|_| worker_loop(d.clone())).collect();
-    let per = 20_000u32;
+    let per = if cfg!(miri) { 10 } else { 20_000 };
     let submitters: Vec<_> = (0..3u32)
         .map(|s| {
             let d = d.clone();

@@ -13,7 +13,7 @@ mod waitlist;
 
 pub use barrier::{Arrival, Barrier};
 pub use cond::Cond;
-pub use once::{Once, OnceState};
+pub use once::{Once, OnceState, ONCE_RETRY};
 pub use semaphore::{Acquire, Semaphore, RW_SIZE};
 pub use waitgroup::WaitGroup;
 pub(crate) use waitlist::WaitList;

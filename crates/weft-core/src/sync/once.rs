@@ -1,6 +1,8 @@
 //! Go's `sync.Once` across threads: the first caller runs the function (on its own
 //! thread) and the others wait until it has finished; later callers return at once. As in
-//! Go, a function that fails still counts as done.
+//! Go, a function that fails still counts as done. A run whose thread ends before it
+//! finishes (a worker terminated mid-run) is [abandoned](Once::abandon): the function never
+//! finished, so the waiting callers wake to try again and one of them runs it.
 //!
 //! ```
 //! use weft_core::sync::{Once, OnceState};
@@ -20,6 +22,9 @@ use parking_lot::Mutex;
 
 use super::waitlist::WaitList;
 use crate::wake::Waiter;
+
+/// The case a waiting caller wakes with when the run was [abandoned](Once::abandon).
+pub const ONCE_RETRY: u32 = 1;
 
 /// What a caller of [`Once::begin`] must do.
 #[derive(Debug, PartialEq, Eq)]
@@ -68,6 +73,29 @@ impl Once {
         let mut st = self.state.lock();
         st.0 = Phase::Done;
         st.1.wake_all();
+    }
+
+    /// The runner's thread ended before [`finish`](Self::finish): the run is open again,
+    /// and every waiting caller wakes with case [`ONCE_RETRY`] to call [`begin`](Self::begin)
+    /// again (the first to do so runs the function). Does nothing unless running.
+    ///
+    /// ```
+    /// use weft_core::sync::{Once, OnceState, ONCE_RETRY};
+    /// use weft_core::wake::Waiter;
+    /// let once = Once::default();
+    /// assert_eq!(once.begin(&Waiter::blocking()), OnceState::Run);
+    /// let waiting = Waiter::blocking();
+    /// assert_eq!(once.begin(&waiting), OnceState::Waiting);
+    /// once.abandon(); // the runner's thread ended
+    /// assert_eq!(waiting.wait(None).map(|(case, _)| case), Some(ONCE_RETRY));
+    /// assert_eq!(once.begin(&Waiter::blocking()), OnceState::Run);
+    /// ```
+    pub fn abandon(&self) {
+        let mut st = self.state.lock();
+        if st.0 == Phase::Running {
+            st.0 = Phase::NotStarted;
+            st.1.wake_all_as(ONCE_RETRY);
+        }
     }
 
     /// Whether the function has run.

@@ -61,9 +61,18 @@ impl<T> WaitList<T> {
 
     /// Commits and wakes every entry still waiting; how many were woken.
     pub fn wake_all(&mut self) -> usize {
+        self.wake_all_as(0)
+    }
+
+    /// [`wake_all`](Self::wake_all), reporting `case` to each waiter (a primitive's way
+    /// of saying how the wait ended).
+    pub fn wake_all_as(&mut self, case: u32) -> usize {
         let mut woken = 0;
-        while self.wake_one().is_some() {
-            woken += 1;
+        while let Some((waiter, _)) = self.entries.pop_front() {
+            if waiter.is_waiting() && waiter.try_commit(case) {
+                waiter.deliver(case, Delivery::Done);
+                woken += 1;
+            }
         }
         woken
     }

@@ -25,17 +25,18 @@
 //! mailbox.post(4);                            // wakes the owner again
 //! assert_eq!(wakeups.load(Ordering::SeqCst), 2);
 //! ```
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crossbeam_queue::SegQueue;
 use parking_lot::RwLock;
+
+use crate::loom_shim::{spin_loop, AtomicBool, Queue};
 
 type Waker = Box<dyn Fn() + Send + Sync>;
 
 /// Items on their way to one owner thread, plus the "a wakeup is pending" flag.
 pub struct Mailbox<T> {
-    queue: SegQueue<T>,
+    queue: Queue<T>,
     scheduled: AtomicBool,
     waker: RwLock<Option<Waker>>,
 }
@@ -43,7 +44,7 @@ pub struct Mailbox<T> {
 impl<T> Default for Mailbox<T> {
     fn default() -> Self {
         Mailbox {
-            queue: SegQueue::new(),
+            queue: Queue::new(),
             scheduled: AtomicBool::new(false),
             waker: RwLock::new(None),
         }
@@ -98,7 +99,7 @@ impl<T> Mailbox<T> {
             }
             // A short pause between looks (see `Parking::wait`).
             for _ in 0..4 {
-                std::hint::spin_loop();
+                spin_loop();
             }
         }
     }
@@ -139,5 +140,135 @@ impl<T> Mailbox<T> {
     /// Whether none is waiting (a snapshot).
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::{mpsc, Arc};
+    use std::thread;
+
+    use super::*;
+
+    /// Posters on two threads race the owner, which drains while items come and sleeps
+    /// until woken after an empty drain: every item arrives once, and none is stranded
+    /// (a stranded one would leave the owner waiting for a wakeup that never comes). (The
+    /// loom models below cover every interleaving of a smaller version.)
+    #[test]
+    fn posts_from_other_threads_all_reach_the_owner() {
+        let per: u32 = if cfg!(miri) { 20 } else { 20_000 };
+        let mailbox = Arc::new(Mailbox::default());
+        let (woken, wakeups) = mpsc::channel();
+        mailbox.set_waker(move || {
+            let _ = woken.send(());
+        });
+        let posters: Vec<_> = (0..2)
+            .map(|p| {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || {
+                    for i in 0..per {
+                        mailbox.post(p * per + i);
+                    }
+                })
+            })
+            .collect();
+        let mut got = Vec::new();
+        while got.len() < 2 * per as usize {
+            let batch = mailbox.drain(64);
+            if batch.is_empty() {
+                wakeups
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("an item stranded: no wakeup after the drain re-armed");
+            }
+            got.extend(batch);
+        }
+        for poster in posters {
+            poster.join().unwrap();
+        }
+        got.sort_unstable();
+        assert!(got.into_iter().eq(0..2 * per), "each item once");
+        mailbox.clear_waker();
+    }
+}
+
+/// loom models of posts racing the owner's drains. Run with `npm run test:loom`.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::loom_shim::{model, Condvar, Mutex};
+
+    /// The owner's event loop: wakeups requested and not yet handled.
+    #[derive(Default)]
+    struct Wakeups {
+        pending: Mutex<usize>,
+        cond: Condvar,
+    }
+
+    impl Wakeups {
+        /// What the waker does: queue one wakeup of the owner.
+        fn request(&self) {
+            *self.pending.lock() += 1;
+            self.cond.notify_one();
+        }
+
+        /// The owner sleeps until a wakeup was requested, and takes it.
+        fn next(&self) {
+            let mut pending = self.pending.lock();
+            while *pending == 0 {
+                self.cond.wait(&mut pending);
+            }
+            *pending -= 1;
+        }
+    }
+
+    /// Posters race an owner that sleeps until woken, then drains (`max` at a time) until
+    /// a drain comes back empty, which re-arms the wakeup: the owner gets every item. An
+    /// item stranded with the wakeup armed off leaves the owner asleep, a deadlock.
+    fn posts_reach_a_sleeping_owner(max: usize) {
+        model(move || {
+            let wakeups = Arc::new(Wakeups::default());
+            let mailbox = Arc::new(Mailbox::default());
+            {
+                let wakeups = wakeups.clone();
+                mailbox.set_waker(move || wakeups.request());
+            }
+            let posters: Vec<_> = [1u32, 2]
+                .into_iter()
+                .map(|item| {
+                    let mailbox = mailbox.clone();
+                    loom::thread::spawn(move || mailbox.post(item))
+                })
+                .collect();
+            let mut got = Vec::new();
+            while got.len() < 2 {
+                wakeups.next();
+                loop {
+                    let batch = mailbox.drain(max);
+                    if batch.is_empty() {
+                        break;
+                    }
+                    got.extend(batch);
+                }
+            }
+            for poster in posters {
+                poster.join().unwrap();
+            }
+            got.sort_unstable();
+            assert_eq!(got, vec![1, 2]);
+            assert!(mailbox.is_empty());
+            mailbox.clear_waker();
+        });
+    }
+
+    #[test]
+    fn loom_posts_racing_whole_drains_are_never_stranded() {
+        posts_reach_a_sleeping_owner(usize::MAX);
+    }
+
+    #[test]
+    fn loom_posts_racing_one_at_a_time_drains_are_never_stranded() {
+        posts_reach_a_sleeping_owner(1);
     }
 }

@@ -36,7 +36,7 @@ held::lifecycle!(RateAllHandle, ALLS, "rate limiter group", cached LOCAL);
 #[napi]
 impl RateAllHandle {
     /// An `All` over the limiters `limiterIds` and the members of the `All`s `allIds`.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(limiter_ids: Vec<u32>, all_ids: Vec<u32>) -> Result<Self> {
         guard(|| {
             let mut members: Vec<Arc<Limiter>> = Vec::new();
@@ -55,7 +55,7 @@ impl RateAllHandle {
     }
 
     /// How many distinct limiters it holds (sizes the reservation buffer).
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn members(&self) -> u32 {
         self.inner.members().len() as u32
     }
@@ -66,7 +66,7 @@ fn with<R>(id: u32, f: impl FnOnce(&All) -> R) -> Result<R> {
 }
 
 /// Takes `n` tokens from every member now, or from none.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_all_allow(id: u32, n: f64) -> Result<bool> {
     guard(|| {
         let n = count(n, "n")?;
@@ -76,7 +76,10 @@ pub fn rate_all_allow(id: u32, n: f64) -> Result<bool> {
 
 /// Reserves `n` tokens on every member or none (see `rateReserve` for the statuses);
 /// when reserved, `meta` gets the delay in ms, then PART_FIELDS numbers per member.
-#[napi(ts_args_type = "id: number, n: number, maxWaitMs: number, meta: Float64Array")]
+#[napi(
+    ts_args_type = "id: number, n: number, maxWaitMs: number, meta: Float64Array",
+    catch_unwind
+)]
 pub fn rate_all_reserve(
     id: u32,
     n: f64,
@@ -103,7 +106,7 @@ pub fn rate_all_reserve(
 }
 
 /// Cancels a reservation from the numbers `rateAllReserve` wrote (the delay included).
-#[napi(ts_args_type = "id: number, reservation: Float64Array")]
+#[napi(ts_args_type = "id: number, reservation: Float64Array", catch_unwind)]
 pub fn rate_all_cancel(id: u32, reservation: &[f64]) -> Result<()> {
     guard(|| {
         with(id, |all| {
@@ -134,7 +137,7 @@ pub fn rate_all_cancel(id: u32, reservation: &[f64]) -> Result<()> {
 }
 
 /// The fewest tokens any member holds now.
-#[napi]
+#[napi(catch_unwind)]
 pub fn rate_all_tokens(id: u32) -> Result<f64> {
     guard(|| with(id, |all| all.tokens()))
 }

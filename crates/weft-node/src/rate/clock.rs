@@ -52,7 +52,7 @@ pub struct ManualClockHandle {
 #[napi]
 impl ManualClockHandle {
     /// A clock reading `startMs`.
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(start_ms: f64) -> Result<Self> {
         guard(|| {
             let clock = Arc::new(ManualClock::new(ns(start_ms)?));
@@ -64,13 +64,13 @@ impl ManualClockHandle {
     }
 
     /// The id limiter constructors take.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn id(&self) -> u32 {
         self.id
     }
 
     /// Moves the clock to `ms` (never backwards).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn set(&self, ms: f64) -> Result<()> {
         guard(|| {
             self.clock.advance_to(ns(ms)?);
@@ -79,7 +79,7 @@ impl ManualClockHandle {
     }
 
     /// The clock's time in milliseconds.
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn now(&self) -> f64 {
         self.clock.now() as f64 / 1e6
     }

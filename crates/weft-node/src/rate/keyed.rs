@@ -29,7 +29,7 @@ held::lifecycle!(KeyedLimiterHandle, KEYED, "keyed limiter", cached LOCAL);
 impl KeyedLimiterHandle {
     /// Buckets of `burst` tokens at `limit` tokens/s per key, evicted after `idleMs` idle
     /// (Infinity: never), reading manual clock `clockId` (0: the monotonic clock).
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(limit: f64, burst: f64, idle_ms: f64, clock_id: u32) -> Result<Self> {
         guard(|| {
             let burst = count(burst, "burst")?;
@@ -48,7 +48,7 @@ fn with<R>(id: u32, f: impl FnOnce(&KeyedLimiter) -> R) -> Result<R> {
 }
 
 /// Takes `n` tokens from `key`'s bucket now if it holds them.
-#[napi]
+#[napi(catch_unwind)]
 pub fn keyed_allow(id: u32, key: String, n: f64) -> Result<bool> {
     guard(|| {
         let n = count(n, "n")?;
@@ -57,7 +57,10 @@ pub fn keyed_allow(id: u32, key: String, n: f64) -> Result<bool> {
 }
 
 /// Reserves `n` tokens from `key`'s bucket (statuses and `meta` as `rateReserve`).
-#[napi(ts_args_type = "id: number, key: string, n: number, maxWaitMs: number, meta: Float64Array")]
+#[napi(
+    ts_args_type = "id: number, key: string, n: number, maxWaitMs: number, meta: Float64Array",
+    catch_unwind
+)]
 pub fn keyed_reserve(
     id: u32,
     key: String,
@@ -76,7 +79,10 @@ pub fn keyed_reserve(
 }
 
 /// Cancels a reservation on `key` from the numbers `keyedReserve` wrote after the delay.
-#[napi(ts_args_type = "id: number, key: string, reservation: Float64Array")]
+#[napi(
+    ts_args_type = "id: number, key: string, reservation: Float64Array",
+    catch_unwind
+)]
 pub fn keyed_cancel(id: u32, key: String, reservation: &[f64]) -> Result<()> {
     guard(|| {
         let r = reservation_arg(reservation)?;
@@ -85,19 +91,19 @@ pub fn keyed_cancel(id: u32, key: String, reservation: &[f64]) -> Result<()> {
 }
 
 /// Tokens `key` holds now (a key with no bucket: the burst).
-#[napi]
+#[napi(catch_unwind)]
 pub fn keyed_tokens(id: u32, key: String) -> Result<f64> {
     guard(|| with(id, |k| k.tokens(&key)))
 }
 
 /// Keys with a bucket now.
-#[napi]
+#[napi(catch_unwind)]
 pub fn keyed_size(id: u32) -> Result<f64> {
     guard(|| with(id, |k| k.len() as f64))
 }
 
 /// Settings: [limit, burst, idle ms].
-#[napi]
+#[napi(catch_unwind)]
 pub fn keyed_settings(id: u32) -> Result<Vec<f64>> {
     guard(|| with(id, |k| vec![k.limit(), k.burst() as f64, ms(k.idle_ttl())]))
 }
