@@ -1,6 +1,5 @@
 /**
- * How values cross threads through weft's native queues (ARCHITECTURE.md, "Values across
- * threads"). Numbers, booleans, strings, null and undefined pass as themselves; typed
+ * How values cross threads through weft's native queues. Numbers, booleans, strings, null and undefined pass as themselves; typed
  * arrays, Buffers, DataViews and ArrayBuffers are copied into native memory once and
  * arrive as the same kind of view; everything else takes the structured-clone path
  * (`v8.serialize`, what `postMessage` accepts, except shared memory). Functions and

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * Every stable error code: those in ARCHITECTURE.md, plus NATIVE_UNAVAILABLE (the addon
+ * Every stable error code: those the native core throws, plus NATIVE_UNAVAILABLE (the addon
  * could not be loaded for this platform: an installation problem, not a bug) and
  * WOULD_BLOCK (a blocking call such as `recvSync` made on the main thread, where it would
  * freeze the event loop) and TASK_FAILED (a task of a TaskGraph failed: `details.task`

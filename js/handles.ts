@@ -1,6 +1,6 @@
 /**
  * Passing weft objects (channels, mutexes, wait groups...) to other threads. The state
- * lives natively (ARCHITECTURE.md, "Sharing native state"); a JS object is this thread's
+ * lives natively; a JS object is this thread's
  * handle on it. Each handle has an own enumerable `weftHandle` property whose getter pins
  * the native object for the trip and yields `"weft:<secret>:<type>:<id>"` (the secret is
  * 128 random bits drawn once per process, so user data that merely looks like a handle is

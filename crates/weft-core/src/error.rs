@@ -11,7 +11,7 @@
 //! ```
 use std::fmt;
 
-/// Stable error codes, spelled as in ARCHITECTURE.md ("QUEUE_FULL", ...).
+/// Stable error codes, the same strings in Rust and in JS ("QUEUE_FULL", ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     QueueFull,
