@@ -30,6 +30,7 @@ import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
 import { FUNC_WITH_CONTEXT, type ContextEnvelope } from './task-context.js';
 import { TaskTable } from './task-table.js';
+import { DrainFailures } from '../drain-failures.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
 
@@ -137,8 +138,7 @@ export class Pool {
   readonly #batchIds: number[] = [];
   #flushScheduled = false;
   #pollScheduled = false;
-  /** Drain calls that failed in a row. */
-  #drainFailures = 0;
+  readonly #drainFailures = new DrainFailures('Pool drain');
   readonly #pollBound = () => {
     this.#pollScheduled = false;
     this.#onWakeup();
@@ -527,7 +527,7 @@ export class Pool {
       this.#retryDrain(err);
       return;
     }
-    this.#drainFailures = 0;
+    this.#drainFailures.reset();
     const now = performance.now();
     for (let i = 0; i < n; i++) {
       const at = i * DRAIN_FIELDS;
@@ -545,10 +545,9 @@ export class Pool {
     }
   }
 
-  /** A drain call failed: warn once per run of failures, and retry with a backoff. */
+  /** A drain call failed: retry after a backoff. */
   #retryDrain(err: unknown): void {
-    if (this.#drainFailures++ === 0) process.emitWarning(fromNative(err, 'Pool drain'));
-    const delay = Math.min(1000, 2 ** Math.min(this.#drainFailures, 10));
+    const delay = this.#drainFailures.record(err);
     if (!this.#pollScheduled) {
       this.#pollScheduled = true;
       setTimeout(this.#pollBound, delay);

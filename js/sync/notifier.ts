@@ -9,6 +9,7 @@
  */
 import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
+import { DrainFailures } from '../drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
 
 
@@ -59,8 +60,7 @@ class ThreadNotifier {
   #strong = 0;
   #nextToken = 1;
   #pollScheduled = false;
-  /** Drain calls that failed in a row. */
-  #drainFailures = 0;
+  readonly #drainFailures = new DrainFailures('weft notifier drain');
   #drainScheduled = false;
   readonly #drainMeta = new Float64Array(DRAIN_BATCH * NOTICE_FIELDS);
   readonly #drainValues: unknown[] = [];
@@ -164,7 +164,7 @@ class ThreadNotifier {
       this.#retryDrain(err);
       return;
     }
-    this.#drainFailures = 0;
+    this.#drainFailures.reset();
     for (let i = 0; i < n; i++) {
       const at = i * NOTICE_FIELDS;
       const token = meta[at]!;
@@ -190,10 +190,9 @@ class ThreadNotifier {
     }
   }
 
-  /** A drain call failed: warn once per run of failures, and retry with a backoff. */
+  /** A drain call failed: retry after a backoff. */
   #retryDrain(err: unknown): void {
-    if (this.#drainFailures++ === 0) process.emitWarning(fromNative(err, 'weft notifier drain'));
-    const delay = Math.min(1000, 2 ** Math.min(this.#drainFailures, 10));
+    const delay = this.#drainFailures.record(err);
     if (!this.#pollScheduled) {
       this.#pollScheduled = true;
       setTimeout(this.#poll, delay);
