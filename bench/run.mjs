@@ -8,17 +8,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { renderTable, summarize } from './lib/report.mjs';
-import { BenchError, benchDir, listSuites, loadSuite } from './lib/suites.mjs';
+import { renderMarkdown, renderTable, summarize } from './lib/report.mjs';
+import { BenchError, WRONG_RESULT_EXIT, benchDir, knownFailureOf, listSuites, loadSuite } from './lib/suites.mjs';
 
 const execFileAsync = promisify(execFile);
 const workerPath = join(benchDir, 'worker-run.mjs');
 
-const usage = () => `usage: npm run bench -- <suite> [--case NAME]... [--runs N] [--warmup N] [--json FILE]
+const usage = () => `usage: npm run bench -- <suite> [--case NAME]... [--runs N] [--warmup N] [--json FILE] [--markdown FILE]
   --case NAME  run only this case (repeatable; default: every case of the suite)
   --runs N     counted runs per (case, impl), each in a fresh process (default 7)
   --warmup N   uncounted warm-up rounds before them (default 1)
   --json FILE  also write the summary rows as JSON to FILE
+  --markdown FILE  also write the table as Markdown (the form the docs quote) to FILE
 suites: ${listSuites().join(', ') || '(none)'}`;
 
 /** Reads a non-negative integer option, or fails with a message naming it. */
@@ -37,26 +38,35 @@ async function runOnce(suite, caseDef, impl) {
     const { stdout } = await execFileAsync(process.execPath, args, { timeout, maxBuffer: 16 << 20 });
     return JSON.parse(stdout.trim().split('\n').at(-1)).results;
   } catch (err) {
-    const why = err.killed ? `timed out after ${timeout} ms (does measure() stop everything it starts?)` : 'failed';
-    throw new BenchError(`${suite.name}: case "${caseDef.name}" impl "${impl}" ${why}:\n${err.stderr?.trim() || err.message}`);
+    const wrong = err.code === WRONG_RESULT_EXIT;
+    const why = err.killed ? `timed out after ${timeout} ms (does measure() stop everything it starts?)`
+      : wrong ? 'computed a WRONG RESULT' : 'failed';
+    const failure = new BenchError(`${suite.name}: case "${caseDef.name}" impl "${impl}" ${why}:\n${err.stderr?.trim() || err.message}`);
+    failure.wrongResult = wrong;
+    failure.stderr = err.stderr ?? '';
+    throw failure;
   }
 }
 
 /**
- * A run that fails (a peer library crashing under load on a noisy 2-core machine) is
- * retried once, and the retry is reported; a second failure stops the suite.
+ * A failed run stops the suite, with one exception: a crash the suite lists in
+ * `knownFailures` (a peer library's known failure, matched on its impl and stderr) is
+ * retried once and reported under the table. A wrong result is never retried.
  */
-async function runOnceRetrying(suite, caseDef, impl) {
+async function runOnceRetrying(suite, caseDef, impl, retried) {
   try {
     return await runOnce(suite, caseDef, impl);
   } catch (err) {
-    process.stderr.write(`bench: retrying once after: ${err.message}\n`);
+    const known = knownFailureOf(suite, impl, err);
+    if (!known) throw err;
+    process.stderr.write(`bench: retrying once after a known failure of ${impl} (${known.why}):\n${err.message}\n`);
+    retried.push({ case: caseDef.name, impl, why: known.why });
     return runOnce(suite, caseDef, impl);
   }
 }
 
 /** Round-robin schedule: each round runs every case once per impl, impl order rotated by round. */
-async function runRounds(suite, opts) {
+async function runRounds(suite, opts, retried) {
   const samples = new Map(); // case -> impl -> metric -> {unit, better, values}
   const total = opts.warmup + opts.runs;
   for (let round = 0; round < total; round++) {
@@ -65,7 +75,7 @@ async function runRounds(suite, opts) {
     for (const c of suite.cases) {
       const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
       for (const impl of order) {
-        const results = await runOnceRetrying(suite, c, impl);
+        const results = await runOnceRetrying(suite, c, impl, retried);
         if (!counted) continue;
         if (!samples.has(c.name)) samples.set(c.name, new Map());
         const byImpl = samples.get(c.name);
@@ -97,7 +107,7 @@ async function main(argv) {
     args: argv,
     allowPositionals: true,
     options: {
-      runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' },
+      runs: { type: 'string' }, warmup: { type: 'string' }, json: { type: 'string' }, markdown: { type: 'string' },
       case: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }, list: { type: 'boolean' },
     },
@@ -111,16 +121,30 @@ async function main(argv) {
   }
   const opts = { runs: intOption(values.runs, 'runs', 7, 1), warmup: intOption(values.warmup, 'warmup', 1, 0) };
   const suite = onlyCases(await loadSuite(name), values.case);
-  const rows = summarize(suite, await runRounds(suite, opts));
-  console.log(`\nsuite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
-    `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process\n`);
+  const retried = [];
+  const rows = summarize(suite, await runRounds(suite, opts, retried));
+  const title = `suite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
+    `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process`;
+  const retries = retried.length === 0 ? [] : ['', 'Runs retried after a known failure of a peer:',
+    ...retried.map((r) => `- ${r.case} / ${r.impl}: ${r.why}`)];
+  console.log(`\n${title}\n`);
   console.log(renderTable(rows, suite.reference));
-  if (values.json) {
-    const file = resolve(values.json);
-    const meta = { node: process.version, date: new Date().toISOString() };
+  if (retries.length > 0) console.log(retries.join('\n'));
+  const write = (path, text) => {
+    const file = resolve(path);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify(rows.map((r) => ({ ...r, ...meta })), null, 2)}\n`);
+    writeFileSync(file, text);
+    return file;
+  };
+  if (values.json) {
+    const meta = { node: process.version, date: new Date().toISOString() };
+    const file = write(values.json, `${JSON.stringify(rows.map((r) => ({ ...r, ...meta, retried: retried.filter((x) => x.case === r.case && x.impl === r.impl).length })), null, 2)}\n`);
     console.log(`\nwrote ${rows.length} rows to ${file}`);
+  }
+  if (values.markdown) {
+    const command = `npm run bench -- ${process.argv.slice(2).filter((a, i, all) => a !== '--markdown' && all[i - 1] !== '--markdown').join(' ')}`;
+    const file = write(values.markdown, `\`${command}\` · ${title}\n\n${renderMarkdown(rows, suite.reference)}\n${retries.join('\n')}\n`);
+    console.log(`wrote the Markdown table to ${file}`);
   }
   return 0;
 }

@@ -2,9 +2,10 @@
  * Child process for ONE counted (or warm-up) run: `node bench/worker-run.mjs <suite> <case> <impl>`.
  * A fresh process per run keeps JIT state, heap and native pools from leaking between runs.
  * Prints exactly one JSON line, `{suite, case, impl, results: [{metric, unit, value, better}]}`,
- * as the last line of stdout; suites should log to stderr.
+ * as the last line of stdout; suites should log to stderr. A wrong result (WrongResult)
+ * exits with WRONG_RESULT_EXIT, any other failure with 1.
  */
-import { BenchError, loadSuite, normalizeResults } from './lib/suites.mjs';
+import { BenchError, WRONG_RESULT_EXIT, WrongResult, loadSuite, normalizeResults } from './lib/suites.mjs';
 
 const [suiteName, caseName, impl] = process.argv.slice(2);
 try {
@@ -15,5 +16,5 @@ try {
   process.stdout.write(`${JSON.stringify({ suite: suiteName, case: caseName, impl, results })}\n`);
 } catch (err) {
   console.error(err instanceof BenchError ? err.message : err);
-  process.exitCode = 1;
+  process.exitCode = err instanceof WrongResult ? WRONG_RESULT_EXIT : 1;
 }

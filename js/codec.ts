@@ -14,7 +14,7 @@
  * decode(kind, arrayBufferFromNative) // Float64Array [1, 2]
  * @internal
  */
-import { DefaultSerializer, deserialize } from 'node:v8';
+import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
 
 import { WeftError, fromNative } from './errors.js';
 import { mayHoldHandles, revive } from './handles.js';
@@ -56,6 +56,11 @@ type ViewCtor = new (buffer: ArrayBuffer) => ArrayBufferView;
 const VIEW_CTORS: (ViewCtor | undefined)[] = [];
 for (const [ctor, code] of VIEW_CODES) VIEW_CTORS[code] = ctor as ViewCtor;
 
+/** `String.prototype.isWellFormed` (ES2024; in every Node weft supports). */
+interface WellFormedString {
+  isWellFormed(): boolean;
+}
+
 /** The wire kind of the value last passed to {@link encode}. */
 export let encodedKind = KIND_UNDEFINED;
 
@@ -80,6 +85,9 @@ export function encode(value: unknown, maxPayload: number = DEFAULT_MAX_PAYLOAD,
       return value;
     case 'string':
       if (value.length > maxPayload) tooLarge(value.length, maxPayload);
+      // A native string is UTF-8: a lone surrogate would arrive as U+FFFD. Such a string
+      // takes the structured-clone path, which keeps every UTF-16 code unit.
+      if (!(value as unknown as WellFormedString).isWellFormed()) return serialized(value, maxPayload);
       encodedKind = KIND_STRING;
       return value;
     case 'boolean':
@@ -132,6 +140,28 @@ class SharingCheckedSerializer extends DefaultSerializer {
     }
     (DefaultSerializer.prototype as unknown as { _writeHostObject(o: object): void })._writeHostObject.call(this, object);
   }
+}
+
+/**
+ * `v8.deserialize`, except that each typed array, Buffer or DataView in the value gets
+ * bytes of its own. Node's deserializer makes them views into the whole received message,
+ * so a small array kept from a large message would keep all of it alive and show the
+ * message's other bytes through its `.buffer`.
+ */
+class OwnBytesDeserializer extends DefaultDeserializer {
+  _readHostObject(): unknown {
+    const view = (DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+    const own = new Uint8Array(view.byteLength);
+    own.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    if (Buffer.isBuffer(view)) return Buffer.from(own.buffer);
+    return new (view.constructor as ViewCtor)(own.buffer);
+  }
+}
+
+function deserialize(data: Uint8Array): unknown {
+  const deserializer = new OwnBytesDeserializer(data);
+  deserializer.readHeader();
+  return deserializer.readValue();
 }
 
 function serialize(value: unknown): Buffer {

@@ -30,6 +30,7 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   #resolve!: (value: T | PromiseLike<T>) => void;
   #reject!: (reason: unknown) => void;
   #state: DeferredState = 'pending';
+  #decided = false;
   #detach: (() => void) | undefined;
 
   constructor(options: DeferredOptions = {}) {
@@ -61,26 +62,39 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** 'pending' until the first resolve, reject or cancel. */
+  /**
+   * How its promise ended: 'pending' until then. A deferred resolved with a promise (or
+   * any thenable) stays 'pending' until that one settles, and then takes its outcome.
+   */
   get state(): DeferredState {
     return this.#state;
   }
 
-  /** Whether it has settled. */
+  /**
+   * Whether it is decided: resolve, reject or cancel was called, or its context or signal
+   * ended it, so later calls change nothing. True at once, also while a promise it was
+   * resolved with is still pending (`state` tells how it ends).
+   */
   get settled(): boolean {
-    return this.#state !== 'pending';
+    return this.#decided;
   }
 
-  /** Fulfils it with `value` (or follows a promise). False if it had settled already. */
+  /** Fulfils it with `value` (or follows a promise). False if it was decided already. */
   resolve(value: T | PromiseLike<T>): boolean {
-    if (!this.#settle('fulfilled')) return false;
+    if (!this.#decide()) return false;
+    if (isThenable(value)) {
+      this.promise.then(() => void (this.#state = 'fulfilled'), () => void (this.#state = 'rejected'));
+    } else {
+      this.#state = 'fulfilled';
+    }
     this.#resolve(value);
     return true;
   }
 
-  /** Rejects it with `reason`. False if it had settled already. */
+  /** Rejects it with `reason`. False if it was decided already. */
   reject(reason: unknown): boolean {
-    if (!this.#settle('rejected')) return false;
+    if (!this.#decide()) return false;
+    this.#state = 'rejected';
     this.#reject(reason);
     return true;
   }
@@ -98,11 +112,15 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     return this.promise.then(onFulfilled, onRejected);
   }
 
-  #settle(state: DeferredState): boolean {
-    if (this.#state !== 'pending') return false;
-    this.#state = state;
+  #decide(): boolean {
+    if (this.#decided) return false;
+    this.#decided = true;
     this.#detach?.();
     this.#detach = undefined;
     return true;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

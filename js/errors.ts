@@ -10,11 +10,15 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * Every stable error code: those the native core throws, plus NATIVE_UNAVAILABLE (the addon
- * could not be loaded for this platform: an installation problem, not a bug) and
- * WOULD_BLOCK (a blocking call such as `recvSync` made on the main thread, where it would
- * freeze the event loop) and TASK_FAILED (a task of a TaskGraph failed: `details.task`
- * names it, `cause` is its error).
+ * Every stable error code. The native core throws QUEUE_FULL, CHANNEL_CLOSED, POOL_CLOSED,
+ * INVALID_ARGUMENT and INTERNAL (its `errorCodes()`); the facade also throws those, and
+ * decides the rest itself: TIMEOUT (a timer ran out), CANCELED and DEADLINE_EXCEEDED (a
+ * signal aborted, a context ended), WORKER_CRASHED (a worker or process exited mid-task),
+ * UNSERIALIZABLE (a value structured clone refuses), NATIVE_UNAVAILABLE (the addon could
+ * not be loaded for this platform: an installation problem, not a bug), WOULD_BLOCK (a
+ * blocking call such as `recvSync` made on the main thread, where it would freeze the
+ * event loop) and TASK_FAILED (a task of a TaskGraph failed: `details.task` names it,
+ * `cause` is its error).
  */
 export const ErrorCodes = [
   'QUEUE_FULL',

@@ -300,8 +300,21 @@ describe('Channel across threads', () => {
       const ch = new Channel<string>(1);
       const task = pool.run('sendSyncUntilClosed', { ch, value: 'unsent' });
       await until(() => ch.len === 1, 'the first send to land');
+      // The second sendSync is blocked: registered as a waiting sender, its task unsettled.
+      // (A sendSync that did not wait would settle the task before any sender registered.)
+      const blocked = until(() => ch.waitingCount === 1, 'the second sendSync to block').then(
+        () => 'blocked',
+        (err: unknown) => ({ neverBlocked: String(err) }),
+      );
+      const settledFirst = task.then(
+        (value) => ({ settledBeforeClose: value }),
+        (err: unknown) => ({ settledBeforeClose: err }),
+      );
+      expect(await Promise.race([blocked, settledFirst])).toBe('blocked');
+      expect(ch.len).toBe(1);
       ch.close();
       expect(await settlesWithin(task, 10_000, 'sendSyncUntilClosed')).toEqual({ code: 'CHANNEL_CLOSED', value: 'unsent' });
+      expect(ch.waitingCount).toBe(0); // the refused sender is no longer registered
       expect(await ch.recv()).toEqual({ value: 'unsent', ok: true });
       expect(await ch.recv()).toEqual({ value: undefined, ok: false });
     });

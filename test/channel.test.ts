@@ -450,23 +450,53 @@ describe('Channel', () => {
     });
 
     it('a value that arrives just as a wait is cancelled is either delivered or left, never lost', async () => {
-      // Alternating timeouts and sends: every value sent is received exactly once.
+      // Alternating timeouts and sends, each round's send landing before, around or after
+      // the receive's timer fires: a send that succeeded is that round's receive, a send
+      // refused leaves the value with the sender, and a receive that got nothing timed out.
       const ch = new Channel<number>(0);
+      const ROUNDS = 200;
       const received: number[] = [];
+      let timedOut = 0;
+      const before = new Set<number>(); // rounds whose send came while the receive surely waited
+      const after = new Set<number>(); // rounds whose send came once the receive had surely timed out
       let next = 0;
-      for (let round = 0; round < 200; round++) {
+      for (let round = 0; round < ROUNDS; round++) {
+        let got: number | 'timeout' | undefined;
         const receiving = ch.recv({ timeout: 0 }).then(
-          (r) => received.push(r.value!),
+          (r) => {
+            got = r.value!;
+            received.push(r.value!);
+          },
           (err: unknown) => {
             if (!isWeftError(err, 'TIMEOUT')) throw err;
+            got = 'timeout';
           },
         );
-        // Let the send land before, around or after the timer fires.
-        await new Promise((resolve) => (round % 3 === 0 ? setImmediate(resolve) : setTimeout(resolve, round % 3)));
-        if (ch.trySend(next)) next++;
+        const mode = round % 5;
+        if (mode === 0) before.add(round); // at once: the receive is registered, its timer not yet run
+        else if (mode === 1) await new Promise((resolve) => setImmediate(resolve));
+        else if (mode <= 3) await new Promise((resolve) => setTimeout(resolve, mode - 1));
+        else {
+          await receiving; // after: the receive has settled (it can only have timed out)
+          after.add(round);
+        }
+        const value = next;
+        const sent = ch.trySend(value);
+        if (sent) next++;
         await receiving;
+        // Delivered to this round's receive, or refused and the receive timed out: nothing else.
+        expect({ round, sent, got }).toEqual({ round, sent, got: sent ? value : 'timeout' });
+        if (!sent) timedOut++;
+        if (before.has(round)) expect({ round, sent }).toEqual({ round, sent: true });
+        if (after.has(round)) expect({ round, sent }).toEqual({ round, sent: false });
       }
+      expect(before.size).toBe(ROUNDS / 5);
+      expect(after.size).toBe(ROUNDS / 5);
+      expect(next).toBeGreaterThanOrEqual(before.size);
+      expect(timedOut).toBeGreaterThanOrEqual(after.size);
+      expect(next + timedOut).toBe(ROUNDS);
       expect(received).toEqual(Array.from({ length: next }, (_, i) => i));
+      expect(ch.tryRecv()).toBeUndefined(); // no value was left behind in the channel
     });
   });
 

@@ -1,6 +1,6 @@
 // Clocks: ManualClock fires timers in time order only when advanced, sleep follows the
 // clock it is given and honours its signal, abortReason maps an abort to a WeftError.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { ManualClock, WeftError, abortReason, sleep, systemClock } from '@weft/core';
 
@@ -78,14 +78,29 @@ describe('sleep', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('sleeps on the system clock by default: its timer is a real one, cleared by an abort', async () => {
-    await sleep(0); // resolves on a later turn with no clock given
-    const stop = new AbortController();
-    const long = sleep(3_600_000, { signal: stop.signal });
-    const timer = systemClock.setTimer(() => {}, 3_600_000);
-    timer.cancel();
-    stop.abort('done waiting');
-    await expect(long).rejects.toMatchObject({ code: 'CANCELED', cause: 'done waiting' });
+  it('sleeps on the system clock by default: its timer is a setTimeout one, cleared by an abort', async () => {
+    // Faked, the global setTimeout that the system clock calls is counted and moved by hand.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const short = sleep(10); // no clock given
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(10);
+      await short;
+      expect(vi.getTimerCount()).toBe(0);
+
+      let fired = 0;
+      systemClock.setTimer(() => fired++, 50).cancel();
+      const stop = new AbortController();
+      const long = sleep(3_600_000, { signal: stop.signal });
+      expect(vi.getTimerCount()).toBe(1); // the sleep's own timer
+      stop.abort('done waiting');
+      await expect(long).rejects.toMatchObject({ code: 'CANCELED', cause: 'done waiting' });
+      expect(vi.getTimerCount()).toBe(0); // the abort cleared it
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      expect(fired).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

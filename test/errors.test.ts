@@ -46,11 +46,68 @@ describe('WeftError', () => {
     expect(wrapped.cause).toBe(io);
     expect(wrapped.details).toEqual({ file: 'x.js' });
   });
+});
 
-  it('lists exactly the codes the native engine can throw, plus NATIVE_UNAVAILABLE and WOULD_BLOCK from the facade', async () => {
+describe('error codes: the native engine and the facade agree', () => {
+  /** The codes the facade decides on its side: no native call throws them. */
+  const DECIDED_IN_JS = [
+    'CANCELED',
+    'DEADLINE_EXCEEDED',
+    'NATIVE_UNAVAILABLE',
+    'TASK_FAILED',
+    'TIMEOUT',
+    'UNSERIALIZABLE',
+    'WORKER_CRASHED',
+    'WOULD_BLOCK',
+  ];
+
+  async function nativeSide() {
     const { loadNative } = await import('../dist/esm/native.js');
-    const nativeCodes = loadNative().errorCodes();
-    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, 'NATIVE_UNAVAILABLE', 'WOULD_BLOCK', 'TASK_FAILED'].sort());
+    const { fromNative } = await import('../dist/esm/errors.js');
+    const native = loadNative();
+    return { native, fromNative, nativeCodes: native.errorCodes() };
+  }
+
+  it('every code the native addon can throw becomes a WeftError with that same code', async () => {
+    const { fromNative, nativeCodes } = await nativeSide();
+    expect(nativeCodes).toEqual(expect.arrayContaining(['INVALID_ARGUMENT', 'INTERNAL']));
+    for (const code of nativeCodes) {
+      expect(ErrorCodes).toContain(code);
+      // The form weft-node throws every core error in: "CODE: message".
+      const err = fromNative(new Error(`${code}: from the engine`), 'probe');
+      expect({ native: code, code: err.code, weft: isWeftError(err, code as never), operation: err.details.operation }).toEqual({
+        native: code,
+        code,
+        weft: true,
+        operation: 'probe',
+      });
+      expect(err.message).toContain('from the engine');
+    }
+  });
+
+  it('errors the addon really throws arrive with their native code', async () => {
+    const { native, fromNative, nativeCodes } = await nativeSide();
+    const thrown = (call: () => unknown): unknown => {
+      try {
+        call();
+      } catch (err) {
+        return err;
+      }
+      throw new Error('the native call did not throw');
+    };
+    const invalid = fromNative(thrown(() => native.checkSize(-1)), 'checkSize');
+    expect(invalid.code).toBe('INVALID_ARGUMENT');
+    expect(invalid.message).toMatch(/^size /);
+    const internal = fromNative(thrown(() => native.debugPanic('on purpose')), 'debugPanic');
+    expect(internal.code).toBe('INTERNAL');
+    expect(internal.message).toContain('on purpose');
+    expect(nativeCodes).toEqual(expect.arrayContaining([invalid.code, internal.code]));
+  });
+
+  it('the facade lists exactly the native codes plus the ones it decides itself', async () => {
+    const { nativeCodes } = await nativeSide();
+    expect(nativeCodes.filter((code) => DECIDED_IN_JS.includes(code))).toEqual([]);
+    expect([...ErrorCodes].sort()).toEqual([...nativeCodes, ...DECIDED_IN_JS].sort());
   });
 });
 

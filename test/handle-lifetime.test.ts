@@ -36,6 +36,14 @@ async function settledBase(): Promise<number> {
   return live();
 }
 
+/**
+ * Whether some thread's wait is queued for `mutex`: a try for zero units takes nothing
+ * and, the queue being first-come first-served, fails only while a wait is in line.
+ */
+function lockQueued(mutex: Mutex): boolean {
+  return !mutex.native.tryAcquire(0);
+}
+
 /** Whether `done()` came true within a bounded number of event-loop turns. */
 async function until(done: () => boolean): Promise<boolean> {
   for (let turn = 0; turn < 2000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
@@ -216,13 +224,24 @@ describe('handles in values the sender gave up on', () => {
   it('a worker terminated while blocked in lockSync does not take the lock with it: the next lock gets it', async () => {
     const mutex = new Mutex();
     const release = await mutex.lock();
+    expect(lockQueued(mutex)).toBe(false); // held, and nobody in line yet
     const started = new Channel<boolean>(1);
     const pool = makePool({ filename: CHAN_TASKS, size: 1 });
     const stuck = pool.run('lockSyncForever', { mutex, started });
     expect(await started.recv()).toEqual({ value: true, ok: true });
+    // It is blocked: its wait is queued for the lock, and its task has not returned (a
+    // lockSync that did not wait for the lock would return before queueing anything).
+    const queued = until(() => lockQueued(mutex)).then((yes) => (yes ? 'queued' : 'never queued'));
+    const returnedFirst = stuck.then(
+      (value) => ({ returnedWhileHeld: value }),
+      (err: unknown) => ({ returnedWhileHeld: err }),
+    );
+    expect(await Promise.race([queued, returnedFirst])).toBe('queued');
+    expect(mutex.locked).toBe(true); // still ours
     await pool.close({ timeout: 0 }).catch(() => undefined);
     await rejectsWith(stuck, 'POOL_CLOSED');
-    // Whether or not its wait was registered before it was terminated, none is left.
+    // The ended thread's wait was withdrawn: nothing is queued, so the release frees the lock.
+    expect(await until(() => !lockQueued(mutex))).toBe(true);
     release();
     const again = mutex.tryLock();
     expect(again).toBeTypeOf('function');

@@ -151,10 +151,12 @@ describe('heartbeat', () => {
     const { clock, hb } = setup(100);
     const iterator = hb[Symbol.asyncIterator]();
     hb.beat();
+    const seen: unknown[] = [];
     for await (const pulse of { [Symbol.asyncIterator]: () => iterator }) {
-      expect(pulse).toEqual({ at: 0, beats: 1 });
+      seen.push(pulse);
       break; // calls iterator.return()
     }
+    expect(seen).toEqual([{ at: 0, beats: 1 }]); // the loop ran once, on the held pulse
     await clock.advance(1);
     hb.beat(); // nobody observes: no pulse timer
     expect(clock.pending).toBe(0);

@@ -332,7 +332,8 @@ describe('pipeline stages', () => {
     const seen = { aborted: 0 };
     const mapped: number[] = [];
     const out = await pipeline(src.gen)
-      .map((n) => {
+      .map((n, { ctx }) => {
+        if (ctx.signal.aborted) seen.aborted++; // a call made after take cut the stage off
         mapped.push(n);
         return n * 2;
       }, { concurrency: 2 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { isWeftError } from '@weft/core';
 
-import { CRASH_ATTEMPTS, Shared, makePool, rejectsWith, until } from './fixtures/pool-helpers.js';
+import { CRASH_ATTEMPTS, Shared, makePool, rejectsWith, settlesWithin, until } from './fixtures/pool-helpers.js';
 
 describe('Pool', () => {
   describe('worker crashes', () => {
@@ -69,22 +69,45 @@ describe('Pool', () => {
   });
 
   describe('stalled workers', () => {
+    // A worker is judged stalled when it shows no heartbeat for stallTimeout, and a loaded
+    // machine can starve a healthy worker's beats for well over 100 ms. So these tests never
+    // need a healthy worker to keep up with a short stallTimeout: the one that waits for a
+    // stall decides nothing by time (only the stall can end its task), and the healthy
+    // tasks run under a stallTimeout of a second, with beats every 250 ms.
+    const STALL_TIMEOUT = 1_000;
+
     it('restarts a worker blocked synchronously past stallTimeout and rejects its task with WORKER_CRASHED (reason stalled)', async () => {
       const shared = new Shared();
-      const pool = makePool({ size: 1, stallTimeout: 200 }, shared);
-      const started = performance.now();
-      const err = await rejectsWith(pool.run('hold', 20_000), 'WORKER_CRASHED');
+      const pool = makePool({ size: 1, stallTimeout: STALL_TIMEOUT }, shared);
+      // hold() blocks its thread until the gate opens, and the gate opens only after the
+      // test: the task can only settle by the stall detection killing its worker. The
+      // watchdog turns a missed stall into a readable failure instead of the test timeout.
+      const stalled = pool.run('hold', Infinity);
+      await shared.untilStarted(1);
+      const err = await rejectsWith(settlesWithin(stalled, 30_000, 'the stalled task'), 'WORKER_CRASHED');
       expect(err.details.reason).toBe('stalled');
-      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(err.message).toContain(`no heartbeat for ${STALL_TIMEOUT} ms`);
       expect(await pool.run(1)).toBe(2);
     });
 
     it('does not flag an async task that keeps its event loop turning, or back-to-back short tasks', async () => {
-      const pool = makePool({ size: 1, stallTimeout: 100 });
-      expect(await pool.run('sleepAsync', 400)).toBe(400);
-      // ~a second of synchronous work split into many short tasks.
-      const many = await Promise.all(Array.from({ length: 400 }, () => pool.run('fib', 22)));
-      expect(new Set(many)).toEqual(new Set([17711]));
+      const pool = makePool({ size: 1, stallTimeout: STALL_TIMEOUT });
+      // Longer than stallTimeout: without its beats while it awaits, it would be flagged.
+      expect(await pool.run('sleepAsync', 2.5 * STALL_TIMEOUT)).toBe(2.5 * STALL_TIMEOUT);
+      // Short synchronous tasks back to back (the queue kept fed, so the worker never returns
+      // to its event loop) for longer than stallTimeout in all: only the beat each take
+      // makes keeps the worker alive. Fed by elapsed time, not a count, so the work outlasts
+      // stallTimeout on a fast machine too.
+      const feedUntil = performance.now() + 2.5 * STALL_TIMEOUT;
+      let ran = 0;
+      const feeder = async (): Promise<void> => {
+        while (performance.now() < feedUntil) {
+          expect(await pool.run('fib', 22)).toBe(17711);
+          ran++;
+        }
+      };
+      await Promise.all(Array.from({ length: 32 }, feeder));
+      expect(ran).toBeGreaterThan(32);
       expect(pool.stats().failed).toBe(0);
     });
   });

@@ -179,23 +179,33 @@ describe('ProcessPool', () => {
       ch.close(); // still usable here: nothing was pinned for a child that could never use it
     });
 
+    // A child is judged stalled when no heartbeat message reaches the pool for stallTimeout,
+    // and on a loaded machine a healthy child's beats (every stallTimeout / 4, over IPC, read
+    // by a main thread that may itself be busy) can arrive hundreds of ms late. So no healthy
+    // task runs under a short stallTimeout here: healthy ones get a second (beats every
+    // 250 ms), and a task that must be caught stalled spins forever, so only the stall
+    // detection can end it (the watchdog turns a missed stall into a readable failure).
     it('stallTimeout: kills a child stuck in synchronous code, rejects its task WORKER_CRASHED (stalled), replaces it', async () => {
-      const pool = makePool({ size: 1, stallTimeout: 200 });
+      const pool = makePool({ size: 1, stallTimeout: 1_000 });
       const before = await pool.run('pid', null);
-      const err = await rejectsWith(pool.run('spin', null), 'WORKER_CRASHED');
+      const err = await rejectsWith(settlesWithin(pool.run('spin', null), 30_000, 'the spinning task'), 'WORKER_CRASHED');
       expect(err.details).toMatchObject({ reason: 'stalled', signal: 'SIGKILL' });
-      expect(err.message).toContain('no heartbeat for 200 ms');
+      expect(err.message).toContain('no heartbeat for 1000 ms');
       const after = await pool.run('pid', null);
       expect(after).not.toBe(before);
       expect(await pool.run(1)).toBe(2);
     });
 
     it('stallTimeout: an async task that keeps its event loop turning is not flagged; a stalled task is retried with retries', async () => {
-      const pool = makePool({ size: 1, stallTimeout: 250, retries: 1 });
-      expect(await pool.run('sleepAsync', 400)).toBe(400);
-      const err = await rejectsWith(pool.run('spin', null), 'WORKER_CRASHED');
+      const healthy = makePool({ size: 1, stallTimeout: 1_000 });
+      // Longer than stallTimeout: without the child's beats while it awaits, it would be flagged.
+      expect(await healthy.run('sleepAsync', 2_500)).toBe(2_500);
+      expect(healthy.stats().failed).toBe(0);
+      // Nothing healthy runs on this one, so its stallTimeout can be short.
+      const stalling = makePool({ size: 1, stallTimeout: 200, retries: 1 });
+      const err = await rejectsWith(settlesWithin(stalling.run('spin', null), 30_000, 'the spinning task and its retry'), 'WORKER_CRASHED');
       expect(err.details).toMatchObject({ reason: 'stalled', attempts: 2 });
-      expect(pool.stats().failed).toBe(1);
+      expect(stalling.stats().failed).toBe(1);
     });
 
     it('fails every task with INVALID_ARGUMENT when the task module fails to load, without respawning', async () => {
@@ -209,7 +219,7 @@ describe('ProcessPool', () => {
       await until(() => pool.size === 0, 'the children to be gone');
       throwsWith(() => pool.trySubmit('never', 4), 'INVALID_ARGUMENT');
       expect(pool.stats().peakWorkers).toBe(2);
-      await settlesWithin(pool.close(), 5_000, 'close after a load failure');
+      await settlesWithin(pool.close(), 30_000, 'close after a load failure'); // a watchdog only: generous for a loaded machine
     });
   });
 
@@ -292,7 +302,11 @@ describe('ProcessPool', () => {
     });
 
     it('times out a queued task (phase queued) and a running one that honours its abort (child kept)', async () => {
-      const pool = makePool({ size: 1 });
+      // The grace (default 1 s) only decides when a child that has not answered its abort is
+      // killed; this one answers, but over IPC on a loaded machine the answer can take a
+      // while, so the grace is generous. A child that ignored the abort would still be
+      // killed (after 30 s, within the test timeout) and fail workerTerminated: false.
+      const pool = makePool({ size: 1, timeoutGrace: 30_000 });
       const pidBefore = await pool.run('pid', null);
       const first = pool.run('waitForAbort', null, { timeout: 40 });
       const second = pool.run('echo', 'x', { timeout: 10 });
@@ -341,7 +355,7 @@ describe('ProcessPool', () => {
       await until(() => pool.stats().running === 1, 'the spinner to run');
       const queued = pool.run('echo', 'never');
       const outcomes = [rejectsWith(running, 'POOL_CLOSED'), rejectsWith(queued, 'POOL_CLOSED')];
-      await settlesWithin(pool.close({ timeout: 50 }), 5_000, 'forced close');
+      await settlesWithin(pool.close({ timeout: 50 }), 30_000, 'forced close'); // a watchdog only: generous for a loaded machine
       const [a, b] = await Promise.all(outcomes);
       expect(a!.details.reason).toBe('shutdown timeout');
       expect(b!.details.reason).toBe('shutdown timeout');

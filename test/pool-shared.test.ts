@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { SharedBuffers, SharedRegistry, type SharedMessage } from '../dist/esm/pool/shared-memory.js';
-import { makePool, rejectsWith, throwsWith } from './fixtures/pool-helpers.js';
+import { Shared, makePool, rejectsWith, settlesWithin, throwsWith } from './fixtures/pool-helpers.js';
 
 describe('Pool: SharedArrayBuffer arguments', () => {
   it('a view over shared memory inside an object: the worker writes, the caller sees it, and the view comes back over the same buffer', async () => {
@@ -52,13 +52,31 @@ describe('Pool: SharedArrayBuffer arguments', () => {
   });
 
   it('2,000 tasks on 2 workers add to one shared counter: no lost update, one buffer', async () => {
-    const pool = makePool({ size: 2 });
+    const shared = new Shared();
+    const pool = makePool({ size: 2 }, shared);
     const sab = new SharedArrayBuffer(8);
     const counts = new Int32Array(sab);
-    await Promise.all(Array.from({ length: 2_000 }, () => pool.run('addShared', { counts, index: 0, by: 1 })));
+    // A worker runs one task at a time: while the other one is held in a task that waits for
+    // its abort, a batch can only run on the free worker, which reports its thread id.
+    const batchOnFreeWorker = async (): Promise<number> => {
+      const adds = Array.from({ length: 1_000 }, () => pool.run('addShared', { counts, index: 0, by: 1 }));
+      const [thread] = await settlesWithin(Promise.all([pool.run('whoami', null), ...adds]), 10_000, 'a batch on the free worker');
+      return thread as number;
+    };
+    const holdFirst = new AbortController();
+    const heldFirst = pool.run('startedThenWaitForAbort', null, { signal: holdFirst.signal });
+    await shared.untilStarted(1);
+    const one = await batchOnFreeWorker();
+    const holdSecond = new AbortController();
+    const heldSecond = pool.run('startedThenWaitForAbort', null, { signal: holdSecond.signal });
+    await shared.untilStarted(2); // on the worker that ran the first batch, the only free one
+    holdFirst.abort();
+    await rejectsWith(heldFirst, 'CANCELED');
+    const other = await batchOnFreeWorker();
+    holdSecond.abort();
+    await rejectsWith(heldSecond, 'CANCELED');
+    expect(other).not.toBe(one);
     expect(Atomics.load(counts, 0)).toBe(2_000);
-    const threads = new Set(await Promise.all(Array.from({ length: 20 }, () => pool.run('whoami', null))));
-    expect(threads.size).toBeGreaterThanOrEqual(1);
   });
 
   it('a worker started after the buffer was first sent (a crashed one\'s replacement) gets it too', async () => {

@@ -83,7 +83,6 @@ describe('Pool', () => {
           finalised = true;
         }
       }
-      const started = performance.now();
       const seen: unknown[] = [];
       for await (const value of pool.map('echo', huge(), { concurrency: 4 })) {
         seen.push(value);
@@ -92,7 +91,8 @@ describe('Pool', () => {
       expect(seen).toEqual([0, 1, 2, 3, 4]);
       expect(pulled).toBeLessThanOrEqual(5 + 4);
       expect(finalised).toBe(true);
-      expect(performance.now() - started).toBeLessThan(5_000);
+      // No bound on the elapsed time: `pulled` is the evidence that the generator was not
+      // materialised (it would read 10,000,000), whatever the speed of a loaded machine.
       await until(() => pool.pending === 0, 'the tasks left in flight to settle');
     });
 
@@ -289,7 +289,11 @@ describe('Pool', () => {
         await closing;
         await consumer;
       })();
-      await settlesWithin(everything, 4_000, unsettled);
+      // A watchdog only (it turns a lost task into a failure naming it; it never decides a
+      // pass): 2,400 tasks and a close take well under a second alone, but the suite runs
+      // files in parallel with spinning workers on a loaded 2-core machine, so the bound is
+      // generous and stays below the 60 s test timeout.
+      await settlesWithin(everything, 45_000, unsettled);
 
       expect(problems).toEqual([]);
       expect(submitted).toBe(loops * perLoop);
@@ -351,7 +355,8 @@ describe('Pool', () => {
         await Promise.all(pending);
         await (closing ?? pool.close());
       })();
-      await settlesWithin(everything, 4_000, () => `${loops * perLoop - settledTimes.size} tasks unsettled, pool.pending ${pool.pending}`);
+      // A watchdog only, as in the test above: generous for a loaded machine, below the test timeout.
+      await settlesWithin(everything, 45_000, () => `${loops * perLoop - settledTimes.size} tasks unsettled, pool.pending ${pool.pending}`);
 
       expect(problems).toEqual([]);
       expect(settledTimes.size).toBe(submitted);

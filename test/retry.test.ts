@@ -8,17 +8,26 @@ import { Context, ManualClock, WeftError, backoff, isRetryable, isWeftError, ret
 
 import { rejection, throwsNaming, turn } from './fixtures/async-helpers.js';
 
-/** A function failing `failures` times with `error()` before returning 'ok', recording the clock time of each attempt. */
+/**
+ * A function failing `failures` times with `error()` before returning 'ok', recording the
+ * clock time of each attempt and the attempt number retry gave it. It asserts nothing
+ * itself: a failed `expect` inside it would be one more retryable error, which retry
+ * would swallow. The tests check `at` and `attempts` once retry has settled.
+ */
 function flaky(clock: ManualClock, failures: number, error: () => unknown = () => new WeftError('TIMEOUT', 'slow')) {
   const at: number[] = [];
+  const attempts: number[] = [];
   const fn = async (attempt: number): Promise<string> => {
     at.push(clock.now());
-    expect(attempt).toBe(at.length);
+    attempts.push(attempt);
     if (at.length <= failures) throw error();
     return 'ok';
   };
-  return { fn, at };
+  return { fn, at, attempts };
 }
+
+/** 1, 2, …, n: the attempt numbers of n attempts. */
+const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
 describe('backoff', () => {
   it("jitter 'none': base · factor^(n−1), capped at max", () => {
@@ -57,7 +66,7 @@ describe('backoff', () => {
 describe('retry', () => {
   it("counts attempts and sleeps exactly base · factor^(n−1) between them with jitter 'none'", async () => {
     const clock = new ManualClock();
-    const { fn, at } = flaky(clock, 2);
+    const { fn, at, attempts } = flaky(clock, 2);
     const delays: number[] = [];
     const result = retry(fn, { attempts: 5, base: 100, factor: 3, jitter: 'none', clock, onRetry: (_e, _n, ms) => delays.push(ms) });
     await clock.advance(99);
@@ -67,30 +76,33 @@ describe('retry', () => {
     await clock.advance(300);
     expect(await result).toBe('ok');
     expect(at).toEqual([0, 100, 400]);
+    expect(attempts).toEqual(oneTo(3));
     expect(delays).toEqual([100, 300]);
     expect(clock.pending).toBe(0);
   });
 
   it('uses the random option for jitter, so delays are exact in tests', async () => {
     const clock = new ManualClock();
-    const { fn, at } = flaky(clock, 3);
+    const { fn, at, attempts } = flaky(clock, 3);
     const result = retry(fn, { attempts: 4, base: 100, jitter: 'full', random: () => 0.25, clock });
     await clock.advance(1_000);
     expect(await result).toBe('ok');
     expect(at).toEqual([0, 25, 75, 175]);
+    expect(attempts).toEqual(oneTo(4));
   });
 
   it('a zero delay retries without waiting for the clock', async () => {
     const clock = new ManualClock();
-    const { fn, at } = flaky(clock, 2);
+    const { fn, at, attempts } = flaky(clock, 2);
     expect(await retry(fn, { random: () => 0, clock })).toBe('ok');
     expect(at).toEqual([0, 0, 0]);
+    expect(attempts).toEqual(oneTo(3));
   });
 
   it('out of attempts: rejects with the last error itself, details.attempts set', async () => {
     const clock = new ManualClock();
     const errors: WeftError[] = [];
-    const { fn, at } = flaky(clock, Infinity, () => {
+    const { fn, at, attempts } = flaky(clock, Infinity, () => {
       errors.push(new WeftError('QUEUE_FULL', `full ${errors.length + 1}`));
       return errors.at(-1);
     });
@@ -100,28 +112,32 @@ describe('retry', () => {
     expect(err).toBe(errors[2]);
     expect((err as WeftError).details.attempts).toBe(3);
     expect(at).toEqual([0, 100, 300]);
+    expect(attempts).toEqual(oneTo(3));
   });
 
   it('a non-transient WeftError is not retried: rejects at once after one attempt', async () => {
     const clock = new ManualClock();
     const bad = new WeftError('INVALID_ARGUMENT', 'no such user');
-    const { fn, at } = flaky(clock, Infinity, () => bad);
+    const { fn, at, attempts } = flaky(clock, Infinity, () => bad);
     const err = await rejection(retry(fn, { attempts: 5, clock }));
     expect(err).toBe(bad);
     expect(bad.details.attempts).toBe(1);
     expect(at).toEqual([0]);
+    expect(attempts).toEqual(oneTo(1));
     expect(clock.pending).toBe(0);
   });
 
   it('transient false overrides a code that is transient by default, and transient true makes any error retryable', async () => {
     const clock = new ManualClock();
-    const { fn, at } = flaky(clock, Infinity, () => new WeftError('TIMEOUT', 'gave up', { transient: false }));
+    const { fn, at, attempts } = flaky(clock, Infinity, () => new WeftError('TIMEOUT', 'gave up', { transient: false }));
     await rejection(retry(fn, { clock }));
     expect(at).toEqual([0]);
+    expect(attempts).toEqual(oneTo(1));
     const other = flaky(clock, 1, () => Object.assign(new Error('busy'), { transient: true }));
     const result = retry(other.fn, { clock, jitter: 'none' });
     await clock.advance(100);
     expect(await result).toBe('ok');
+    expect(other.attempts).toEqual(oneTo(2));
   });
 
   it('isRetryable: transient WeftErrors, inner deadlines, plain errors yes; CANCELED, bugs and aborts no', () => {
@@ -141,7 +157,7 @@ describe('retry', () => {
 
   it('retryIf decides with the error and attempt number; onRetry sees each retry', async () => {
     const clock = new ManualClock();
-    const { fn, at } = flaky(clock, Infinity, () => new Error('nope'));
+    const { fn, at, attempts } = flaky(clock, Infinity, () => new Error('nope'));
     const asked: number[] = [];
     const retried: [string, number, number][] = [];
     const result = rejection(
@@ -162,12 +178,13 @@ describe('retry', () => {
       ['nope', 2, 20],
     ]);
     expect(at).toEqual([0, 10, 30]);
+    expect(attempts).toEqual(oneTo(3));
   });
 
   it('ctx cancelled during the backoff sleep: rejects at once with CANCELED, the clock unmoved, its timer gone', async () => {
     const clock = new ManualClock();
     const [ctx, cancel] = Context.background().withCancel();
-    const { fn, at } = flaky(clock, Infinity);
+    const { fn, at, attempts } = flaky(clock, Infinity);
     const result = rejection(retry(fn, { attempts: 5, base: 1_000, jitter: 'none', ctx, clock }));
     await turn();
     expect(clock.pending).toBe(1); // sleeping before attempt 2
@@ -179,6 +196,7 @@ describe('retry', () => {
     expect(clock.pending).toBe(0);
     await clock.advance(10_000);
     expect(at).toEqual([0]);
+    expect(attempts).toEqual(oneTo(1));
   });
 
   it('ctx cancelled during an attempt: rejects at once; the attempt sees its signal abort', async () => {
@@ -205,13 +223,14 @@ describe('retry', () => {
   it('an AbortSignal stops it as a ctx does: CANCELED with the reason as cause', async () => {
     const clock = new ManualClock();
     const controller = new AbortController();
-    const { fn } = flaky(clock, Infinity);
+    const { fn, attempts } = flaky(clock, Infinity);
     const result = rejection(retry(fn, { signal: controller.signal, clock, jitter: 'none' }));
     await turn();
     controller.abort('user left');
     const err = (await result) as WeftError;
     expect(err.code).toBe('CANCELED');
     expect(err.cause).toBe('user left');
+    expect(attempts).toEqual(oneTo(1)); // the first failed; the abort came in the backoff sleep
   });
 
   it('a ctx that has already ended rejects without running fn', async () => {
@@ -229,13 +248,15 @@ describe('retry', () => {
 
     const controller = new AbortController();
     let derived: Context | undefined;
+    const errDuringAttempt: unknown[] = [];
     await retry(
       (_n, info) => {
         derived = info.ctx;
-        expect(derived.err).toBeUndefined();
+        errDuringAttempt.push(derived.err); // checked below: an expect here would be retried
       },
       { signal: controller.signal },
     );
+    expect(errDuringAttempt).toEqual([undefined]); // one attempt, its ctx live while it ran
     expect(derived?.err?.code).toBe('CANCELED');
 
     const plain = await retry((_n, info) => info.ctx === Context.background() && !info.signal.aborted);

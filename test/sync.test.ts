@@ -9,6 +9,7 @@ import { Barrier, Cond, Mutex, Once, RwLock, Semaphore, WaitGroup, WeftError } f
 import { makePool, rejectsWith, settlesWithin, throwsWith, turns } from './fixtures/pool-helpers.js';
 
 const SYNC_TASKS = new URL('./fixtures/sync-tasks.mjs', import.meta.url);
+const FAILURE_TASKS = new URL('./fixtures/failure-tasks.mjs', import.meta.url);
 
 // Int32 slots of the shared buffer (as SLOTS in sync-tasks.mjs).
 const COUNTER = 0;
@@ -184,17 +185,28 @@ describe('Mutex', () => {
   });
 
   it('a mutex locked on the main thread holds back a worker until it is released', async () => {
-    const { pool, view } = syncPool(1);
+    const sab = new SharedArrayBuffer(64);
+    const view = new Int32Array(sab);
+    const pool = makePool({ filename: FAILURE_TASKS, size: 1, workerData: { sab } });
     const mu = new Mutex();
     const unlock = await mu.lock();
-    const task = track(pool.run('incrementWithLockSync', { mu, iterations: 1 }));
-    // The worker cannot get past lockSync: the counter stays 0 while main holds the lock.
-    await turns(20);
-    expect(Atomics.load(view, COUNTER)).toBe(0);
-    expect(task.settled).toBe(false);
+    const task = track(pool.run('lockSyncSignalled', { mu }) as Promise<string>);
+    // The worker says it is about to call lockSync (slot 0); then its wait must be queued
+    // for the lock (taking zero units fails only while a waiter is queued: the queue is
+    // first come, first served) before its task returns. A lockSync that ignored the
+    // main thread's lock would return without ever queueing.
+    await untilSlot(view, 0, 1, [task.promise]);
+    const lockQueued = () => !mu.native.tryAcquire(0);
+    let queued = false;
+    while (!queued && !task.settled) {
+      await turns(1);
+      queued = lockQueued();
+    }
+    expect({ queued, settled: task.settled }).toEqual({ queued: true, settled: false });
+    expect(mu.locked).toBe(true);
     unlock();
-    await settlesWithin(task.promise, 10_000, 'worker lockSync');
-    expect(Atomics.load(view, COUNTER)).toBe(1);
+    expect(await settlesWithin(task.promise, 10_000, 'worker lockSync')).toBe('locked');
+    expect(mu.locked).toBe(false); // the worker gave it back
   });
 });
 
@@ -271,7 +283,6 @@ describe('RwLock', () => {
     throwsWith(() => w(), 'INVALID_ARGUMENT');
   });
 
-  // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
   it('two workers hold the read lock at the same time', async () => {
     const { pool } = syncPool(2);
     const rw = new RwLock();
@@ -352,7 +363,6 @@ describe('Semaphore', () => {
     expect(sem.held).toBe(0);
   });
 
-  // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
   it('weighted acquires from 4 workers never oversubscribe it (peak <= size)', async () => {
     const { pool, view } = syncPool(4);
     const sem = new Semaphore(4);
@@ -486,7 +496,6 @@ describe('Cond', () => {
     expect(cond.signal()).toBe(0);
   });
 
-  // Fails: Mutex/RwLock/Semaphore/Cond handles are not revived in workers (see Mutex above).
   it('broadcast wakes waiters in 3 workers, each re-holding the mutex alone', async () => {
     const { pool, view } = syncPool(3);
     const mu = new Mutex();
@@ -505,24 +514,64 @@ describe('Cond', () => {
   });
 
   it('signal wakes exactly one waiter at a time', async () => {
+    const mu = new Mutex();
+    const cond = new Cond(mu);
+    let tickets = 0;
+    let waiting = 0;
+    const wakeups = [0, 0]; // per waiter: how many times its cond.wait returned
+    const waiter = async (i: number): Promise<void> => {
+      const unlock = await mu.lock();
+      waiting++;
+      while (tickets === 0) {
+        await cond.wait();
+        wakeups[i]!++;
+      }
+      tickets--;
+      unlock();
+    };
+    const waiters = [0, 1].map((i) => track(waiter(i)));
+    while (waiting < 2) await turns(1);
+    let unlock = await mu.lock(); // both waiters have given the mutex up in cond.wait
+    tickets = 1;
+    expect(cond.signal()).toBe(1);
+    unlock();
+    await Promise.race(waiters.map((w) => w.promise));
+    unlock = await mu.lock();
+    expect(tickets).toBe(0);
+    expect(waiters.filter((w) => w.settled).length).toBe(1);
+    tickets = 1;
+    expect(cond.signal()).toBe(1); // the other one was still waiting
+    unlock();
+    await settlesWithin(Promise.all(waiters.map((w) => w.promise)), 5_000, 'second ticket taker');
+    // Each waiter woke once, for its own ticket: a signal that woke both would show in a
+    // second wakeup of the one that found no ticket.
+    expect(wakeups).toEqual([1, 1]);
+    expect(tickets).toBe(0);
+    expect(cond.signal()).toBe(0);
+  });
+
+  it('signal wakes exactly one waiter blocked in waitSync on a worker', async () => {
     const { pool, view } = syncPool(2);
     const mu = new Mutex();
     const cond = new Cond(mu);
-    const tasks = [0, 1].map(() => track(pool.run('condTakeTicket', { cond })));
+    const tasks = [0, 1].map(() => track(pool.run('condTakeTicket', { cond }) as Promise<{ threadId: number; wakeups: number }>));
     await untilSlot(view, WAITING, 2, tasks.map((t) => t.promise));
-    let unlock = await mu.lock();
+    let unlock = await mu.lock(); // both counted themselves under mu, so both are in waitSync
     Atomics.store(view, COUNTER, 1); // one ticket
     expect(cond.signal()).toBe(1);
     unlock();
     await Promise.race(tasks.map((t) => t.promise));
-    await turns(10);
-    expect(tasks.filter((t) => t.settled).length).toBe(1);
     unlock = await mu.lock();
     expect(Atomics.load(view, COUNTER)).toBe(0);
+    expect(tasks.filter((t) => t.settled).length).toBe(1);
     Atomics.store(view, COUNTER, 1);
     expect(cond.signal()).toBe(1); // the other one was still waiting
     unlock();
-    await settlesWithin(Promise.all(tasks.map((t) => t.promise)), 10_000, 'second ticket taker');
+    const results = await settlesWithin(Promise.all(tasks.map((t) => t.promise)), 10_000, 'second ticket taker');
+    // Each woke once, for its own ticket: a signal that woke both would show as a second
+    // wakeup of the one that found no ticket.
+    expect(results.map((r) => r.wakeups)).toEqual([1, 1]);
+    expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
     expect(Atomics.load(view, COUNTER)).toBe(0);
   });
 
@@ -796,7 +845,6 @@ describe('blocking forms', () => {
     });
   });
 
-  // Fails: Mutex/RwLock/Semaphore handles are not revived in workers (see Mutex above).
   it('lockSync, rlockSync and acquireSync on objects from the main thread time out with TIMEOUT in a worker, taking nothing', async () => {
     const { pool } = syncPool(1);
     const mu = new Mutex();

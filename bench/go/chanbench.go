@@ -1,7 +1,11 @@
 // Go's channels on the cases bench/suites/channel.mjs measures for weft, run with
 // GOMAXPROCS=2 like the Node runs:
 //
-//	go run . -case buffered -n 2000000   1 producer, 1 consumer, buffer 1024: msgs/s
+//	go run . -case buffered -n 1000000   1 producer, 1 consumer, chan float64 with buffer 1024,
+//	                                     one value per channel operation: msgs/s
+//	go run . -case batched -n 2000000    the same values in []float64 batches of 1024 (the
+//	                                     last one shorter) on a chan []float64 with buffer 1,
+//	                                     so 1024 values can wait, as in the buffered case: msgs/s
 //	go run . -case pingpong -n 10000     unbuffered ping-pong between two goroutines: p50/p99 us
 //
 // Prints one JSON object per run, e.g. {"msgsPerSec": 24500000}.
@@ -28,6 +32,39 @@ func buffered(n int) map[string]float64 {
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		ch <- float64(i)
+	}
+	close(ch)
+	sum := <-done
+	elapsed := time.Since(start).Seconds()
+	if want := float64(n) * float64(n-1) / 2; sum != want {
+		panic("wrong sum")
+	}
+	return map[string]float64{"msgsPerSec": float64(n) / elapsed}
+}
+
+// batched is the Go counterpart of weft's sendMany/recvMany: one channel operation moves a
+// whole batch. The producer fills a fresh slice per batch (the consumer still reads the
+// one it received), which is how Go code hands a batch over without sharing it.
+func batched(n, batch int) map[string]float64 {
+	ch := make(chan []float64, 1)
+	done := make(chan float64)
+	go func() {
+		sum := 0.0
+		for b := range ch {
+			for _, v := range b {
+				sum += v
+			}
+		}
+		done <- sum
+	}()
+	start := time.Now()
+	for i := 0; i < n; i += batch {
+		size := min(batch, n-i)
+		b := make([]float64, size)
+		for k := range b {
+			b[k] = float64(i + k)
+		}
+		ch <- b
 	}
 	close(ch)
 	sum := <-done
@@ -65,13 +102,16 @@ func pingpong(n int) map[string]float64 {
 }
 
 func main() {
-	which := flag.String("case", "buffered", "buffered | pingpong")
-	n := flag.Int("n", 2000000, "messages or round trips")
+	which := flag.String("case", "buffered", "buffered | batched | pingpong")
+	n := flag.Int("n", 1000000, "messages or round trips")
+	batch := flag.Int("batch", 1024, "values per batch (batched)")
 	flag.Parse()
 	var out map[string]float64
 	switch *which {
 	case "buffered":
 		out = buffered(*n)
+	case "batched":
+		out = batched(*n, *batch)
 	case "pingpong":
 		out = pingpong(*n)
 	default:

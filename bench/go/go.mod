@@ -1,3 +1,3 @@
 module weft/bench/go
 
-go 1.19
+go 1.21

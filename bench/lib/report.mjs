@@ -17,23 +17,49 @@ export function formatNumber(x) {
   return Math.abs(r) >= 1000 ? r.toLocaleString('en-US') : r.toPrecision(3);
 }
 
+/** weft's own impls: the suite's `ours`, else every impl whose name starts with "weft". */
+export function oursOf(suite, impl) {
+  return suite.ours ? suite.ours.includes(impl) : impl.startsWith('weft');
+}
+
+/** The peers of a case: its impls that are neither weft's own nor a suite baseline. */
+export function peersOf(suite, caseDef) {
+  return caseDef.impls.filter((impl) => !oursOf(suite, impl) && !(suite.baselines ?? []).includes(impl));
+}
+
 /**
  * One row per (case, impl, metric), in the suite's declared order. `samples` maps
- * case -> impl -> metric -> {unit, better, values}. Ratio is median / the reference's median.
+ * case -> impl -> metric -> {unit, better, values}. `ratio` is median / the reference's
+ * median (the case's own `reference`, else the suite's); on weft's own rows, `bestPeer` is the peer with the best median for that metric
+ * (highest or lowest as `better` says) and `vsBestPeer` is median / that peer's median.
  */
 export function summarize(suite, samples) {
   const rows = [];
   for (const c of suite.cases) {
     const byImpl = samples.get(c.name) ?? new Map();
+    const peers = peersOf(suite, c);
     for (const impl of c.impls) {
       for (const [metric, { unit, better, values }] of byImpl.get(impl) ?? []) {
-        const refValues = byImpl.get(suite.reference)?.get(metric)?.values;
+        const reference = c.reference ?? suite.reference;
+        const refValues = byImpl.get(reference)?.get(metric)?.values;
         const med = median(values);
         const ratio = refValues?.length ? med / median(refValues) : null;
+        let bestPeer = null;
+        let vsBestPeer = null;
+        if (oursOf(suite, impl)) {
+          for (const peer of peers) {
+            const peerValues = byImpl.get(peer)?.get(metric)?.values;
+            if (!peerValues?.length) continue;
+            const peerMedian = median(peerValues);
+            const best = bestPeer === null || (better === 'higher' ? peerMedian > bestPeer.median : peerMedian < bestPeer.median);
+            if (best) bestPeer = { impl: peer, median: peerMedian };
+          }
+          if (bestPeer) vsBestPeer = med / bestPeer.median;
+        }
         rows.push({
           suite: suite.name, case: c.name, impl, metric, unit, median: med,
           min: Math.min(...values), max: Math.max(...values), runs: values.length,
-          ratio, reference: suite.reference, better, values,
+          ratio, reference, bestPeer: bestPeer?.impl ?? null, vsBestPeer, better, values,
         });
       }
     }
@@ -41,26 +67,45 @@ export function summarize(suite, samples) {
   return rows;
 }
 
-/** A plain-text table (numbers right-aligned) followed by a legend on reading `ratio`. */
-export function renderTable(rows, reference) {
-  const head = ['case', 'impl', 'metric', 'median', 'min', 'max', 'unit', 'ratio'];
-  const numeric = new Set(['median', 'min', 'max', 'ratio']);
-  const body = rows.map((r) => [
+const ratioText = (x) => (x == null ? '–' : `${formatNumber(x)}x`);
+
+/** The cells of one row, shared by the text and the Markdown tables. */
+function cells(r) {
+  return [
     r.case, r.impl, r.metric, formatNumber(r.median), formatNumber(r.min), formatNumber(r.max), r.unit,
-    r.ratio == null ? '–' : `${formatNumber(r.ratio)}x`,
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((line) => line[i].length)));
-  const fmtLine = (cells) => cells
-    .map((cell, i) => (numeric.has(head[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-    .join('  ').trimEnd();
+    ratioText(r.ratio), r.bestPeer ?? '–', ratioText(r.vsBestPeer),
+  ];
+}
+
+const HEAD = ['case', 'impl', 'metric', 'median', 'min', 'max', 'unit', 'ratio', 'best peer', 'vs best peer'];
+const NUMERIC = new Set(['median', 'min', 'max', 'ratio', 'vs best peer']);
+
+/** The legend printed under both tables. */
+function legend(rows, reference) {
   const directions = [...new Set(rows.map((r) => `${r.metric} (${r.better} is better)`))];
   return [
-    fmtLine(head),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...body.map(fmtLine),
-    '',
-    `ratio = median / median of the reference impl "${reference}" for the same case and metric (reference = 1.00x).`,
-    `For lower-is-better metrics a ratio < 1 beats the reference; for higher-is-better ones a ratio > 1 does.`,
+    `ratio = median / median of the reference impl (${[...new Set(rows.map((r) => r.reference))].join(', ')}; "${reference}" unless a case names its own) for the same case and metric (reference = 1.00x).`,
+    'vs best peer (weft\'s rows) = median / median of the best peer for the same case and metric; baselines',
+    '(ceilings and floors such as raw workers) are not peers.',
+    'For lower-is-better metrics a ratio < 1 beats the other; for higher-is-better ones a ratio > 1 does.',
     `Metrics: ${directions.join('; ')}.`,
-  ].join('\n');
+  ];
+}
+
+/** A plain-text table (numbers right-aligned) followed by a legend on reading the ratios. */
+export function renderTable(rows, reference) {
+  const body = rows.map(cells);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((line) => line[i].length)));
+  const fmtLine = (line) => line
+    .map((cell, i) => (NUMERIC.has(HEAD[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+    .join('  ').trimEnd();
+  return [fmtLine(HEAD), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmtLine), '', ...legend(rows, reference)].join('\n');
+}
+
+/** The same table in Markdown, ready to paste into the docs unchanged. */
+export function renderMarkdown(rows, reference) {
+  const head = HEAD;
+  const line = (c) => `| ${c.join(' | ')} |`;
+  const align = HEAD.map((h) => (NUMERIC.has(h) ? '---:' : '---'));
+  return [line(head), line(align), ...rows.map((r) => line(cells(r))), '', ...legend(rows, reference)].join('\n');
 }

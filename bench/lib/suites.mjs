@@ -13,6 +13,25 @@ const suitesDir = join(benchDir, 'suites');
 /** An expected failure: printed as a plain message, without a stack trace. */
 export class BenchError extends Error {}
 
+/**
+ * A run that computed the wrong answer (a checksum, a count, a round trip's value). It
+ * fails the whole bench at once and is never retried: a wrong result is a bug to see,
+ * not noise to average away. Throw it from `measure()` through `check()`.
+ */
+export class WrongResult extends BenchError {}
+
+/** Exit status of a run that threw WrongResult, so the driver can tell it from a crash. */
+export const WRONG_RESULT_EXIT = 3;
+
+/**
+ * Fails the run with WrongResult unless `got === want`.
+ *
+ *   check('sum of results', sum, n * (n + 1) / 2);
+ */
+export function check(what, got, want) {
+  if (got !== want) throw new WrongResult(`wrong result: ${what}: got ${got}, expected ${want}`);
+}
+
 /** Suite names are the .mjs files in bench/suites/. */
 export function listSuites() {
   return readdirSync(suitesDir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort();
@@ -36,10 +55,19 @@ export async function loadSuite(name) {
   if (typeof suite.measure !== 'function') fail('measure(caseDef, impl) must be an (async) function');
   if (!Array.isArray(suite.cases) || suite.cases.length === 0) fail('cases must be a non-empty array');
   if (typeof suite.reference !== 'string') fail('reference must name an impl');
+  for (const key of ['ours', 'baselines']) {
+    if (suite[key] !== undefined && !Array.isArray(suite[key])) fail(`${key} must be an array of impl names`);
+  }
+  for (const known of suite.knownFailures ?? []) {
+    if (typeof known.impl !== 'string' || !(known.match instanceof RegExp) || typeof known.why !== 'string') {
+      fail('every knownFailures entry needs impl (string), match (RegExp on the run\'s stderr) and why (string)');
+    }
+  }
   for (const c of suite.cases) {
     if (!c.name || !c.metric || !c.unit) fail('every case needs name, metric and unit');
     if (c.better !== 'lower' && c.better !== 'higher') fail(`case ${c.name}: better must be 'lower' or 'higher'`);
     if (!Array.isArray(c.impls) || c.impls.length === 0) fail(`case ${c.name}: impls must be a non-empty array`);
+    if (c.reference !== undefined && !c.impls.includes(c.reference)) fail(`case ${c.name}: its reference "${c.reference}" is not one of its impls`);
   }
   return suite;
 }
@@ -54,4 +82,15 @@ export function normalizeResults(caseDef, out) {
     if (!Number.isFinite(full.value)) throw new BenchError(`measure() gave a non-finite value for ${full.metric}`);
     return full;
   });
+}
+
+/**
+ * The suite's `knownFailures` entry a failed run matches, or undefined. Only a known
+ * crash of a named impl (matched on the run's stderr) qualifies; a wrong result never does.
+ *
+ *   knownFailureOf(suite, 'poolifier', { wrongResult: false, stderr }) // -> { impl, match, why } | undefined
+ */
+export function knownFailureOf(suite, impl, failure) {
+  if (failure.wrongResult) return undefined;
+  return suite.knownFailures?.find((k) => k.impl === impl && k.match.test(failure.stderr ?? ''));
 }

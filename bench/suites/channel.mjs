@@ -9,6 +9,7 @@
  *   main-to-worker-1x      one value per call, main thread sends, a worker receives
  *   worker-to-worker-1x    one value per call between two workers
  *   main-to-worker-batched / worker-to-worker-batched   numbers in batches of 1,024
+ *                          (Go: a chan []float64 of 1,024-value batches, the same work)
  *   ping-pong              round trips, one value each way: p50 / p99
  */
 import { execFileSync } from 'node:child_process';
@@ -18,10 +19,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { WrongResult, check } from '../lib/suites.mjs';
 
 // One value per call: long enough to measure the steady state. At 200,000 a run lasted
-// ~60 ms and weft's rate was mostly its JS send path still being optimised (2.1x postMessage
-// there against 3.3x at 1,000,000); postMessage's own rate is the same at both sizes.
+// ~60 ms and measured mostly weft's JS send path still being optimised; postMessage's own
+// rate is the same at both sizes.
 const ONE_BY_ONE = 1_000_000;
 const BATCHED = 2_000_000;
 const BATCH = 1024;
@@ -64,14 +66,17 @@ function start(workerData, transferList) {
 }
 
 function expectSum(got, n) {
-  if (got !== sumTo(n)) throw new Error(`sum of received values: got ${got}, expected ${sumTo(n)}`);
+  check('sum of received values', got, sumTo(n));
 }
 
 /** Throughput of one producer and one consumer: msgs/s. */
 async function throughput(impl, from, batched) {
   const n = batched ? BATCHED : ONE_BY_ONE;
   const mode = batched ? 'batched' : '1x';
-  if (impl === 'go') return goRun(['-case', 'buffered', '-n', String(n)]).msgsPerSec;
+  if (impl === 'go') {
+    const args = batched ? ['-case', 'batched', '-n', String(n), '-batch', String(BATCH)] : ['-case', 'buffered', '-n', String(n)];
+    return goRun(args).msgsPerSec;
+  }
   const workers = [];
   try {
     let receiver;
@@ -167,7 +172,7 @@ async function pingPong(impl) {
       const t0 = now();
       const r = await trip(i);
       lat[i] = (now() - t0) * 1000;
-      if (r !== i + 1) throw new Error(`round trip ${i}: got ${r}`);
+      check(`round trip ${i}`, r, i + 1);
     }
     echo.done();
   } finally {
@@ -193,7 +198,15 @@ function goRun(args) {
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     execFileSync('go', ['build', '-o', bin, '.'], { cwd: goDir, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  const out = execFileSync(bin, args, { env: { ...process.env, GOMAXPROCS: '2' } }).toString();
+  let out;
+  try {
+    out = execFileSync(bin, args, { env: { ...process.env, GOMAXPROCS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (err) {
+    const stderr = err.stderr?.toString() ?? '';
+    // chanbench panics with "wrong sum" / "wrong answer" when its own check fails.
+    if (/panic: wrong (sum|answer)/.test(stderr)) throw new WrongResult(`wrong result: go ${args.join(' ')}: ${stderr.split('\n')[0]}`);
+    throw err;
+  }
   return JSON.parse(out);
 }
 

@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { loadNative } from '../../dist/esm/native.js';
+import { check } from '../lib/suites.mjs';
 
 const WARMUP_CALLS = 200_000;
 const CALLS = {
@@ -67,8 +68,8 @@ export default {
     const t0 = process.hrtime.bigint();
     const sink = loop(fn, arg, n);
     const elapsed = Number(process.hrtime.bigint() - t0);
-    if (sink !== n * each) throw new Error(`sink check failed: ${sink} !== ${n * each}`);
-    if (impl === 'js-function' && jsCalls - jsBefore !== n) throw new Error('plainJs side effect went missing');
+    check('sink', sink, n * each);
+    if (impl === 'js-function') check('plainJs calls', jsCalls - jsBefore, n);
     return elapsed / n;
   },
 };

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { fib as fibOnMain } from '../fixtures/functions.mjs';
+import { check } from '../lib/suites.mjs';
 
 const POOLS = ['weft', 'piscina', 'tinypool', 'poolifier', 'workerpool'];
 const THREADS = 2;
@@ -26,6 +27,7 @@ const ROUND_TRIP_TASKS = 10_000;
 const PAYLOAD_TASKS = FULL ? 20_000 : 10_000;
 const PAYLOAD_BYTES = 64 * 1024;
 const PAYLOAD_IN_FLIGHT = 64;
+const PAYLOAD_SUM = (PAYLOAD_BYTES / 256) * ((255 * 256) / 2); // byteSum of bytes[i] = i & 0xff
 const FIB_N = 25;
 const FIB_VALUE = 75_025;
 const FIB_TASKS = 2_000;
@@ -130,9 +132,7 @@ function promiseFloor() {
 
 const openPool = async (impl) => createPool(impl, await loadLibrary(impl));
 
-function expectEqual(what, got, want) {
-  if (got !== want) throw new Error(`${what}: got ${got}, expected ${want}`);
-}
+const expectEqual = check;
 
 /** Submits `n` tasks at once (every promise created first), then awaits them all; returns the sum. */
 async function allAtOnce(pool, name, n, argOf) {
@@ -205,7 +205,7 @@ async function roundTrip(pool) {
     const t0 = now();
     const r = await pool.run('inc', i);
     lat[i] = now() - t0;
-    if (r !== i + 1) throw new Error(`round-trip result ${i}: got ${r}, expected ${i + 1}`);
+    check(`round-trip result ${i}`, r, i + 1);
   }
   lat.sort();
   return [
@@ -219,7 +219,7 @@ async function payload(pool) {
   // copies it (structured clone, or weft's copy into native memory) per task.
   const bytes = new Uint8Array(PAYLOAD_BYTES);
   for (let i = 0; i < bytes.length; i++) bytes[i] = i & 0xff;
-  const each = (PAYLOAD_BYTES / 256) * ((255 * 256) / 2);
+  const each = PAYLOAD_SUM;
   const arg = () => bytes;
   expectEqual('warm-up sum', await windowed(pool, 'byteSum', WARMUP_TASKS, PAYLOAD_IN_FLIGHT, arg), WARMUP_TASKS * each);
   const t0 = now();
@@ -229,9 +229,12 @@ async function payload(pool) {
   return (PAYLOAD_TASKS / ms) * 1000;
 }
 
+// Every fib25 impl gets the same warm-up before it is timed: 30 fib(25) calls (15 per
+// worker for the threaded ones), enough for V8 to optimize fib.
+const FIB_WARMUP = 30;
+
 async function fibPool(pool) {
-  const warm = WARMUP_TASKS / 10; // 30 fib(25) tasks: enough to optimize fib in both workers
-  expectEqual('warm-up sum', await allAtOnce(pool, 'fib', warm, () => FIB_N), warm * FIB_VALUE);
+  expectEqual('warm-up sum', await allAtOnce(pool, 'fib', FIB_WARMUP, () => FIB_N), FIB_WARMUP * FIB_VALUE);
   const t0 = now();
   const sum = await allAtOnce(pool, 'fib', FIB_TASKS, () => FIB_N);
   const ms = now() - t0;
@@ -239,34 +242,43 @@ async function fibPool(pool) {
   return (FIB_TASKS / ms) * 1000;
 }
 
-/** THREADS raw workers, FIB_TASKS / THREADS fib(25) each, one message back per worker. */
-async function fibPlainWorkers() {
-  const per = FIB_TASKS / THREADS;
+/**
+ * THREADS raw workers with no pool (the plain-workers baseline): `warm` tasks split over
+ * them to warm up, then (timed) `tasks` split over them, one message back per worker per
+ * round. Tasks per worker must divide evenly. Returns tasks/s.
+ */
+async function plainWorkers(task, warm, tasks, each) {
   const workers = Array.from({ length: THREADS }, () => new Worker(fixture('plain-worker.mjs')));
+  const answer = (w) => new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  const round = (count) => Promise.all(workers.map((w) => {
+    const sum = answer(w);
+    w.postMessage({ task, count: count / THREADS });
+    return sum;
+  })).then((sums) => sums.reduce((a, b) => a + b, 0));
   try {
-    await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-    })));
+    await Promise.all(workers.map(answer)); // 'ready'
+    expectEqual('warm-up sum', await round(warm), warm * each);
     const t0 = now();
-    const sums = await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-      w.once('message', resolve);
-      w.once('error', reject);
-      w.postMessage({ n: FIB_N, count: per });
-    })));
+    const sum = await round(tasks);
     const ms = now() - t0;
-    expectEqual('sum of fib results', sums.reduce((a, b) => a + b, 0), FIB_TASKS * FIB_VALUE);
-    return (FIB_TASKS / ms) * 1000;
+    expectEqual('sum of results', sum, tasks * each);
+    return (tasks / ms) * 1000;
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
+const fibPlainWorkers = () => plainWorkers({ fn: 'fib', n: FIB_N }, FIB_WARMUP, FIB_TASKS, FIB_VALUE);
+const payloadPlainWorkers = () => plainWorkers({ fn: 'byteSum', bytes: PAYLOAD_BYTES }, WARMUP_TASKS, PAYLOAD_TASKS, PAYLOAD_SUM);
+
 /** The main thread alone, FIB_TASKS fib(25) calls back to back. */
 function fibMainSequential() {
   let warm = 0;
-  for (let i = 0; i < 30; i++) warm += fibOnMain(FIB_N);
-  expectEqual('warm-up sum', warm, 30 * FIB_VALUE);
+  for (let i = 0; i < FIB_WARMUP; i++) warm += fibOnMain(FIB_N);
+  expectEqual('warm-up sum', warm, FIB_WARMUP * FIB_VALUE);
   const t0 = now();
   let sum = 0;
   for (let i = 0; i < FIB_TASKS; i++) sum += fibOnMain(FIB_N);
@@ -347,10 +359,11 @@ const poolCase = (name, metric, unit, better, extra = []) => ({ name, metric, un
 export default {
   name: 'pool',
   reference: 'piscina',
+  baselines: ['promise-floor', 'plain-workers', 'main-sequential'],
   cases: [
     { ...poolCase('throughput-100k', 'tasks/s', 'tasks/s', 'higher'), impls: ['weft', 'weft-post', ...POOLS.slice(1), 'promise-floor'] },
     poolCase('round-trip', 'p50', 'µs', 'lower'),
-    poolCase('payload-64KiB', 'tasks/s', 'tasks/s', 'higher'),
+    poolCase('payload-64KiB', 'tasks/s', 'tasks/s', 'higher', ['plain-workers']),
     poolCase('fib25', 'tasks/s', 'tasks/s', 'higher', ['plain-workers', 'main-sequential']),
     poolCase('memory', 'idle-rss', 'MB', 'lower'),
   ],
@@ -358,6 +371,7 @@ export default {
   timeoutMs: 120_000,
   async measure(caseDef, impl) {
     if (caseDef.name === 'fib25' && impl === 'plain-workers') return fibPlainWorkers();
+    if (caseDef.name === 'payload-64KiB' && impl === 'plain-workers') return payloadPlainWorkers();
     if (caseDef.name === 'fib25' && impl === 'main-sequential') return fibMainSequential();
     if (caseDef.name === 'memory') return memory(impl);
     const pool = await openPool(impl);

@@ -35,7 +35,7 @@ export interface PoolOptions {
   workerData?: unknown;
   /** Largest argument or result in bytes. Default: 512 MiB. */
   maxPayload?: number;
-  /** Microseconds a worker spins for new work before parking. Default: 50. */
+  /** Microseconds a worker spins for new work before parking, 0 to 1,000,000. Default: 50. */
   spinMicros?: number;
   /**
    * 'thread' (default): worker threads fed by the native queue. 'process': child processes,
@@ -74,15 +74,19 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function count(option: string, value: unknown, fallback: number, { min = 0, allowInfinity = false } = {}): number {
+function count(option: string, value: unknown, fallback: number, { min = 0, max = Infinity, allowInfinity = false } = {}): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value)) invalid(option, 'must be a number', value);
   if (value === Infinity && allowInfinity) return value;
   if (!Number.isInteger(value) || value < min) {
     invalid(option, `must be an integer >= ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
   }
+  if (value > max) invalid(option, `must be at most ${max}`, value);
   return value;
 }
+
+/** The longest idle spin a worker may be given: past a second, parking is always cheaper. */
+export const MAX_SPIN_MICROS = 1_000_000;
 
 function isolation(value: unknown): 'thread' | 'process' {
   if (value === undefined) return 'thread';
@@ -132,7 +136,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     resourceLimits: options.resourceLimits,
     workerData: options.workerData,
     maxPayload: count('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, { min: 1 }),
-    spinMicros: count('spinMicros', options.spinMicros, 50),
+    spinMicros: count('spinMicros', options.spinMicros, 50, { max: MAX_SPIN_MICROS }),
     isolation: isolation(options.isolation),
   };
 }

@@ -1,7 +1,10 @@
 //! The engine's error type: a stable [`ErrorCode`] plus a human message.
 //!
 //! Codes are the contract with every binding: `weft-node` turns an [`Error`] into a JS
-//! `WeftError` whose `code` is [`ErrorCode::as_str`].
+//! `WeftError` whose `code` is [`ErrorCode::as_str`]. Only the codes of failures the
+//! engine itself decides are here; a binding adds those it decides on its side (the JS
+//! facade's TIMEOUT, CANCELED, DEADLINE_EXCEEDED, WORKER_CRASHED, UNSERIALIZABLE, ...:
+//! timers, aborts, worker exits and structured clone are all JS's).
 //!
 //! ```
 //! use weft_core::{Error, ErrorCode};
@@ -11,32 +14,28 @@
 //! ```
 use std::fmt;
 
-/// Stable error codes, the same strings in Rust and in JS ("QUEUE_FULL", ...).
+/// Stable error codes the engine produces, the same strings in Rust and in JS
+/// ("QUEUE_FULL", ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// A bounded queue has no room (the pool's `maxQueue`).
     QueueFull,
-    Timeout,
-    Canceled,
-    DeadlineExceeded,
+    /// An operation on a closed channel.
     ChannelClosed,
+    /// A submit to (or a task of) a closed pool.
     PoolClosed,
-    WorkerCrashed,
-    Unserializable,
+    /// A bad argument from the caller.
     InvalidArgument,
+    /// A broken invariant: a bug in weft.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 5] = [
         ErrorCode::QueueFull,
-        ErrorCode::Timeout,
-        ErrorCode::Canceled,
-        ErrorCode::DeadlineExceeded,
         ErrorCode::ChannelClosed,
         ErrorCode::PoolClosed,
-        ErrorCode::WorkerCrashed,
-        ErrorCode::Unserializable,
         ErrorCode::InvalidArgument,
         ErrorCode::Internal,
     ];
@@ -45,24 +44,17 @@ impl ErrorCode {
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::QueueFull => "QUEUE_FULL",
-            ErrorCode::Timeout => "TIMEOUT",
-            ErrorCode::Canceled => "CANCELED",
-            ErrorCode::DeadlineExceeded => "DEADLINE_EXCEEDED",
             ErrorCode::ChannelClosed => "CHANNEL_CLOSED",
             ErrorCode::PoolClosed => "POOL_CLOSED",
-            ErrorCode::WorkerCrashed => "WORKER_CRASHED",
-            ErrorCode::Unserializable => "UNSERIALIZABLE",
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::Internal => "INTERNAL",
         }
     }
 
-    /// Whether retrying the same operation later may succeed.
+    /// Whether retrying the same operation later may succeed (as the JS `WeftError`'s
+    /// `transient` default for the same code).
     pub const fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::QueueFull | ErrorCode::Timeout | ErrorCode::WorkerCrashed
-        )
+        matches!(self, ErrorCode::QueueFull)
     }
 }
 
@@ -140,9 +132,44 @@ mod tests {
         }
     }
 
+    /// `ALL` holds every variant once: the match fails to compile when a variant is added,
+    /// and the count below catches one missing from `ALL`.
+    #[test]
+    fn all_lists_every_code() {
+        let position = |code: ErrorCode| match code {
+            ErrorCode::QueueFull => 0,
+            ErrorCode::ChannelClosed => 1,
+            ErrorCode::PoolClosed => 2,
+            ErrorCode::InvalidArgument => 3,
+            ErrorCode::Internal => 4,
+        };
+        let positions: Vec<usize> = ErrorCode::ALL.iter().map(|&c| position(c)).collect();
+        assert_eq!(positions, (0..ErrorCode::ALL.len()).collect::<Vec<_>>());
+    }
+
+    /// The codes the engine decides, and only those: the JS facade's list holds these
+    /// plus the ones it decides itself (test/errors.test.ts checks them against each other
+    /// through the addon's `errorCodes()`).
+    #[test]
+    fn the_engine_produces_exactly_these_codes() {
+        let strings: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            strings,
+            [
+                "QUEUE_FULL",
+                "CHANNEL_CLOSED",
+                "POOL_CLOSED",
+                "INVALID_ARGUMENT",
+                "INTERNAL"
+            ]
+        );
+    }
+
     #[test]
     fn only_retryable_codes_are_transient() {
         assert!(ErrorCode::QueueFull.is_transient());
+        assert!(!ErrorCode::ChannelClosed.is_transient());
+        assert!(!ErrorCode::PoolClosed.is_transient());
         assert!(!ErrorCode::InvalidArgument.is_transient());
         assert!(!ErrorCode::Internal.is_transient());
     }

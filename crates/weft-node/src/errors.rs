@@ -136,7 +136,8 @@ fn fire(at: Failpoint) {
     }
 }
 
-/// Every code string, so the facade can check it knows each one (tested).
+/// Every code the engine can produce (`errorCodes()`), so the facade can check that it
+/// maps each one to a `WeftError` code of the same string (test/errors.test.ts).
 pub fn all_codes() -> Vec<&'static str> {
     ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
 }

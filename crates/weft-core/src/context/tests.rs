@@ -59,17 +59,36 @@ fn values_are_found_through_ancestors_nearest_first() {
     assert_eq!(b.value("missing"), None);
 }
 
+/// How long a test waits for something that happens at once unless the machine is
+/// starved: a watchdog that turns a hang into a failure, never what decides a pass.
+const WATCHDOG: Duration = Duration::from_secs(60);
+
 #[test]
 fn a_passed_deadline_ends_the_context_with_deadline_exceeded() {
     let root = Context::background();
     let past = root.with_deadline(Instant::now() - Duration::from_millis(1));
     assert_eq!(past.err().unwrap().reason, Reason::DeadlineExceeded);
-    let soon = root.with_deadline(Instant::now() + Duration::from_millis(20));
-    let child = soon.with_cancel();
-    let waiter = Waiter::blocking();
-    assert!(!child.wait(&waiter));
+    // The waiter must be queued before the deadline fires, and a starved thread can take
+    // longer than any short deadline to get from one line to the next: when the deadline
+    // won (the context had ended by the time the waiter came), try one twice as long.
+    let mut after = Duration::from_millis(20);
+    let (soon, child, waiter) = loop {
+        let soon = root.with_deadline(Instant::now() + after);
+        let child = soon.with_cancel();
+        let waiter = Waiter::blocking();
+        if !child.wait(&waiter) {
+            break (soon, child, waiter);
+        }
+        assert_eq!(child.err().unwrap().reason, Reason::DeadlineExceeded);
+        after *= 2;
+        assert!(after < WATCHDOG, "never queued a waiter before a deadline");
+    };
     // The timer thread ends it: the waiter wakes without anyone reading err().
-    assert_eq!(waiter.wait(None), Some((0, Delivery::Done)));
+    assert_eq!(
+        waiter.wait(Some(Instant::now() + WATCHDOG)),
+        Some((0, Delivery::Done)),
+        "the deadline ({after:?}) did not end the context within {WATCHDOG:?}"
+    );
     assert_eq!(child.err().unwrap().reason, Reason::DeadlineExceeded);
     assert_eq!(soon.err().unwrap().reason, Reason::DeadlineExceeded);
 }
@@ -87,11 +106,24 @@ fn a_later_deadline_than_the_parents_changes_nothing() {
 
 #[test]
 fn cancel_before_the_deadline_keeps_the_cancel_reason() {
-    let ctx = Context::background().with_deadline(Instant::now() + Duration::from_millis(30));
-    ctx.cancel(None);
+    // The cancel must come before the deadline (a starved thread may reach it late: then
+    // the deadline won, and a deadline twice as long is tried), and the deadline must pass
+    // afterwards, so it is short.
+    let mut after = Duration::from_millis(30);
+    let (ctx, deadline) = loop {
+        let deadline = Instant::now() + after;
+        let ctx = Context::background().with_deadline(deadline);
+        if ctx.cancel(None) {
+            break (ctx, deadline);
+        }
+        assert_eq!(ctx.err().unwrap().reason, Reason::DeadlineExceeded);
+        after *= 2;
+        assert!(after < WATCHDOG, "never cancelled before a deadline");
+    };
     let waiter = Waiter::blocking();
     assert!(ctx.wait(&waiter), "already ended: nothing queued");
-    thread::sleep(Duration::from_millis(40));
+    // Past the deadline (plus a little, for the timer thread), it is still cancelled.
+    thread::sleep(deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(10));
     assert_eq!(ctx.err().unwrap().reason, Reason::Canceled);
 }
 
