@@ -40,9 +40,10 @@ async function runOnce(suite, caseDef, impl) {
   } catch (err) {
     const wrong = err.code === WRONG_RESULT_EXIT;
     const why = err.killed ? `timed out after ${timeout} ms (does measure() stop everything it starts?)`
-      : wrong ? 'computed a WRONG RESULT' : 'failed';
+      : wrong ? 'computed a WRONG RESULT' : `failed (exit status ${err.code ?? err.signal})`;
     const failure = new BenchError(`${suite.name}: case "${caseDef.name}" impl "${impl}" ${why}:\n${err.stderr?.trim() || err.message}`);
     failure.wrongResult = wrong;
+    failure.exitCode = typeof err.code === 'number' ? err.code : undefined;
     failure.stderr = err.stderr ?? '';
     throw failure;
   }

@@ -25,13 +25,17 @@ describe('bench harness', () => {
     expect(knownFailureOf(suite, 'peer', { wrongResult: false, stderr: 'TypeError: x' })).toBeUndefined();
     expect(knownFailureOf(suite, 'peer', { ...crash, wrongResult: true })).toBeUndefined();
     expect(knownFailureOf({}, 'peer', crash)).toBeUndefined(); // a suite that lists none retries none
+    const silent = { knownFailures: [{ impl: 'peer', exitCode: 13, match: /^\s*$/, why: 'exits 13 silently' }] };
+    expect(knownFailureOf(silent, 'peer', { wrongResult: false, exitCode: 13, stderr: '' })?.why).toBe('exits 13 silently');
+    expect(knownFailureOf(silent, 'peer', { wrongResult: false, exitCode: 1, stderr: '' })).toBeUndefined();
   });
 
   it('takes the best peer by the metric\'s direction and leaves baselines out', () => {
     const suite = { name: 's', reference: 'ref', baselines: ['ceiling'], cases: [{ name: 'c', impls: ['weft', 'ref', 'fast', 'ceiling'] }] };
     const higher = summarize(suite, samples({ weft: [30, 10, 20], ref: [5], fast: [8, 8, 9], ceiling: [100] }, 'higher'));
     const weft = higher.find((r: { impl: string }) => r.impl === 'weft');
-    expect(weft).toMatchObject({ median: 20, ratio: 4, bestPeer: 'fast', vsBestPeer: 2.5 });
+    expect(weft).toMatchObject({ median: 20, ratio: 4, bestPeer: 'fast', vsBestPeer: 2.5, vsBaselines: { ceiling: 0.2 } });
+    expect(renderMarkdown(higher, 'ref')).toContain('| 2.50x | ceiling 0.200x |');
     expect(higher.find((r: { impl: string }) => r.impl === 'fast')).toMatchObject({ bestPeer: null, vsBestPeer: null });
 
     const lower = summarize(suite, samples({ weft: [4], ref: [2], fast: [8], ceiling: [1] }, 'lower'));

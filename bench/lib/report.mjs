@@ -31,7 +31,8 @@ export function peersOf(suite, caseDef) {
  * One row per (case, impl, metric), in the suite's declared order. `samples` maps
  * case -> impl -> metric -> {unit, better, values}. `ratio` is median / the reference's
  * median (the case's own `reference`, else the suite's); on weft's own rows, `bestPeer` is the peer with the best median for that metric
- * (highest or lowest as `better` says) and `vsBestPeer` is median / that peer's median.
+ * (highest or lowest as `better` says), `vsBestPeer` is median / that peer's median, and
+ * `vsBaselines` maps each of the case's baselines to median / the baseline's median.
  */
 export function summarize(suite, samples) {
   const rows = [];
@@ -46,7 +47,12 @@ export function summarize(suite, samples) {
         const ratio = refValues?.length ? med / median(refValues) : null;
         let bestPeer = null;
         let vsBestPeer = null;
+        const vsBaselines = {};
         if (oursOf(suite, impl)) {
+          for (const base of (suite.baselines ?? []).filter((b) => c.impls.includes(b))) {
+            const baseValues = byImpl.get(base)?.get(metric)?.values;
+            if (baseValues?.length) vsBaselines[base] = med / median(baseValues);
+          }
           for (const peer of peers) {
             const peerValues = byImpl.get(peer)?.get(metric)?.values;
             if (!peerValues?.length) continue;
@@ -59,7 +65,7 @@ export function summarize(suite, samples) {
         rows.push({
           suite: suite.name, case: c.name, impl, metric, unit, median: med,
           min: Math.min(...values), max: Math.max(...values), runs: values.length,
-          ratio, reference, bestPeer: bestPeer?.impl ?? null, vsBestPeer, better, values,
+          ratio, reference, bestPeer: bestPeer?.impl ?? null, vsBestPeer, vsBaselines, better, values,
         });
       }
     }
@@ -70,15 +76,22 @@ export function summarize(suite, samples) {
 const ratioText = (x) => (x == null ? '–' : `${formatNumber(x)}x`);
 
 /** The cells of one row, shared by the text and the Markdown tables. */
-function cells(r) {
-  return [
+function cells(r, withBaselines) {
+  const line = [
     r.case, r.impl, r.metric, formatNumber(r.median), formatNumber(r.min), formatNumber(r.max), r.unit,
     ratioText(r.ratio), r.bestPeer ?? '–', ratioText(r.vsBestPeer),
   ];
+  if (withBaselines) {
+    const entries = Object.entries(r.vsBaselines ?? {});
+    line.push(entries.length ? entries.map(([base, x]) => `${base} ${ratioText(x)}`).join(', ') : '–');
+  }
+  return line;
 }
 
 const HEAD = ['case', 'impl', 'metric', 'median', 'min', 'max', 'unit', 'ratio', 'best peer', 'vs best peer'];
 const NUMERIC = new Set(['median', 'min', 'max', 'ratio', 'vs best peer']);
+/** The columns: `vs baselines` only when some row has one. */
+const headOf = (rows) => (rows.some((r) => Object.keys(r.vsBaselines ?? {}).length > 0) ? [...HEAD, 'vs baselines'] : HEAD);
 
 /** The legend printed under both tables. */
 function legend(rows, reference) {
@@ -86,7 +99,7 @@ function legend(rows, reference) {
   return [
     `ratio = median / median of the reference impl (${[...new Set(rows.map((r) => r.reference))].join(', ')}; "${reference}" unless a case names its own) for the same case and metric (reference = 1.00x).`,
     'vs best peer (weft\'s rows) = median / median of the best peer for the same case and metric; baselines',
-    '(ceilings and floors such as raw workers) are not peers.',
+    '(ceilings and floors such as raw workers) are not peers; vs baselines = median / each baseline\'s median.',
     'For lower-is-better metrics a ratio < 1 beats the other; for higher-is-better ones a ratio > 1 does.',
     `Metrics: ${directions.join('; ')}.`,
   ];
@@ -94,18 +107,19 @@ function legend(rows, reference) {
 
 /** A plain-text table (numbers right-aligned) followed by a legend on reading the ratios. */
 export function renderTable(rows, reference) {
-  const body = rows.map(cells);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((line) => line[i].length)));
+  const head = headOf(rows);
+  const body = rows.map((r) => cells(r, head.length > HEAD.length));
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((line) => line[i].length)));
   const fmtLine = (line) => line
-    .map((cell, i) => (NUMERIC.has(HEAD[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+    .map((cell, i) => (NUMERIC.has(head[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
     .join('  ').trimEnd();
-  return [fmtLine(HEAD), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmtLine), '', ...legend(rows, reference)].join('\n');
+  return [fmtLine(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmtLine), '', ...legend(rows, reference)].join('\n');
 }
 
 /** The same table in Markdown, ready to paste into the docs unchanged. */
 export function renderMarkdown(rows, reference) {
-  const head = HEAD;
+  const head = headOf(rows);
   const line = (c) => `| ${c.join(' | ')} |`;
-  const align = HEAD.map((h) => (NUMERIC.has(h) ? '---:' : '---'));
-  return [line(head), line(align), ...rows.map((r) => line(cells(r))), '', ...legend(rows, reference)].join('\n');
+  const align = head.map((h) => (NUMERIC.has(h) ? '---:' : '---'));
+  return [line(head), line(align), ...rows.map((r) => line(cells(r, head.length > HEAD.length))), '', ...legend(rows, reference)].join('\n');
 }

@@ -62,6 +62,7 @@ export async function loadSuite(name) {
     if (typeof known.impl !== 'string' || !(known.match instanceof RegExp) || typeof known.why !== 'string') {
       fail('every knownFailures entry needs impl (string), match (RegExp on the run\'s stderr) and why (string)');
     }
+    if (known.exitCode !== undefined && !Number.isInteger(known.exitCode)) fail('a knownFailures exitCode must be an integer');
   }
   for (const c of suite.cases) {
     if (!c.name || !c.metric || !c.unit) fail('every case needs name, metric and unit');
@@ -86,11 +87,13 @@ export function normalizeResults(caseDef, out) {
 
 /**
  * The suite's `knownFailures` entry a failed run matches, or undefined. Only a known
- * crash of a named impl (matched on the run's stderr) qualifies; a wrong result never does.
+ * crash of a named impl (matched on the run's stderr, and on its exit status when the entry
+ * names one) qualifies; a wrong result never does.
  *
- *   knownFailureOf(suite, 'poolifier', { wrongResult: false, stderr }) // -> { impl, match, why } | undefined
+ *   knownFailureOf(suite, 'poolifier', { wrongResult: false, exitCode: 13, stderr: '' }) // -> entry | undefined
  */
 export function knownFailureOf(suite, impl, failure) {
   if (failure.wrongResult) return undefined;
-  return suite.knownFailures?.find((k) => k.impl === impl && k.match.test(failure.stderr ?? ''));
+  return suite.knownFailures?.find((k) => k.impl === impl && (k.exitCode === undefined || k.exitCode === failure.exitCode)
+    && k.match.test(failure.stderr ?? ''));
 }
