@@ -21,18 +21,9 @@ import { mayHoldHandles, revive } from './handles.js';
 import { loadNative } from './native.js';
 import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
 
-export const KIND_UNDEFINED = 0;
-export const KIND_NULL = 1;
-export const KIND_BOOL = 2;
-export const KIND_NUMBER = 3;
-export const KIND_STRING = 4;
-export const KIND_SERIALIZED = 5;
-/**
- * Not a value: one the native side could not make on this thread (V8 refused the
- * allocation); it was discarded there, and the reason travels beside the slot.
- */
-export const KIND_FAILED = 6;
-export const KIND_BYTES = 16;
+import { KIND_BOOL, KIND_BYTES, KIND_FAILED, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_STRING, KIND_UNDEFINED } from './wire.js';
+
+export { KIND_BOOL, KIND_BYTES, KIND_FAILED, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_STRING, KIND_UNDEFINED };
 
 // BytesKind codes, as in crates/weft-core/src/value.rs.
 const ARRAY_BUFFER = 0;

@@ -22,14 +22,13 @@ import { loadNative } from './native.js';
 import { nativeCall } from './rate/call.js';
 import { blockingWait, type BlockingOptions } from './sync/blocking.js';
 import { notifier, pokeNotifier } from './sync/notifier.js';
+import { CONTEXT_CANCELED as CANCELED, CONTEXT_LIVE as LIVE } from './wire.js';
 
 type NativeContext = InstanceType<ReturnType<typeof loadNative>['ContextHandle']>;
 
 /** Cancels a context (idempotent); a cause, when given, becomes the `cause` of its `err`. */
 export type CancelFunc = (cause?: unknown) => void;
 
-const LIVE = 0;
-const CANCELED = 1;
 /** Marks an Error cause, sent as its serialised form so code and cause chain survive. */
 const ERROR_CAUSE = '__weftCauseError';
 

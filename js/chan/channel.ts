@@ -21,6 +21,7 @@ import { argSlot, slotCalls } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
+import { BULK_FIELDS, CASE_FIELDS } from '../wire.js';
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 
@@ -40,7 +41,6 @@ export interface SelectCase {
   readonly value: unknown;
 }
 
-const BULK_FIELDS = 2;
 /** Longest poll before waiting (see `Channel.#spinUs`). */
 const SPIN_US = 20;
 /** Waits without polling after a poll that found nothing. */
@@ -554,17 +554,17 @@ registerHandleType('channel', (id) => Channel.adopt(Number(id)));
 
 /** A native select spec: [channel id, op (-1 receive, else the send's kind), number]. */
 export function caseSpec(channels: Channel<unknown>[], ops: ('send' | 'recv')[], kinds: number[], payloads: unknown[]): { spec: Float64Array; values: unknown[] } {
-  const spec = new Float64Array(channels.length * 3);
+  const spec = new Float64Array(channels.length * CASE_FIELDS);
   const values: unknown[] = new Array(channels.length);
   for (let i = 0; i < channels.length; i++) {
-    spec[i * 3] = channels[i]!.nativeId;
+    spec[i * CASE_FIELDS] = channels[i]!.nativeId;
     if (ops[i] === 'recv') {
-      spec[i * 3 + 1] = -1;
+      spec[i * CASE_FIELDS + 1] = -1;
       continue;
     }
     const kind = kinds[i]!;
-    spec[i * 3 + 1] = kind;
-    spec[i * 3 + 2] = slotNumber(kind, payloads[i]);
+    spec[i * CASE_FIELDS + 1] = kind;
+    spec[i * CASE_FIELDS + 2] = slotNumber(kind, payloads[i]);
     if (needsBeside(kind)) values[i] = payloads[i];
   }
   return { spec, values };

@@ -16,6 +16,7 @@ import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, READY, REFUSED, RESULT_FIELDS, outcomeAt, type Outcome } from '../sync/outcome.js';
 import { Channel, caseSpec, closedError, type SelectCase } from './channel.js';
+import { CASE_FIELDS } from '../wire.js';
 
 /** Options of `select`. */
 export interface SelectOptions extends WaitOptions {
@@ -101,7 +102,7 @@ function delivered(outcome: Outcome): number {
 /** Gives back what every send case's value pinned, except case `sent` (which went out). */
 function abandonUnsent({ spec, values }: Prepared, sent: number): void {
   for (let i = 0; i < values.length; i++) {
-    const op = spec[i * 3 + 1]!;
+    const op = spec[i * CASE_FIELDS + 1]!;
     if (i !== sent && op !== -1) abandon(op, values[i]);
   }
 }

@@ -33,6 +33,7 @@ import { TaskTable } from './task-table.js';
 import { DrainFailures } from '../drain-failures.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
+import { DRAIN_FIELDS, SUBMIT_FIELDS } from '../wire.js';
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
 
@@ -94,8 +95,6 @@ interface WorkerInfo {
 const DRAIN_BATCH = 8192;
 /** Tasks gathered per native submit call (submissions made in one tick share a call). */
 const SUBMIT_BATCH = 1024;
-const SUBMIT_FIELDS = 5;
-const DRAIN_FIELDS = 4;
 /** The main thread polls for completions for up to this long after a submit... */
 const MAIN_SPIN_US = 30;
 /** ...while the recent average task run time is below this. */

@@ -15,6 +15,7 @@ import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { SharedBuffers } from './shared-memory.js';
 import { FUNC_WITH_CONTEXT, TaskContext, type ContextEnvelope } from './task-context.js';
+import { COMPLETE_FIELDS, TAKE_FIELDS, TAKE_IDLE, TAKE_TASK } from '../wire.js';
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
 export interface WorkerConfig {
@@ -27,8 +28,6 @@ export interface WorkerConfig {
   maxPayload: number;
 }
 
-const TASK = 0;
-const IDLE = 3;
 
 
 let shareableLoaded = false;
@@ -105,8 +104,8 @@ async function main(config: WorkerConfig): Promise<void> {
   // from take to complete). Both go through
   // this thread's argument slot when there is one (no typed-array argument to convert).
   const slot = argSlot();
-  const meta = slot ?? new Float64Array(5);
-  const done = slot ?? new Float64Array(4);
+  const meta = slot ?? new Float64Array(TAKE_FIELDS);
+  const done = slot ?? new Float64Array(COMPLETE_FIELDS);
   const calls = slot ? slotCalls() : undefined;
   const take = calls ? () => calls.workerTakeSlot() : () => native.workerTake(meta);
   const complete = calls
@@ -123,8 +122,8 @@ async function main(config: WorkerConfig): Promise<void> {
       throw fromNative(err, 'Pool worker take');
     }
     const status = meta[0]!;
-    if (status !== TASK) {
-      if (status !== IDLE) break; // closed and drained, or asked to stop
+    if (status !== TAKE_TASK) {
+      if (status !== TAKE_IDLE) break; // closed and drained, or asked to stop
       idleFor += config.idleSliceMs;
       if (idleFor >= config.idleTimeout) {
         idleFor = -Infinity; // report once per idle stretch

@@ -20,11 +20,10 @@ import { checkCount } from './args.js';
 import type { Limiter } from './limiter.js';
 import { memberRefs, type MemberRef } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+import { PART_FIELDS } from '../wire.js';
 
 type NativeAll = InstanceType<NativeBinding['RateAllHandle']>;
 
-/** Numbers per member in a reserve result (crates/weft-node/src/rate/all.rs PART_FIELDS). */
-const PART_FIELDS = 6;
 
 const adoption = new Adoption<NativeAll>();
 

@@ -24,11 +24,11 @@ import { checkClock, checkCount, checkMs, checkOptions, checkRate, isCount } fro
 import { bindClock } from './native-clock.js';
 import { memberRefs } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
+import { RESERVE_FIELDS } from '../wire.js';
 
 type NativeLimiter = InstanceType<NativeBinding['RateLimiterHandle']>;
 
 /** Numbers in a reserve result: the delay, then the reservation (tokens, limit, time to act as two halves). */
-const RESERVE_FIELDS = 1 + 4;
 
 /**
  * What every limiter offers: {@link RateLimiter} and the composite from {@link RateLimiter.all}.

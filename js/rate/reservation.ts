@@ -10,10 +10,9 @@ import { WeftError } from '../errors.js';
 import { checkWaitOptions, type WaitOptions } from '../sync/notifier.js';
 import { nativeCall } from './call.js';
 
-/** Native reserve statuses (crates/weft-node/src/rate.rs). */
-export const RESERVED = 0;
-export const EXCEEDS_BURST = 1;
-export const TOO_LONG = 2;
+/** Native reserve statuses (declared in js/wire.ts). */
+export { EXCEEDS_BURST, RESERVED, TOO_LONG };
+import { RESERVE_EXCEEDS_BURST as EXCEEDS_BURST, RESERVE_RESERVED as RESERVED, RESERVE_TOO_LONG as TOO_LONG } from '../wire.js';
 
 /** Longest single timer: setTimeout fires at once for anything longer than 2^31-1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -11,6 +11,7 @@ import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { DrainFailures } from '../drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
+import { NOTICE_FIELDS } from '../wire.js';
 
 
 /** How long a wait may last and what may cancel it. */
@@ -31,7 +32,6 @@ interface Wait {
   strong: boolean;
 }
 
-const NOTICE_FIELDS = 1 + 4;
 const DRAIN_BATCH = 1024;
 
 /** Checks wait options, naming the bad one. */

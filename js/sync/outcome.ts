@@ -1,30 +1,27 @@
 /**
- * The numbers native wait calls write (crates/weft-node/src/outcome.rs): a status, then
- * an outcome (case, delivery, value kind, number), with other values returned.
+ * The numbers native wait calls write (declared in js/wire.ts): a status, then an
+ * outcome (case, delivery, value kind, number), with other values returned.
  * @internal
  */
 import { decode, fromSlot } from '../codec.js';
 
-export const READY = 0;
-export const WOULD_BLOCK = 1;
-export const CLOSED = 2;
-export const WAITING = 3;
-export const SLICE = 4;
-/** Once: this caller runs the function. */
-export const ONCE_RUN = 5;
-/** Once, as a waiter's case: the runner's thread ended mid-run; begin again. */
-export const ONCE_RETRY = 1;
-/** Barrier: this caller was the generation's last. */
-export const TRIPPED = 6;
-
-export const SENT = 0;
-export const RECEIVED = 1;
-export const CHANNEL_DRAINED = 2;
-export const REFUSED = 3;
-export const DONE = 4;
-
-/** Numbers in a call's result: status, case, delivery, value kind, number. */
-export const RESULT_FIELDS = 5;
+export {
+  CASE_ONCE_RETRY as ONCE_RETRY,
+  DELIVERY_CLOSED as CHANNEL_DRAINED,
+  DELIVERY_DONE as DONE,
+  DELIVERY_RECEIVED as RECEIVED,
+  DELIVERY_REFUSED as REFUSED,
+  DELIVERY_SENT as SENT,
+  RESULT_FIELDS,
+  STATUS_CLOSED as CLOSED,
+  STATUS_ONCE_RUN as ONCE_RUN,
+  STATUS_READY as READY,
+  STATUS_SLICE as SLICE,
+  STATUS_TRIPPED as TRIPPED,
+  STATUS_WAITING as WAITING,
+  STATUS_WOULD_BLOCK as WOULD_BLOCK,
+} from '../wire.js';
+import { DELIVERY_RECEIVED as RECEIVED, DELIVERY_REFUSED as REFUSED } from '../wire.js';
 
 /** A settled wait: which case happened and how, with the received value. */
 export interface Outcome {

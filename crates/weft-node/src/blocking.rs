@@ -13,11 +13,10 @@ use napi_derive::napi;
 use weft_core::wake::Waiter;
 
 use crate::errors::{contain, failpoint, Failpoint};
-use crate::outcome::{self, OUTCOME_FIELDS, READY, SLICE, WOULD_BLOCK};
+use crate::outcome::{self, READY, SLICE, WOULD_BLOCK};
 use crate::wait::{Withdraw, Withdrawal};
 
-/// Numbers in a result: the status, then an outcome.
-pub const RESULT_FIELDS: usize = 1 + OUTCOME_FIELDS;
+pub use crate::wire::RESULT_FIELDS;
 
 struct Blocked {
     waiter: Arc<Waiter>,

@@ -28,11 +28,7 @@ use crate::wait::{self, Started, Withdrawal};
 /// Every live channel, by id, so any thread can attach.
 pub static CHANNELS: Handles<Channel> = Handles::new();
 
-/// Numbers per case in a select spec: channel id, op (-1 receive, else a send's value
-/// kind), the number for numeric sends.
-const CASE_FIELDS: usize = 3;
-/// Numbers per value in bulk calls: kind, number.
-const BULK_FIELDS: usize = 2;
+use crate::wire::{BULK_FIELDS, CASE_FIELDS};
 
 local::cache!(LOCAL: Channel);
 

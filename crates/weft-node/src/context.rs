@@ -22,10 +22,10 @@ pub(crate) static CONTEXTS: Handles<Context> = Handles::new();
 // This thread's contexts by id, for `contextState`.
 local::cache!(LOCAL: Context);
 
-/// `contextState` results.
-const LIVE: u32 = 0;
-const CANCELED: u32 = 1;
-const DEADLINE_EXCEEDED: u32 = 2;
+use crate::wire::{
+    CONTEXT_CANCELED as CANCELED, CONTEXT_DEADLINE_EXCEEDED as DEADLINE_EXCEEDED,
+    CONTEXT_LIVE as LIVE,
+};
 
 fn state_of(ctx: &Context) -> u32 {
     match ctx.err() {

@@ -22,3 +22,4 @@ mod slot;
 mod sync;
 mod value;
 mod wait;
+mod wire;

@@ -19,12 +19,11 @@ use napi_derive::napi;
 use weft_core::wake::{Mailbox, Notice, Waiter};
 
 use crate::errors::{contain, failpoint, to_js, Failpoint};
-use crate::outcome::{self, OUTCOME_FIELDS};
+use crate::outcome;
 use crate::value;
 use crate::wait::{Withdraw, Withdrawal};
 
-/// Numbers per drained notice: the token, then an outcome.
-const NOTICE_FIELDS: usize = 1 + OUTCOME_FIELDS;
+use crate::wire::NOTICE_FIELDS;
 
 /// A wait in progress: its waiter and how to take it off what it waits on.
 struct PendingWait {

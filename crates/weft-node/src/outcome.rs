@@ -7,29 +7,23 @@ use weft_core::wake::Delivery;
 
 use crate::value;
 
-/// Statuses returned by calls that may wait.
-pub const READY: u32 = 0;
-/// Non-blocking call: nothing to do now (full, empty, not acquired).
-pub const WOULD_BLOCK: u32 = 1;
-/// Channel closed (try calls).
-pub const CLOSED: u32 = 2;
-/// Async wait registered: a notice with the caller's token will follow.
-pub const WAITING: u32 = 3;
-/// Blocking wait: this slice passed; resume or cancel it (see `blocking.rs`).
-pub const SLICE: u32 = 4;
+use crate::wire::{
+    DELIVERY_CLOSED, DELIVERY_DONE, DELIVERY_RECEIVED, DELIVERY_REFUSED, DELIVERY_SENT,
+};
+pub use crate::wire::{
+    STATUS_CLOSED as CLOSED, STATUS_READY as READY, STATUS_SLICE as SLICE,
+    STATUS_WAITING as WAITING, STATUS_WOULD_BLOCK as WOULD_BLOCK,
+};
 
-/// Numbers per outcome: case, delivery, value kind, number.
-pub const OUTCOME_FIELDS: usize = 4;
-
-/// Delivery codes (js/sync/outcome.ts mirrors them).
+/// A delivery's wire code.
 fn delivery_code(d: &Delivery) -> f64 {
-    match d {
-        Delivery::Sent => 0.0,
-        Delivery::Received(_) => 1.0,
-        Delivery::Closed => 2.0,
-        Delivery::Refused(_) => 3.0,
-        Delivery::Done => 4.0,
-    }
+    f64::from(match d {
+        Delivery::Sent => DELIVERY_SENT,
+        Delivery::Received(_) => DELIVERY_RECEIVED,
+        Delivery::Closed => DELIVERY_CLOSED,
+        Delivery::Refused(_) => DELIVERY_REFUSED,
+        Delivery::Done => DELIVERY_DONE,
+    })
 }
 
 /// Writes a result that happened: `status` (READY, or a primitive's own such as

@@ -29,19 +29,10 @@ pub struct PoolCore {
     inner: Arc<Dispatcher>,
 }
 
-/// Numbers per task in `submitBatch`'s `meta`, and per completion in `drainInto`'s.
-const BATCH_FIELDS: usize = 5;
-const DRAIN_FIELDS: usize = 4;
-/// Numbers a worker's `take` writes.
-const TAKE_FIELDS: usize = 5;
-/// Numbers a worker's `complete` reads: [id, ok (1/0), kind, the value for numbers and
-/// booleans].
-const COMPLETE_FIELDS: usize = 4;
-
-/// `next()` statuses when there is no task.
-const CLOSED: u32 = 1;
-const STOPPED: u32 = 2;
-const IDLE: u32 = 3;
+use crate::wire::{
+    COMPLETE_FIELDS, DRAIN_FIELDS, SUBMIT_CANCELLABLE, SUBMIT_FIELDS as BATCH_FIELDS,
+    TAKE_CLOSED as CLOSED, TAKE_FIELDS, TAKE_IDLE as IDLE, TAKE_STOPPED as STOPPED, TAKE_TASK,
+};
 
 #[napi]
 impl PoolCore {
@@ -124,7 +115,7 @@ impl PoolCore {
                 from_js(kind, &v)
             })?;
             let task = Task::new(m[0] as u32, m[1] as u32, m[2] as i32, arg);
-            tasks.push((task, flags & 256 != 0));
+            tasks.push((task, flags & SUBMIT_CANCELLABLE != 0));
         }
         let (queued, refused) = self.inner.submit_batch(tasks);
         match refused {
@@ -361,7 +352,7 @@ fn take_into<'env>(env: &'env Env, meta: &mut [f64]) -> Result<Option<Unknown<'e
             return Ok(None);
         }
     };
-    meta[0] = 0.0;
+    meta[0] = f64::from(TAKE_TASK);
     meta[1] = task.id as f64;
     meta[2] = task.func as f64;
     Ok(value::deliver_pair(env, &mut meta[3..5], task.arg))

@@ -32,15 +32,10 @@ pub(crate) static LIMITERS: Handles<Limiter> = Handles::new();
 
 local::cache!(LOCAL: Limiter);
 
-/// `rateReserve` and friends: granted.
-pub const RESERVED: u32 = 0;
-/// Refused: `n` exceeds the burst (it never can fit).
-pub const EXCEEDS_BURST: u32 = 1;
-/// Refused: the wait would be longer than the caller allows.
-pub const TOO_LONG: u32 = 2;
-
-/// Numbers describing one reservation: tokens, limit, and its time to act as two halves.
-pub const RESERVATION_FIELDS: usize = 4;
+pub use crate::wire::{
+    RESERVATION_FIELDS, RESERVE_EXCEEDS_BURST as EXCEEDS_BURST, RESERVE_RESERVED as RESERVED,
+    RESERVE_TOO_LONG as TOO_LONG,
+};
 
 /// A count argument: an integer in `0..=2^53`.
 pub(crate) fn count(n: f64, param: &str) -> Result<u64> {
@@ -208,7 +203,7 @@ pub fn rate_reserve(
 ) -> Result<u32> {
     guard(|| {
         let (n, max_wait) = reserve_args(n, max_wait_ms)?;
-        let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
+        let meta = args::f64_slice(&mut meta, "meta", crate::wire::RESERVE_FIELDS)?;
         with(id, |l| {
             let (now, r) = l.reserve_now(n, max_wait);
             report(meta, now, &r)

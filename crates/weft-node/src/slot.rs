@@ -19,8 +19,7 @@ use napi_derive::napi;
 
 use crate::errors::{failpoint, guard, invalid_argument, Failpoint};
 
-/// Numbers in the slot.
-pub const SLOT_FIELDS: usize = 8;
+pub use crate::wire::SLOT_FIELDS;
 
 type Block = [AtomicU64; SLOT_FIELDS];
 

@@ -366,8 +366,7 @@ pub struct OnceHandle {
 
 held::lifecycle!(OnceHandle, ONCES, "once");
 
-/// `begin` results: this caller runs the function.
-const ONCE_RUN: u32 = 5;
+use crate::wire::STATUS_ONCE_RUN as ONCE_RUN;
 
 #[napi]
 impl OnceHandle {
@@ -489,8 +488,7 @@ pub struct BarrierHandle {
 
 held::lifecycle!(BarrierHandle, BARRIERS, "barrier");
 
-/// `arrive` result: this caller was the last of its generation.
-const TRIPPED: u32 = 6;
+use crate::wire::STATUS_TRIPPED as TRIPPED;
 
 #[napi]
 impl BarrierHandle {

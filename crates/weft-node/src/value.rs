@@ -9,16 +9,11 @@ use weft_core::{byte_buffers, BytesKind, Value};
 use crate::args::arg;
 use crate::errors::invalid_argument;
 
-pub const UNDEFINED: u32 = 0;
-pub const NULL: u32 = 1;
-pub const BOOL: u32 = 2;
-pub const NUMBER: u32 = 3;
-pub const STRING: u32 = 4;
-pub const SERIALIZED: u32 = 5;
-/// Not a value: one that could not be made on the receiving thread (its JS value, if
-/// any, is the reason). The facade turns it into an error for that value's receiver.
-pub const FAILED: u32 = 6;
-pub const BYTES: u32 = 16;
+pub use crate::wire::{
+    KIND_BOOL as BOOL, KIND_BYTES as BYTES, KIND_FAILED as FAILED, KIND_NULL as NULL,
+    KIND_NUMBER as NUMBER, KIND_SERIALIZED as SERIALIZED, KIND_STRING as STRING,
+    KIND_UNDEFINED as UNDEFINED,
+};
 
 /// Copies a JS value of wire `kind` into Rust-owned memory (nothing JS-owned survives
 /// the call, so the value may be read on any thread afterwards).

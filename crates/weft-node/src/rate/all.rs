@@ -22,8 +22,7 @@ pub(crate) static ALLS: Handles<All> = Handles::new();
 
 local::cache!(LOCAL: All);
 
-/// Numbers per member in a reservation: its reservation, then its act time (two halves).
-pub const PART_FIELDS: usize = RESERVATION_FIELDS + 2;
+pub use crate::wire::PART_FIELDS;
 
 /// This thread's wrapper on an `All`.
 #[napi]

@@ -7,7 +7,7 @@ use napi_derive::napi;
 use weft_core::rate::KeyedLimiter;
 use weft_core::registry::Handles;
 
-use super::{clock, count, ms, report, reservation_arg, reserve_args, span_ns, RESERVATION_FIELDS};
+use super::{clock, count, ms, report, reservation_arg, reserve_args, span_ns};
 use crate::args;
 use crate::errors::{guard, to_js};
 use crate::held::{self, Held};
@@ -70,7 +70,7 @@ pub fn keyed_reserve(
 ) -> Result<u32> {
     guard(|| {
         let (n, max_wait) = reserve_args(n, max_wait_ms)?;
-        let meta = args::f64_slice(&mut meta, "meta", 1 + RESERVATION_FIELDS)?;
+        let meta = args::f64_slice(&mut meta, "meta", crate::wire::RESERVE_FIELDS)?;
         with(id, |k| {
             let (now, r) = k.reserve_now(&key, n, max_wait);
             report(meta, now, &r)
