@@ -17,23 +17,6 @@ export declare class BarrierHandle {
   arriveBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
-/**
- * A class whose method and getter the `native-call` benchmark times: a napi-rs class
- * call unwraps `this` on every call, which free functions avoid.
- *
- * ```js
- * const probe = new native.CallProbe(); probe.noop(); probe.one
- * ```
- */
-export declare class CallProbe {
-  /** Makes a probe. */
-  constructor()
-  /** Does nothing: a class method's crossing cost. */
-  noop(): void
-  /** Always 1: a class getter's crossing cost. */
-  get one(): number
-}
-
 /** This thread's wrapper on a channel: keeps it alive while JS holds it. */
 export declare class ChannelHandle {
   /** A new channel buffering `cap` values (0 unbuffered, Infinity unbounded). */
@@ -285,17 +268,11 @@ export declare class WaitGroupHandle {
   waitBlocking(meta: Float64Array, sliceMs: number): unknown
 }
 
-/** Adds three numbers: measures what each converted argument adds to a call. */
-export declare function addThree(a: number, b: number, c: number): number
-
 /**
  * A Float64Array over this thread's slot, or undefined where the runtime forbids
  * ArrayBuffers over native memory (then callers pass arguments instead).
  */
 export declare function argSlot(): Float64Array | undefined
-
-/** Returns the length of a buffer passed by reference (no copy): measures passing bytes. */
-export declare function bufferLength(bytes: Uint8Array): number
 
 /**
  * Gives up this thread's blocking wait (its deadline passed): WOULD_BLOCK if nothing
@@ -364,42 +341,10 @@ export declare function chanTrySend(id: number, kind: number, value: unknown, sp
 export declare function chanTrySendNumber(id: number, n: number): number
 
 /**
- * Checks a size argument the way every sized constructor does; used to test the
- * `INVALID_ARGUMENT` path end to end.
- */
-export declare function checkSize(size: number): number
-
-/**
  * Whether context `id` has ended on this thread's view: 0 live, 1 cancelled, 2 deadline
  * exceeded. Every thread sees the same state.
  */
 export declare function contextState(id: number): number
-
-/**
- * Makes the next received value converted on this thread fail as if V8 had refused its
- * allocation, so tests can check that a drain loses nothing and wakes up again.
- *
- * ```js
- * native.debugFailNextConversion();
- * await ch.recv(); // rejects with INTERNAL; the next recv gets the next value
- * ```
- */
-export declare function debugFailNextConversion(): void
-
-/** Panics inside a native call; proves panics become `INTERNAL` errors, never aborts. */
-export declare function debugPanic(message: string): void
-
-/**
- * Makes the next call through failpoint `name` (channel, sync, handle, lookup, pool,
- * notifier, blocking, slot, worker) panic; `none` disarms them all, on any thread: tests use it to check that a panic in
- * each export family becomes an `INTERNAL` error and the process lives on.
- *
- * ```js
- * native.debugPanicNext('channel');
- * ch.trySend(1); // throws WeftError INTERNAL; the next call works again
- * ```
- */
-export declare function debugPanicNext(name: string): void
 
 /** The error codes the native side can throw. */
 export declare function errorCodes(): Array<string>
@@ -443,9 +388,6 @@ export declare function liveObjects(kind: string): number
 
 /** The native engine's version; the facade checks it matches the package. */
 export declare function nativeVersion(): string
-
-/** Does nothing: measures the cost of crossing into native code. */
-export declare function noop(): void
 
 /**
  * Withdraws wait `token`: true if it was cancelled before anything happened, false if it
@@ -583,3 +525,56 @@ export declare function workerFuncName(index: number): string
  * the value itself for numbers and booleans. Returns the value for other kinds.
  */
 export declare function workerTake(meta: Float64Array): unknown
+
+export declare namespace probes {
+  /**
+   * A class whose method and getter the `native-call` benchmark times: a napi-rs class
+   * call unwraps `this` on every call, which free functions avoid.
+   *
+   * ```js
+   * const probe = new native.probes.CallProbe(); probe.noop(); probe.one
+   * ```
+   */
+  export class CallProbe {
+    /** Makes a probe. */
+    constructor()
+    /** Does nothing: a class method's crossing cost. */
+    noop(): void
+    /** Always 1: a class getter's crossing cost. */
+    get one(): number
+  }
+  /** Adds three numbers: measures what each converted argument adds to a call. */
+  export function addThree(a: number, b: number, c: number): number
+  /** Returns the length of a buffer passed by reference (no copy): measures passing bytes. */
+  export function bufferLength(bytes: Uint8Array): number
+  /**
+   * Checks a size argument the way every sized constructor does; used to test the
+   * `INVALID_ARGUMENT` path end to end.
+   */
+  export function checkSize(size: number): number
+  /**
+   * Makes the next received value converted on this thread fail as if V8 had refused its
+   * allocation, so tests can check that a drain loses nothing and wakes up again.
+   *
+   * ```js
+   * native.probes.debugFailNextConversion();
+   * await ch.recv(); // rejects with INTERNAL; the next recv gets the next value
+   * ```
+   */
+  export function debugFailNextConversion(): void
+  /** Panics inside a native call; proves panics become `INTERNAL` errors, never aborts. */
+  export function debugPanic(message: string): void
+  /**
+   * Makes the next call through failpoint `name` (channel, sync, handle, lookup, pool,
+   * notifier, blocking, slot, worker) panic; `none` disarms them all, on any thread: tests use it to check that a panic in
+   * each export family becomes an `INTERNAL` error and the process lives on.
+   *
+   * ```js
+   * native.probes.debugPanicNext('channel');
+   * ch.trySend(1); // throws WeftError INTERNAL; the next call works again
+   * ```
+   */
+  export function debugPanicNext(name: string): void
+  /** Does nothing: measures the cost of crossing into native code. */
+  export function noop(): void
+}

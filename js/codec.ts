@@ -21,9 +21,16 @@ import { mayHoldHandles, revive } from './handles.js';
 import { loadNative } from './native.js';
 import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
 
-import { KIND_BOOL, KIND_BYTES, KIND_FAILED, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_STRING, KIND_UNDEFINED } from './wire.js';
+import { Wire } from './wire.js';
 
-export { KIND_BOOL, KIND_BYTES, KIND_FAILED, KIND_NULL, KIND_NUMBER, KIND_SERIALIZED, KIND_STRING, KIND_UNDEFINED };
+export const KIND_UNDEFINED = Wire.KIND_UNDEFINED;
+export const KIND_NULL = Wire.KIND_NULL;
+export const KIND_BOOL = Wire.KIND_BOOL;
+export const KIND_NUMBER = Wire.KIND_NUMBER;
+export const KIND_STRING = Wire.KIND_STRING;
+export const KIND_SERIALIZED = Wire.KIND_SERIALIZED;
+export const KIND_FAILED = Wire.KIND_FAILED;
+export const KIND_BYTES = Wire.KIND_BYTES;
 
 // BytesKind codes, as in crates/weft-core/src/value.rs.
 const ARRAY_BUFFER = 0;

@@ -22,7 +22,10 @@ import { loadNative } from './native.js';
 import { nativeCall } from './rate/call.js';
 import { blockingWait, type BlockingOptions } from './sync/blocking.js';
 import { notifier, pokeNotifier } from './sync/notifier.js';
-import { CONTEXT_CANCELED as CANCELED, CONTEXT_LIVE as LIVE } from './wire.js';
+import { Wire } from './wire.js';
+
+const LIVE = Wire.CONTEXT_LIVE;
+const CANCELED = Wire.CONTEXT_CANCELED;
 
 type NativeContext = InstanceType<ReturnType<typeof loadNative>['ContextHandle']>;
 

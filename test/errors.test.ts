@@ -63,9 +63,9 @@ describe('error codes: the native engine and the facade agree', () => {
 
   async function nativeSide() {
     const { loadNative } = await import('../dist/esm/native.js');
+    const { probes } = await import('../dist/esm/probes.js');
     const { fromNative } = await import('../dist/esm/errors.js');
-    const native = loadNative();
-    return { native, fromNative, nativeCodes: native.errorCodes() };
+    return { native: probes(), fromNative, nativeCodes: loadNative().errorCodes() };
   }
 
   it('every code the native addon can throw becomes a WeftError with that same code', async () => {

@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Channel, Mutex, Once, Semaphore, WaitGroup, isWeftError } from '@weft/core';
-import { loadNative } from '../dist/esm/native.js';
+import { probes } from '../dist/esm/probes.js';
 
 import { makePool, rejectsWith, settlesWithin, throwsWith } from './fixtures/pool-helpers.js';
 
-const native = loadNative() as unknown as {
+const native = probes() as unknown as {
   debugPanicNext(name: string): void;
   debugFailNextConversion(): void;
 };

@@ -29,13 +29,16 @@ import {
   type WeftError,
 } from '@weft/core';
 import { loadNative } from '../dist/esm/native.js';
+import { probes } from '../dist/esm/probes.js';
 
 import { makePool, settlesWithin } from './fixtures/pool-helpers.js';
 
 type Failpoint = 'channel' | 'slot' | 'handle' | 'lookup' | 'sync' | 'pool';
 
-const native = loadNative() as unknown as {
+const native = probes() as unknown as {
   debugPanicNext(name: string): void;
+};
+const binding = loadNative() as unknown as {
   liveObjects(kind: string): number;
 };
 const PANIC_TASKS = new URL('./fixtures/panic-tasks.mjs', import.meta.url);
@@ -852,7 +855,7 @@ describe('a native panic in a blocking call in a worker is INTERNAL, and the obj
 describe('a native panic while sending a value gives back what the value pinned, once', () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const live = (): number => native.liveObjects('channel');
+  const live = (): number => binding.liveObjects('channel');
   const settlesTo = async (count: number): Promise<number> => {
     for (let turn = 0; turn < 200 && live() !== count; turn++) {
       gc();

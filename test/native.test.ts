@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { fromNative } from '../dist/esm/errors.js';
-import { loadNative } from '../dist/esm/native.js';
+import { probes as loadProbes } from '../dist/esm/probes.js';
 import { argSlot, slotCalls } from '../dist/esm/slot.js';
 import { isWeftError, nativeOrigin, nativeVersion, platformTriple, version } from '@weft/core';
 
@@ -24,14 +24,14 @@ describe('native addon', () => {
   });
 
   it('a wrong argument type rejects with INVALID_ARGUMENT naming the parameter', () => {
-    const native = loadNative();
+    const native = loadProbes();
     const err = nativeError(() => native.checkSize('ten' as unknown as number), 'checkSize');
     expect(err.code).toBe('INVALID_ARGUMENT');
     expect(err.message).toBe('size must be a number, got string');
   });
 
   it('an out-of-range argument rejects with INVALID_ARGUMENT naming the parameter', () => {
-    const native = loadNative();
+    const native = loadProbes();
     for (const bad of [-1, 1.5, Number.NaN, Infinity, 2 ** 32]) {
       const err = nativeError(() => native.checkSize(bad), 'checkSize');
       expect(err.code).toBe('INVALID_ARGUMENT');
@@ -42,7 +42,7 @@ describe('native addon', () => {
   });
 
   it('a panic inside a native call becomes INTERNAL with a report id, and the process lives on', () => {
-    const native = loadNative();
+    const native = loadProbes();
     const err = nativeError(() => native.debugPanic('invariant xyz broken'), 'debugPanic');
     expect(isWeftError(err, 'INTERNAL')).toBe(true);
     expect(err.message).toContain('native panic: invariant xyz broken');
@@ -64,11 +64,11 @@ describe('native addon', () => {
     expect(isWeftError(noSeat, 'INTERNAL')).toBe(true);
     expect(noSeat.message).toMatch(/before workerAttach/);
     // And they still work afterwards (nothing left pending in the env).
-    expect(loadNative().checkSize(3)).toBe(3);
+    expect(loadProbes().checkSize(3)).toBe(3);
   });
 
   it('reads buffers in place', () => {
-    const native = loadNative();
+    const native = loadProbes();
     expect(native.bufferLength(Buffer.alloc(64 * 1024))).toBe(65536);
     expect(native.bufferLength(new Uint8Array(new ArrayBuffer(100), 10, 20))).toBe(20);
   });

@@ -3,7 +3,7 @@
  * JS call. It is the floor every native-backed weft API pays per call.
  */
 import { setFlagsFromString } from 'node:v8';
-import { loadNative } from '../../dist/esm/native.js';
+import { probes } from '../../dist/esm/probes.js';
 import { check } from '../lib/suites.mjs';
 
 const WARMUP_CALLS = 200_000;
@@ -43,7 +43,7 @@ function target(impl) {
   }
   // Native calls are never inlined; a monomorphic site gets V8's direct API-call path,
   // as in the facade (a megamorphic one costs ~20 ns more per call).
-  const native = loadNative();
+  const native = probes();
   if (impl === 'native-noop') return { fn: native.noop, arg: undefined, each: 1 };
   if (impl === 'native-3-numbers') return { fn: (x) => native.addThree(x, 1, 2), arg: 1, each: 4 };
   const probe = new native.CallProbe();

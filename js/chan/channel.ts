@@ -21,7 +21,10 @@ import { argSlot, slotCalls } from '../slot.js';
 import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
-import { BULK_FIELDS, CASE_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const BULK_FIELDS = Wire.BULK_FIELDS;
+const CASE_FIELDS = Wire.CASE_FIELDS;
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 

@@ -16,7 +16,9 @@ import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
 import { CHANNEL_DRAINED, READY, REFUSED, RESULT_FIELDS, outcomeAt, type Outcome } from '../sync/outcome.js';
 import { Channel, caseSpec, closedError, type SelectCase } from './channel.js';
-import { CASE_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const CASE_FIELDS = Wire.CASE_FIELDS;
 
 /** Options of `select`. */
 export interface SelectOptions extends WaitOptions {

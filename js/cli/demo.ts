@@ -9,7 +9,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { fromNative } from '../errors.js';
-import { loadNative, nativeOrigin } from '../native.js';
+import { nativeOrigin } from '../native.js';
+import { probes } from '../probes.js';
 import { packageInfo } from '../package-info.js';
 import { Channel } from '../chan/channel.js';
 import { Pool } from '../pool/pool.js';
@@ -152,7 +153,7 @@ class ProgressBar {
 }
 
 function nativeCallSection(): void {
-  const native = loadNative();
+  const native = probes();
   const calls = 2_000_000;
   const bytes = new Uint8Array(64 * 1024);
   let sink = 0;
@@ -168,7 +169,7 @@ function nativeCallSection(): void {
 }
 
 function errorSection(): void {
-  const native = loadNative();
+  const native = probes();
   console.log('\nErrors are typed (native checks name the parameter, panics never abort):');
   for (const [what, call] of [
     ['checkSize(-1)', () => native.checkSize(-1)],

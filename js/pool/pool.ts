@@ -33,7 +33,10 @@ import { TaskTable } from './task-table.js';
 import { DrainFailures } from '../drain-failures.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
-import { DRAIN_FIELDS, SUBMIT_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const SUBMIT_FIELDS = Wire.SUBMIT_FIELDS;
+const DRAIN_FIELDS = Wire.DRAIN_FIELDS;
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
 

@@ -15,7 +15,12 @@ import { holdsHandles, mayHoldHandles, revive } from '../handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { SharedBuffers } from './shared-memory.js';
 import { FUNC_WITH_CONTEXT, TaskContext, type ContextEnvelope } from './task-context.js';
-import { COMPLETE_FIELDS, TAKE_FIELDS, TAKE_IDLE, TAKE_TASK } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const TAKE_TASK = Wire.TAKE_TASK;
+const TAKE_IDLE = Wire.TAKE_IDLE;
+const TAKE_FIELDS = Wire.TAKE_FIELDS;
+const COMPLETE_FIELDS = Wire.COMPLETE_FIELDS;
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
 export interface WorkerConfig {

@@ -20,7 +20,9 @@ import { checkCount } from './args.js';
 import type { Limiter } from './limiter.js';
 import { memberRefs, type MemberRef } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { PART_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const PART_FIELDS = Wire.PART_FIELDS;
 
 type NativeAll = InstanceType<NativeBinding['RateAllHandle']>;
 

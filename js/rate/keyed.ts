@@ -18,7 +18,7 @@ import { nativeCall } from './call.js';
 import { checkClock, checkCount, checkKey, checkMs, checkOptions, checkRate } from './args.js';
 import { bindClock } from './native-clock.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { RESERVE_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
 
 type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
 
@@ -36,7 +36,7 @@ export interface KeyedLimiterOptions {
 }
 
 const DEFAULT_IDLE_MS = 60_000;
-const reserveMeta = new Float64Array(RESERVE_FIELDS);
+const reserveMeta = new Float64Array(Wire.RESERVE_FIELDS);
 const adoption = new Adoption<NativeKeyed>();
 
 /**

@@ -24,7 +24,9 @@ import { checkClock, checkCount, checkMs, checkOptions, checkRate, isCount } fro
 import { bindClock } from './native-clock.js';
 import { memberRefs } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { RESERVE_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const RESERVE_FIELDS = Wire.RESERVE_FIELDS;
 
 type NativeLimiter = InstanceType<NativeBinding['RateLimiterHandle']>;
 

@@ -11,8 +11,10 @@ import { checkWaitOptions, type WaitOptions } from '../sync/notifier.js';
 import { nativeCall } from './call.js';
 
 /** Native reserve statuses (declared in js/wire.ts). */
-export { EXCEEDS_BURST, RESERVED, TOO_LONG };
-import { RESERVE_EXCEEDS_BURST as EXCEEDS_BURST, RESERVE_RESERVED as RESERVED, RESERVE_TOO_LONG as TOO_LONG } from '../wire.js';
+export const RESERVED = Wire.RESERVE_RESERVED;
+export const EXCEEDS_BURST = Wire.RESERVE_EXCEEDS_BURST;
+export const TOO_LONG = Wire.RESERVE_TOO_LONG;
+import { Wire } from '../wire.js';
 
 /** Longest single timer: setTimeout fires at once for anything longer than 2^31-1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

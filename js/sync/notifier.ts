@@ -11,7 +11,9 @@ import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from '../native.js';
 import { DrainFailures } from '../drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
-import { NOTICE_FIELDS } from '../wire.js';
+import { Wire } from '../wire.js';
+
+const NOTICE_FIELDS = Wire.NOTICE_FIELDS;
 
 
 /** How long a wait may last and what may cancel it. */

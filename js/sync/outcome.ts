@@ -5,23 +5,24 @@
  */
 import { decode, fromSlot } from '../codec.js';
 
-export {
-  CASE_ONCE_RETRY as ONCE_RETRY,
-  DELIVERY_CLOSED as CHANNEL_DRAINED,
-  DELIVERY_DONE as DONE,
-  DELIVERY_RECEIVED as RECEIVED,
-  DELIVERY_REFUSED as REFUSED,
-  DELIVERY_SENT as SENT,
-  RESULT_FIELDS,
-  STATUS_CLOSED as CLOSED,
-  STATUS_ONCE_RUN as ONCE_RUN,
-  STATUS_READY as READY,
-  STATUS_SLICE as SLICE,
-  STATUS_TRIPPED as TRIPPED,
-  STATUS_WAITING as WAITING,
-  STATUS_WOULD_BLOCK as WOULD_BLOCK,
-} from '../wire.js';
-import { DELIVERY_RECEIVED as RECEIVED, DELIVERY_REFUSED as REFUSED } from '../wire.js';
+import { Wire } from '../wire.js';
+
+export const READY = Wire.STATUS_READY;
+export const WOULD_BLOCK = Wire.STATUS_WOULD_BLOCK;
+export const CLOSED = Wire.STATUS_CLOSED;
+export const WAITING = Wire.STATUS_WAITING;
+export const SLICE = Wire.STATUS_SLICE;
+export const ONCE_RUN = Wire.STATUS_ONCE_RUN;
+export const ONCE_RETRY = Wire.CASE_ONCE_RETRY;
+export const TRIPPED = Wire.STATUS_TRIPPED;
+
+export const SENT = Wire.DELIVERY_SENT;
+export const RECEIVED = Wire.DELIVERY_RECEIVED;
+export const CHANNEL_DRAINED = Wire.DELIVERY_CLOSED;
+export const REFUSED = Wire.DELIVERY_REFUSED;
+export const DONE = Wire.DELIVERY_DONE;
+
+export const RESULT_FIELDS = Wire.RESULT_FIELDS;
 
 /** A settled wait: which case happened and how, with the received value. */
 export interface Outcome {

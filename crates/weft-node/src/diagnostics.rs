@@ -21,11 +21,11 @@ pub fn error_codes() -> Vec<&'static str> {
 }
 
 /// Does nothing: measures the cost of crossing into native code.
-#[napi(catch_unwind)]
+#[napi(namespace = "probes", catch_unwind)]
 pub fn noop() {}
 
 /// Adds three numbers: measures what each converted argument adds to a call.
-#[napi(catch_unwind)]
+#[napi(namespace = "probes", catch_unwind)]
 pub fn add_three(a: f64, b: f64, c: f64) -> f64 {
     a + b + c
 }
@@ -34,13 +34,13 @@ pub fn add_three(a: f64, b: f64, c: f64) -> f64 {
 /// call unwraps `this` on every call, which free functions avoid.
 ///
 /// ```js
-/// const probe = new native.CallProbe(); probe.noop(); probe.one
+/// const probe = new native.probes.CallProbe(); probe.noop(); probe.one
 /// ```
-#[napi]
+#[napi(namespace = "probes")]
 #[derive(Default)]
 pub struct CallProbe {}
 
-#[napi]
+#[napi(namespace = "probes")]
 impl CallProbe {
     /// Makes a probe.
     #[napi(constructor, catch_unwind)]
@@ -60,20 +60,20 @@ impl CallProbe {
 }
 
 /// Returns the length of a buffer passed by reference (no copy): measures passing bytes.
-#[napi(catch_unwind)]
+#[napi(namespace = "probes", catch_unwind)]
 pub fn buffer_length(bytes: &[u8]) -> u32 {
     bytes.len() as u32
 }
 
 /// Checks a size argument the way every sized constructor does; used to test the
 /// `INVALID_ARGUMENT` path end to end.
-#[napi(ts_args_type = "size: number", catch_unwind)]
+#[napi(namespace = "probes", ts_args_type = "size: number", catch_unwind)]
 pub fn check_size(size: Unknown<'_>) -> Result<u32> {
     guard(|| args::size(&size, "size"))
 }
 
 /// Panics inside a native call; proves panics become `INTERNAL` errors, never aborts.
-#[napi(catch_unwind)]
+#[napi(namespace = "probes", catch_unwind)]
 pub fn debug_panic(message: String) -> Result<()> {
     guard(|| panic!("{message}"))
 }
@@ -83,10 +83,10 @@ pub fn debug_panic(message: String) -> Result<()> {
 /// each export family becomes an `INTERNAL` error and the process lives on.
 ///
 /// ```js
-/// native.debugPanicNext('channel');
+/// native.probes.debugPanicNext('channel');
 /// ch.trySend(1); // throws WeftError INTERNAL; the next call works again
 /// ```
-#[napi(catch_unwind)]
+#[napi(namespace = "probes", catch_unwind)]
 pub fn debug_panic_next(name: String) -> Result<()> {
     if name == "none" {
         disarm_all();

@@ -129,10 +129,10 @@ thread_local! {
 /// allocation, so tests can check that a drain loses nothing and wakes up again.
 ///
 /// ```js
-/// native.debugFailNextConversion();
+/// native.probes.debugFailNextConversion();
 /// await ch.recv(); // rejects with INTERNAL; the next recv gets the next value
 /// ```
-#[napi_derive::napi(catch_unwind)]
+#[napi_derive::napi(namespace = "probes", catch_unwind)]
 pub fn debug_fail_next_conversion() {
     FAIL_NEXT_CONVERSION.with(|f| f.set(true));
 }

@@ -535,10 +535,21 @@ mod tests {
             thread::spawn(move || {
                 let mut seen = Vec::new();
                 let mut next = 0;
+                let mut first = true;
                 while next < PER || s.taken.load(Ordering::Acquire) < TOTAL {
                     {
                         let _held = s.lock.lock().unwrap();
                         s.ring.mark();
+                        if first {
+                            // Hold the first mark until an unlocked party has met it, so
+                            // the paths race however the threads are scheduled (the
+                            // consumer keeps popping until the holder's values are in,
+                            // and counts a mark before it waits for this lock).
+                            while s.marked.load(Ordering::Relaxed) == 0 {
+                                thread::yield_now();
+                            }
+                            first = false;
+                        }
                         // SAFETY: the lock is held and the ring stays marked until after
                         // these calls.
                         unsafe {
