@@ -15,8 +15,8 @@ export {
   type SerializedError,
   type WeftErrorOptions,
 } from './errors.js';
-export { nativeOrigin, platformTriple, type NativeOrigin } from './native.js';
-export { nativeVersion, version } from './version.js';
+export { nativeOrigin, platformTriple, type NativeOrigin } from './native/loader.js';
+export { nativeVersion, version } from './native/version.js';
 export {
   Pool,
   type CloseOptions,
@@ -37,19 +37,19 @@ export { Once } from './sync/once.js';
 export { RwLock } from './sync/rwlock.js';
 export { Semaphore } from './sync/semaphore.js';
 export { WaitGroup } from './sync/wait-group.js';
-export type { WaitOptions } from './sync/notifier.js';
-export type { BlockingOptions } from './sync/blocking.js';
-export { revive } from './shareable.js';
-export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './clock.js';
-export { AllLimiter, KeyedLimiter, RateLimiter, type KeyedLimiterOptions, type Limiter, type RateLimiterOptions, type Reservation } from './rate.js';
-export { Context, isContextError, type CancelFunc } from './context.js';
-export { Group, type GroupOptions } from './group.js';
-export { Deferred, type DeferredOptions, type DeferredState } from './deferred.js';
-export { TaskGraph, type GraphFunction, type GraphRunOptions, type PoolNode } from './task-graph.js';
-export { backoff, isRetryable, retry, type BackoffOptions, type Jitter, type RetryAttempt, type RetryOptions } from './retry.js';
-export { hedge, type HedgeOptions, type HedgeResult } from './hedge.js';
-export { Heartbeat, heartbeat, type HeartbeatOptions, type Pulse, type Watch } from './heartbeat.js';
-export { supervise, type SuperviseOptions, type Supervision } from './supervise.js';
+export type { WaitOptions } from './wait/notifier.js';
+export type { BlockingOptions } from './wait/blocking.js';
+export { revive } from './native/shareable.js';
+export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './time/clock.js';
+export { AllLimiter, KeyedLimiter, RateLimiter, type KeyedLimiterOptions, type Limiter, type RateLimiterOptions, type Reservation } from './rate/index.js';
+export { Context, isContextError, type CancelFunc } from './context/context.js';
+export { Group, type GroupOptions } from './context/group.js';
+export { Deferred, type DeferredOptions, type DeferredState } from './context/deferred.js';
+export { TaskGraph, type GraphFunction, type GraphRunOptions, type PoolNode } from './context/task-graph.js';
+export { backoff, isRetryable, retry, type BackoffOptions, type Jitter, type RetryAttempt, type RetryOptions } from './resilience/retry.js';
+export { hedge, type HedgeOptions, type HedgeResult } from './resilience/hedge.js';
+export { Heartbeat, heartbeat, type HeartbeatOptions, type Pulse, type Watch } from './resilience/heartbeat.js';
+export { supervise, type SuperviseOptions, type Supervision } from './resilience/supervise.js';
 export {
   DEFAULT_PIPELINE_BUFFER,
   Pipeline,

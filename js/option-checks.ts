@@ -4,8 +4,8 @@
  * (`retry option attempts must be ...`) and whose `details.option` is the option's name.
  * @internal
  */
-import { type Clock } from './clock.js';
-import { Context } from './context.js';
+import { type Clock } from './time/clock.js';
+import { Context } from './context/context.js';
 import { WeftError } from './errors.js';
 
 /** Throws INVALID_ARGUMENT for `scope`'s `option`. */

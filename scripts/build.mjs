@@ -56,7 +56,7 @@ if (all || args.has('--native')) {
     '.',
     '--no-js',
     '--dts',
-    'js/binding.d.ts',
+    'js/native/binding.d.ts',
   ]);
 }
 
@@ -66,9 +66,9 @@ if (all || args.has('--ts')) {
   // ESM, one file per module, with declarations.
   run(bin('tsc'), ['-p', 'tsconfig.json']);
   // tsc does not copy hand-written or generated .d.ts sources; the binding's types are one.
-  copyFileSync(join(root, 'js', 'binding.d.ts'), join(root, 'dist', 'esm', 'binding.d.ts'));
+  copyFileSync(join(root, 'js', 'native', 'binding.d.ts'), join(root, 'dist', 'esm', 'native', 'binding.d.ts'));
   // The `weft` bin; npm links it before `prepare` has built it, so set the mode here.
-  chmodSync(join(root, 'dist', 'esm', 'cli.js'), 0o755);
+  chmodSync(join(root, 'dist', 'esm', 'cli', 'index.js'), 0o755);
   // CommonJS: one bundle per entry, plus declarations interpreted as CommonJS.
   run(bin('esbuild'), [
     'js/index.ts',
@@ -86,7 +86,7 @@ if (all || args.has('--ts')) {
   run(bin('tsc'), ['-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', 'dist/cjs']);
   mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
   writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }\n');
-  copyFileSync(join(root, 'js', 'binding.d.ts'), join(root, 'dist', 'cjs', 'binding.d.ts'));
+  copyFileSync(join(root, 'js', 'native', 'binding.d.ts'), join(root, 'dist', 'cjs', 'native', 'binding.d.ts'));
   // The .d.ts files under dist/cjs are CommonJS declarations (type: commonjs above);
   // index.d.cts is what `require` resolution looks for beside index.cjs.
   writeFileSync(join(root, 'dist', 'cjs', 'index.d.cts'), "export * from './index.js';\n");

@@ -81,8 +81,8 @@ function pack(dir) {
 
 const rootPkg = readJson(join(root, 'package.json'));
 const { version } = rootPkg;
-const nativeModule = join(root, 'dist', 'esm', 'native.js');
-if (!existsSync(nativeModule)) fail('missing build output: dist/esm/native.js\nRun `npm run build` first.');
+const nativeModule = join(root, 'dist', 'esm', 'native', 'loader.js');
+if (!existsSync(nativeModule)) fail('missing build output: dist/esm/native/loader.js\nRun `npm run build` first.');
 // The loader's own rule for this platform's triple, so packing and loading never disagree.
 const { platformTriple } = await import(pathToFileURL(nativeModule).href);
 const triple = platformTriple();

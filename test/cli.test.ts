@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-const cli = join(__dirname, '..', 'dist', 'esm', 'cli.js');
+const cli = join(__dirname, '..', 'dist', 'esm', 'cli', 'index.js');
 
 function weft(...args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });

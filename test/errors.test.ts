@@ -62,8 +62,8 @@ describe('error codes: the native engine and the facade agree', () => {
   ];
 
   async function nativeSide() {
-    const { loadNative } = await import('../dist/esm/native.js');
-    const { probes } = await import('../dist/esm/probes.js');
+    const { loadNative } = await import('../dist/esm/native/loader.js');
+    const { probes } = await import('../dist/esm/native/probes.js');
     const { fromNative } = await import('../dist/esm/errors.js');
     return { native: probes(), fromNative, nativeCodes: loadNative().errorCodes() };
   }

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 
 import { Channel, Context, Mutex, select } from '@weft/core';
-import { loadNative } from '../dist/esm/native.js';
+import { loadNative } from '../dist/esm/native/loader.js';
 import { Shared, makePool, rejectsWith, throwsWith } from './fixtures/pool-helpers.js';
 
 const CONTEXT_TASKS = new URL('./fixtures/context-tasks.mjs', import.meta.url);

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Channel, Mutex, Once, Semaphore, WaitGroup, isWeftError } from '@weft/core';
-import { probes } from '../dist/esm/probes.js';
+import { probes } from '../dist/esm/native/probes.js';
 
 import { makePool, rejectsWith, settlesWithin, throwsWith } from './fixtures/pool-helpers.js';
 
@@ -209,7 +209,7 @@ describe('a worker terminated while it holds or is owed something', () => {
 
 describe('memory JS shares with native calls', () => {
   it("the argument slot's buffer cannot be transferred away (its writes would vanish)", async () => {
-    const { argSlot } = await import('../dist/esm/slot.js');
+    const { argSlot } = await import('../dist/esm/native/slot.js');
     const slot = argSlot()!;
     const { port1, port2 } = new MessageChannel();
     try {

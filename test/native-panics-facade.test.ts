@@ -28,8 +28,8 @@ import {
   select,
   type WeftError,
 } from '@weft/core';
-import { loadNative } from '../dist/esm/native.js';
-import { probes } from '../dist/esm/probes.js';
+import { loadNative } from '../dist/esm/native/loader.js';
+import { probes } from '../dist/esm/native/probes.js';
 
 import { makePool, settlesWithin } from './fixtures/pool-helpers.js';
 

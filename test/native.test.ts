@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { fromNative } from '../dist/esm/errors.js';
-import { probes as loadProbes } from '../dist/esm/probes.js';
-import { argSlot, slotCalls } from '../dist/esm/slot.js';
+import { probes as loadProbes } from '../dist/esm/native/probes.js';
+import { argSlot, slotCalls } from '../dist/esm/native/slot.js';
 import { isWeftError, nativeOrigin, nativeVersion, platformTriple, version } from '@weft/core';
 
 function nativeError(call: () => unknown, operation: string) {

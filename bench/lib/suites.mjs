@@ -39,7 +39,7 @@ export function listSuites() {
 
 /** Suites import dist/, so say how to build it rather than surface ERR_MODULE_NOT_FOUND. */
 export function assertBuilt() {
-  const missing = ['dist/esm/index.js', 'dist/esm/native.js'].filter((p) => !existsSync(join(repoRoot, p)));
+  const missing = ['dist/esm/index.js', 'dist/esm/native/loader.js'].filter((p) => !existsSync(join(repoRoot, p)));
   if (missing.length > 0) {
     throw new BenchError(`weft is not built (missing ${missing.join(', ')}): run \`npm install\` or \`npm run build\` first.`);
   }

@@ -3,7 +3,7 @@
  * JS call. It is the floor every native-backed weft API pays per call.
  */
 import { setFlagsFromString } from 'node:v8';
-import { probes } from '../../dist/esm/probes.js';
+import { probes } from '../../dist/esm/native/probes.js';
 import { check } from '../lib/suites.mjs';
 
 const WARMUP_CALLS = 200_000;

@@ -51,7 +51,7 @@ async function loadLibrary(impl) {
     case 'weft':
     case 'weft-post': {
       const weft = await import('../../dist/esm/index.js');
-      (await import('../../dist/esm/native.js')).loadNative();
+      (await import('../../dist/esm/native/loader.js')).loadNative();
       return weft;
     }
     case 'piscina': return import('piscina');

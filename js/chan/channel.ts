@@ -12,16 +12,16 @@
  * jobs.close()
  * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
  */
-import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../codec.js';
+import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, fromNative } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative } from '../native.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
-import { argSlot, slotCalls } from '../slot.js';
-import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../sync/blocking.js';
-import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
-import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../sync/outcome.js';
-import { Wire } from '../wire.js';
+import { argSlot, slotCalls } from '../native/slot.js';
+import { blockingWait, refuseOnMainThread, type BlockingOptions } from '../wait/blocking.js';
+import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../wait/notifier.js';
+import { CHANNEL_DRAINED, CLOSED, READY, REFUSED, WOULD_BLOCK, outcomeAt, valueFrom, type Outcome } from '../wait/outcome.js';
+import { Wire } from '../native/wire.js';
 
 const BULK_FIELDS = Wire.BULK_FIELDS;
 const CASE_FIELDS = Wire.CASE_FIELDS;

@@ -9,14 +9,14 @@
  * if (r.index === 0 && r.ok) handle(r.value)
  * const now = await select([jobs.recvCase()], { default: true }) // r.index === -1: nothing ready
  */
-import { abandon, encode, encodedKind } from '../codec.js';
+import { abandon, encode, encodedKind } from '../native/codec.js';
 import { WeftError, fromNative } from '../errors.js';
-import { loadNative } from '../native.js';
-import { blockingWait, type BlockingOptions } from '../sync/blocking.js';
-import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../sync/notifier.js';
-import { CHANNEL_DRAINED, READY, REFUSED, RESULT_FIELDS, outcomeAt, type Outcome } from '../sync/outcome.js';
+import { loadNative } from '../native/loader.js';
+import { blockingWait, type BlockingOptions } from '../wait/blocking.js';
+import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../wait/notifier.js';
+import { CHANNEL_DRAINED, READY, REFUSED, RESULT_FIELDS, outcomeAt, type Outcome } from '../wait/outcome.js';
 import { Channel, caseSpec, closedError, type SelectCase } from './channel.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 const CASE_FIELDS = Wire.CASE_FIELDS;
 

@@ -6,11 +6,11 @@
  * @example
  * await patternsSection()
  */
-import { Context } from '../context.js';
+import { Context } from '../context/context.js';
 import { WeftError } from '../errors.js';
-import { hedge } from '../hedge.js';
-import { RateLimiter } from '../rate.js';
-import { sleep } from '../clock.js';
+import { hedge } from '../resilience/hedge.js';
+import { RateLimiter } from '../rate/index.js';
+import { sleep } from '../time/clock.js';
 
 const REQUESTS = 60;
 /** The service's quota: it answers 429 to a call beyond this many in its last second. */

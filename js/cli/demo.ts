@@ -9,14 +9,14 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { fromNative } from '../errors.js';
-import { nativeOrigin } from '../native.js';
-import { probes } from '../probes.js';
-import { packageInfo } from '../package-info.js';
+import { nativeOrigin } from '../native/loader.js';
+import { probes } from '../native/probes.js';
+import { packageInfo } from '../native/package-info.js';
 import { Channel } from '../chan/channel.js';
 import { Pool } from '../pool/pool.js';
 import type { ProduceReport } from './demo-tasks.js';
 import { patternsSection } from './demo-patterns.js';
-import { version } from '../version.js';
+import { version } from '../native/version.js';
 import { Histogram } from '../pool/histogram.js';
 
 const DEMO_TASKS = 1_000;

@@ -11,9 +11,9 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 
 import { isWeftError } from '../errors.js';
-import { nativeOrigin, platformTriple } from '../native.js';
-import { nativeVersion } from '../version.js';
-import { packageInfo } from '../package-info.js';
+import { nativeOrigin, platformTriple } from '../native/loader.js';
+import { nativeVersion } from '../native/version.js';
+import { packageInfo } from '../native/package-info.js';
 
 /** Everything `weft doctor` prints, as data (also printed with `--json`). */
 export interface DoctorReport {

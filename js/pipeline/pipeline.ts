@@ -18,8 +18,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 
-import { systemClock, type Clock } from '../clock.js';
-import { Context } from '../context.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { Context } from '../context/context.js';
 import { WeftError } from '../errors.js';
 import { checkRunOptions } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';

@@ -11,8 +11,8 @@
  * const it = new PipelineRun(spec, { ctx })
  * for (let r = await it.next(); !r.done; r = await it.next()) use(r.value)
  */
-import { abortReason } from '../clock.js';
-import { Context, type CancelFunc } from '../context.js';
+import { abortReason } from '../time/clock.js';
+import { Context, type CancelFunc } from '../context/context.js';
 import { WeftError } from '../errors.js';
 import { BoundedBuffer, isTornDown } from './buffer.js';
 import { openSource, type PullSource, type SourceKind } from './sources.js';

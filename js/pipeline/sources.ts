@@ -13,7 +13,7 @@
  * await src.close()   // teardown: the Readable is destroyed
  */
 import { Channel } from '../chan/channel.js';
-import type { Context } from '../context.js';
+import type { Context } from '../context/context.js';
 import { WeftError, isWeftError } from '../errors.js';
 
 /** Anything with a `subscribe` returning something with `unsubscribe` (RxJS, zen-observable, ...). */

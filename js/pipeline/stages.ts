@@ -11,8 +11,8 @@
  * const spec = concurrentStage('map', (x) => x * 2, emitResult, { concurrency: 4, ordered: true, buffer: 16 })
  * await spec.start(host)   // settles once its input ended and every call it made has settled
  */
-import type { Clock, Timer } from '../clock.js';
-import type { Context } from '../context.js';
+import type { Clock, Timer } from '../time/clock.js';
+import type { Context } from '../context/context.js';
 import { isTornDown, type BoundedBuffer } from './buffer.js';
 
 /** What a stage function gets beside the item. */

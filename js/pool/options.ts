@@ -8,8 +8,8 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 
-import { DEFAULT_MAX_PAYLOAD } from '../codec.js';
-import { Context } from '../context.js';
+import { DEFAULT_MAX_PAYLOAD } from '../native/codec.js';
+import { Context } from '../context/context.js';
 import { WeftError, isWeftError } from '../errors.js';
 import { checkTransfer } from './transfer.js';
 

@@ -3,7 +3,7 @@
  * outcome back.
  * @internal
  */
-import { encode, encodedKind } from '../codec.js';
+import { encode, encodedKind } from '../native/codec.js';
 import { serializeError } from '../errors.js';
 import type { SharedSender } from './shared-memory.js';
 

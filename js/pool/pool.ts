@@ -15,11 +15,11 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
-import { KIND_BYTES, KIND_SERIALIZED, abandon, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../codec.js';
+import { KIND_BYTES, KIND_SERIALIZED, abandon, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
-import { mayHoldHandles } from '../handles.js';
-import { loadNative } from '../native.js';
-import { packageInfo } from '../package-info.js';
+import { mayHoldHandles } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
+import { packageInfo } from '../native/package-info.js';
 import { nativeCall } from '../rate/call.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
@@ -30,10 +30,10 @@ import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
 import { FUNC_WITH_CONTEXT, type ContextEnvelope } from './task-context.js';
 import { TaskTable } from './task-table.js';
-import { DrainFailures } from '../drain-failures.js';
+import { DrainFailures } from '../wait/drain-failures.js';
 import { ProcessPool } from './process-pool.js';
 import type { WorkerConfig } from './worker-runtime.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 const SUBMIT_FIELDS = Wire.SUBMIT_FIELDS;
 const DRAIN_FIELDS = Wire.DRAIN_FIELDS;

@@ -27,12 +27,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
 
-import { KIND_BYTES, decode, encode, encodedKind } from '../codec.js';
+import { KIND_BYTES, decode, encode, encodedKind } from '../native/codec.js';
 import { WeftError, deserializeError, type SerializedError } from '../errors.js';
-import { packageInfo } from '../package-info.js';
-import { Context } from '../context.js';
-import { liveHandleIn } from '../handles.js';
-import { heartbeat, type Heartbeat, type Watch } from '../heartbeat.js';
+import { packageInfo } from '../native/package-info.js';
+import { Context } from '../context/context.js';
+import { liveHandleIn } from '../native/handles.js';
+import { heartbeat, type Heartbeat, type Watch } from '../resilience/heartbeat.js';
 import { AsyncQueue } from './async-queue.js';
 import { PoolMetrics, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';

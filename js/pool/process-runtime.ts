@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import { decode } from '../codec.js';
+import { decode } from '../native/codec.js';
 import { WeftError, serializeError } from '../errors.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { TaskContext } from './task-context.js';

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context } from '../context/context.js';
 
 /**
  * Added to a task's function index when its argument travels in a {@link ContextEnvelope}.

@@ -12,7 +12,7 @@
  * bytes.byteLength // 0: handed over
  * @internal
  */
-import { isDetached } from '../codec.js';
+import { isDetached } from '../native/codec.js';
 import { WeftError } from '../errors.js';
 
 /** Checks a transfer list before anything is queued: an array of distinct, attached ArrayBuffers. */

@@ -4,7 +4,7 @@
  * instead of checking its arguments and making a new one.
  * @internal
  */
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 
 /** A limiter's native side, as its constructor sets it up. */
 export interface NativeSide<N> {

@@ -9,18 +9,18 @@
  * const both = RateLimiter.all([perSecond, perMinute])
  * if (both.allow()) send()       // took 1 from each, or nothing from either
  */
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { WeftError } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative, type NativeBinding } from '../native.js';
-import type { WaitOptions } from '../sync/notifier.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative, type NativeBinding } from '../native/loader.js';
+import type { WaitOptions } from '../wait/notifier.js';
 import { Adoption } from './adoption.js';
 import { nativeCall } from './call.js';
 import { checkCount } from './args.js';
-import type { Limiter } from './limiter.js';
+import type { Limiter } from './types.js';
 import { memberRefs, type MemberRef } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 const PART_FIELDS = Wire.PART_FIELDS;
 

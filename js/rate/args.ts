@@ -3,7 +3,7 @@
  * INVALID_ARGUMENT whose message names the call and the argument.
  * @internal
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 import { WeftError } from '../errors.js';
 
 /** Largest count a limiter takes (the largest integer a double holds exactly). */

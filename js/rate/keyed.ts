@@ -9,16 +9,16 @@
  * if (!perUser.allow(userId)) return reply(429)
  * await perUser.wait(userId, 1, { timeout: 2_000 })
  */
-import { systemClock, type Clock } from '../clock.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative, type NativeBinding } from '../native.js';
-import type { WaitOptions } from '../sync/notifier.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative, type NativeBinding } from '../native/loader.js';
+import type { WaitOptions } from '../wait/notifier.js';
 import { Adoption } from './adoption.js';
 import { nativeCall } from './call.js';
 import { checkClock, checkCount, checkKey, checkMs, checkOptions, checkRate } from './args.js';
 import { bindClock } from './native-clock.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
 

@@ -11,43 +11,26 @@
  * await limiter.wait(1, { signal: ctx.signal })        // or wait for a token
  * pool.run('crawl', { url, limiter })                  // the same bucket in a worker
  */
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { fromNative } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { argSlot } from '../slot.js';
-import { loadNative, type NativeBinding } from '../native.js';
-import type { WaitOptions } from '../sync/notifier.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { argSlot } from '../native/slot.js';
+import { loadNative, type NativeBinding } from '../native/loader.js';
+import type { WaitOptions } from '../wait/notifier.js';
 import { Adoption } from './adoption.js';
 import { AllLimiter } from './all.js';
+import type { Limiter } from './types.js';
 import { nativeCall } from './call.js';
 import { checkClock, checkCount, checkMs, checkOptions, checkRate, isCount } from './args.js';
 import { bindClock } from './native-clock.js';
 import { memberRefs } from './refs.js';
 import { nativeReserve, toReservation, waitForTokens, type Reservation, type Reserved } from './reservation.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
+/** Numbers in a reserve result: the delay, then the reservation (tokens, limit, time to act as two halves). */
 const RESERVE_FIELDS = Wire.RESERVE_FIELDS;
 
 type NativeLimiter = InstanceType<NativeBinding['RateLimiterHandle']>;
-
-/** Numbers in a reserve result: the delay, then the reservation (tokens, limit, time to act as two halves). */
-
-/**
- * What every limiter offers: {@link RateLimiter} and the composite from {@link RateLimiter.all}.
- *
- * @example
- * async function send(limiter: Limiter, msg: Message) { await limiter.wait(); await post(msg) }
- */
-export interface Limiter {
-  /** Takes `n` tokens (default 1) if they are there now; never waits. */
-  allow(n?: number): boolean;
-  /** Takes `n` tokens now for use after a delay (see {@link Reservation}). */
-  reserve(n?: number): Reservation;
-  /** Waits until `n` tokens are granted (see {@link RateLimiter.wait}). */
-  wait(n?: number, options?: WaitOptions): Promise<void>;
-  /** Tokens available now (negative while reservations are owed). */
-  tokens(): number;
-}
 
 /**
  * Options for {@link RateLimiter}.
@@ -65,7 +48,7 @@ export interface RateLimiterOptions {
 }
 
 let native: NativeBinding;
-/** This thread's argument slot (js/slot.ts), or undefined. */
+/** This thread's argument slot (js/native/slot.ts), or undefined. */
 let slot: Float64Array | undefined;
 const reserveMeta = new Float64Array(RESERVE_FIELDS);
 const adoption = new Adoption<NativeLimiter>();

@@ -6,8 +6,8 @@
  * moves, has it set before each limiter call instead (`sync`).
  * @internal
  */
-import { ManualClock, systemClock, type Clock } from '../clock.js';
-import { loadNative } from '../native.js';
+import { ManualClock, systemClock, type Clock } from '../time/clock.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from './call.js';
 
 type NativeClock = InstanceType<ReturnType<typeof loadNative>['ManualClockHandle']>;

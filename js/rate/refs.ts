@@ -3,7 +3,7 @@
  * recorded by each limiter class (so all.ts need not import them).
  * @internal
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../time/clock.js';
 
 /** A limiter as a member of an `all()`. */
 export interface MemberRef {

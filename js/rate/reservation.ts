@@ -5,16 +5,16 @@
  * (giving its tokens back) if the wait is aborted.
  * @internal
  */
-import { abortReason, sleep, type Clock } from '../clock.js';
+import { abortReason, sleep, type Clock } from '../time/clock.js';
 import { WeftError } from '../errors.js';
-import { checkWaitOptions, type WaitOptions } from '../sync/notifier.js';
+import { checkWaitOptions, type WaitOptions } from '../wait/notifier.js';
 import { nativeCall } from './call.js';
 
-/** Native reserve statuses (declared in js/wire.ts). */
+/** Native reserve statuses (declared in js/native/wire.ts). */
 export const RESERVED = Wire.RESERVE_RESERVED;
 export const EXCEEDS_BURST = Wire.RESERVE_EXCEEDS_BURST;
 export const TOO_LONG = Wire.RESERVE_TOO_LONG;
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 /** Longest single timer: setTimeout fires at once for anything longer than 2^31-1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -8,10 +8,10 @@
  * for (;;) { compute(); if (await step.wait()) swapBuffers() }
  */
 import { WeftError } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative } from '../native.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
-import { TRIPPED } from './outcome.js';
+import { TRIPPED } from '../wait/outcome.js';
 import { waitAsync, waitBlocking, type BlockingOptions, type WaitOptions } from './primitive.js';
 
 type NativeBarrier = InstanceType<ReturnType<typeof loadNative>['BarrierHandle']>;

@@ -9,8 +9,8 @@
  * take(queue); unlock()
  * // elsewhere, holding mu: queue.push(x); ready.signal()
  */
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative } from '../native.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
 import { Mutex } from './mutex.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';

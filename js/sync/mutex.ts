@@ -10,7 +10,7 @@
  * // in a worker: const unlock = mu.lockSync()
  */
 import { WeftError, fromNative } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
 import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';

@@ -10,10 +10,10 @@
  * await init.do(() => loadModel())         // exactly one thread loads it
  */
 import { WeftError } from '../errors.js';
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative } from '../native.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
-import { ONCE_RETRY, ONCE_RUN } from './outcome.js';
+import { ONCE_RETRY, ONCE_RUN } from '../wait/outcome.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 
 type NativeOnce = InstanceType<ReturnType<typeof loadNative>['OnceHandle']>;

@@ -4,9 +4,9 @@
  * @internal
  */
 import { fromNative } from '../errors.js';
-import { blockingWait, type BlockingOptions } from './blocking.js';
-import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from './notifier.js';
-import type { Outcome } from './outcome.js';
+import { blockingWait, type BlockingOptions } from '../wait/blocking.js';
+import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../wait/notifier.js';
+import type { Outcome } from '../wait/outcome.js';
 
 /** Runs an async wait started by `start`; `what` names it in errors. */
 export function waitAsync(

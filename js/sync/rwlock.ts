@@ -8,7 +8,7 @@
  * const unlock = await rw.rlock(); try { read() } finally { unlock() }
  * await rw.withLock(() => write())
  */
-import { makeShareable, registerHandleType } from '../handles.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
 import { holding, releaser, tryAcquire, type Release } from './mutex.js';
 import { waitAsync, waitBlocking, type BlockingOptions, type WaitOptions } from './primitive.js';
 import { adoptSemaphore, newNative, takeAdopted, withAdopted, type NativeSemaphore } from './semaphore.js';

@@ -7,8 +7,8 @@
  * for (const part of parts) { wg.add(); pool.run('process', { part, wg }) } // workers call wg.done()
  * await wg.wait({ timeout: 10_000 })
  */
-import { makeShareable, registerHandleType } from '../handles.js';
-import { loadNative } from '../native.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
 

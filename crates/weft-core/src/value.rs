@@ -1,6 +1,6 @@
 //! [`Value`]: a JS value as Rust-owned data, so it can cross threads (and isolates).
 //!
-//! The JS codec (`js/codec.ts`) picks the form: primitives directly, bytes of typed arrays
+//! The JS codec (`js/native/codec.ts`) picks the form: primitives directly, bytes of typed arrays
 //! and ArrayBuffers copied once, anything else as structured-clone bytes (`v8.serialize`).
 //!
 //! ```

@@ -112,7 +112,7 @@ impl<T> Drop for Held<T> {
 /// `inner` is a [`Held`] on an object of `$registry`): `adopt(id)`, the `id` getter and
 /// `pin()`. `$what` names the object in errors; with `cached $cache`, an adopted handle
 /// also goes into that thread-local cache (as `Held::cached`). napi-rs takes several
-/// `#[napi] impl` blocks per class, and writes this one into js/binding.d.ts like any.
+/// `#[napi] impl` blocks per class, and writes this one into js/native/binding.d.ts like any.
 macro_rules! lifecycle {
     ($class:ident, $registry:expr, $what:literal $(, cached $cache:expr)?) => {
         #[::napi_derive::napi]

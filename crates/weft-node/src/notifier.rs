@@ -51,7 +51,7 @@ pub fn current() -> Result<Rc<Notifier>> {
 }
 
 /// Sets up this thread's notifier: `onWakeup` runs on this thread when notices are ready
-/// to drain. Once per thread (js/sync/notifier.ts calls it).
+/// to drain. Once per thread (js/wait/notifier.ts calls it).
 #[napi(ts_args_type = "onWakeup: () => void", catch_unwind)]
 pub fn notifier_init(env: Env, on_wakeup: Function<'_, (), ()>) -> Result<()> {
     if CURRENT.with(|c| c.borrow().is_some()) {

@@ -1,6 +1,6 @@
 //! The weft objects named in structured-clone bytes, for weft-core's pin hooks: a value
 //! that was accepted for delivery but will never be delivered releases the handles its
-//! sender pinned for the trip (`js/handles.ts`: each handle serialises as
+//! sender pinned for the trip (`js/native/handles.ts`: each handle serialises as
 //! `{ weftHandle: "weft:<secret>:<type>:<id>" }`, pinned by the getter that wrote it), and
 //! a copy made for one more delivery retains them once more. Without this, a channel freed
 //! with a channel in its buffer, or a cancelled task whose argument held a mutex, kept
@@ -36,7 +36,7 @@ fn secret() -> &'static str {
     })
 }
 
-/// The secret every handle text carries after `weft:` (js/handles.ts asks once per thread).
+/// The secret every handle text carries after `weft:` (js/native/handles.ts asks once per thread).
 ///
 /// ```js
 /// const text = `weft:${native.handleSecret()}:channel:${id}`

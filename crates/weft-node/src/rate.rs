@@ -168,7 +168,7 @@ fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> R) -> Result<R> {
 }
 
 /// Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
-/// two numbers of this thread's argument slot (`argSlot`, js/slot.ts). The hottest call: with no
+/// two numbers of this thread's argument slot (`argSlot`, js/native/slot.ts). The hottest call: with no
 /// arguments it skips their conversion, ~80 ns each here, about half its cost.
 #[napi(catch_unwind)]
 pub fn rate_allow_slot() -> Result<bool> {

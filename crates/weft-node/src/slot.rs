@@ -1,5 +1,5 @@
 //! This thread's argument slot: a few numbers of native memory that JS sees as a
-//! Float64Array (`argSlot()`, js/slot.ts), writes, and then calls a function that takes
+//! Float64Array (`argSlot()`, js/native/slot.ts), writes, and then calls a function that takes
 //! no arguments and reads them (and may write its results back). A napi-rs function with
 //! arguments pays ~80 ns per argument here (measured: a bool-returning call went from 40 ns
 //! with none to 144 ns with one u32), so the hottest calls pass their numbers this way: a

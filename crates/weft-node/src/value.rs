@@ -1,4 +1,4 @@
-//! JS values <-> [`Value`], following the wire kinds chosen by `js/codec.ts`:
+//! JS values <-> [`Value`], following the wire kinds chosen by `js/native/codec.ts`:
 //! 0 undefined, 1 null, 2 boolean, 3 number, 4 string, 5 structured-clone bytes
 //! (a Uint8Array from `v8.serialize`), 16 + [`BytesKind`] for bytes (a Uint8Array view
 //! over the source's bytes; the receiver rebuilds the original view kind).

@@ -1,6 +1,6 @@
 //! The one wire layout: every number that crosses between JS and this crate with a
 //! meaning agreed on both sides (value kinds, statuses, field counts, flag bits) is
-//! declared here once. `js/wire.ts` is generated from this table (the
+//! declared here once. `js/native/wire.ts` is generated from this table (the
 //! `typescript_is_current` test fails when it drifts; `WEFT_WRITE_WIRE=1 cargo test -p
 //! weft-node wire` rewrites it), so the facade imports these numbers instead of
 //! repeating them.
@@ -12,7 +12,7 @@
 /// Declares each constant, and `ALL`: every one by name, value and doc, for the generator.
 macro_rules! wire {
     ($( #[doc = $doc:literal] $name:ident : $ty:ty = $value:expr; )*) => {
-        // Some are read by the facade only (through js/wire.ts), never in Rust.
+        // Some are read by the facade only (through js/native/wire.ts), never in Rust.
         $( #[doc = $doc] #[allow(dead_code)] pub const $name: $ty = $value; )*
         /// Every wire constant: (name, value, doc), in declaration order.
         #[cfg(test)]
@@ -128,7 +128,7 @@ wire! {
     RESERVE_TOO_LONG: u32 = 2;
 }
 
-/// `js/wire.ts`, as generated from [`ALL`]: one enum, `Wire`. Each module copies the
+/// `js/native/wire.ts`, as generated from [`ALL`]: one enum, `Wire`. Each module copies the
 /// numbers it uses into module-level consts once (`const DRAIN_FIELDS = Wire.DRAIN_FIELDS`),
 /// so its hot paths read a local constant, never an imported binding (a live, checked load
 /// on every use, which measurably slowed the pool's submit and a channel's send).
@@ -153,7 +153,7 @@ pub fn typescript() -> String {
 mod tests {
     use super::*;
 
-    const GENERATED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../js/wire.ts");
+    const GENERATED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../js/native/wire.ts");
 
     #[test]
     fn typescript_is_current() {
@@ -164,7 +164,7 @@ mod tests {
         let have = std::fs::read_to_string(GENERATED).unwrap_or_default();
         assert!(
             have == want,
-            "js/wire.ts is stale: run `WEFT_WRITE_WIRE=1 cargo test -p weft-node wire`"
+            "js/native/wire.ts is stale: run `WEFT_WRITE_WIRE=1 cargo test -p weft-node wire`"
         );
     }
 

@@ -10,7 +10,7 @@
  * await g.wait() // rejects with the first error; the others saw ctx end
  */
 import { Context, checkContext, type CancelFunc } from './context.js';
-import { WeftError } from './errors.js';
+import { WeftError } from '../errors.js';
 
 /** Options for {@link Group}. */
 export interface GroupOptions {

@@ -13,8 +13,8 @@
  * const { page } = await graph.run(ctx, { concurrency: 4, pool })
  */
 import { Context, checkContext } from './context.js';
-import { WeftError } from './errors.js';
-import type { Pool } from './pool/pool.js';
+import { WeftError } from '../errors.js';
+import type { Pool } from '../pool/pool.js';
 
 /** A task that runs on this thread: gets its dependencies' results by name, and the graph's context. */
 export type GraphFunction = (deps: Record<string, unknown>, ctx: Context) => unknown;

@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { doctorReport, formatDoctorReport } from './cli/doctor.js';
-import { runDemo } from './cli/demo.js';
-import { packageInfo } from './package-info.js';
+import { doctorReport, formatDoctorReport } from './doctor.js';
+import { runDemo } from './demo.js';
+import { packageInfo } from '../native/package-info.js';
 
 const USAGE = `usage: weft <command>
   doctor [--json]   print the version, platform, where the native addon was loaded from,

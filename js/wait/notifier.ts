@@ -8,10 +8,10 @@
  * @internal
  */
 import { WeftError, fromNative } from '../errors.js';
-import { loadNative } from '../native.js';
-import { DrainFailures } from '../drain-failures.js';
+import { loadNative } from '../native/loader.js';
+import { DrainFailures } from './drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 const NOTICE_FIELDS = Wire.NOTICE_FIELDS;
 

@@ -8,7 +8,7 @@
  * const failures = new DrainFailures('Pool drain')
  * try { n = core.drainInto(...); failures.reset() } catch (err) { setTimeout(poll, failures.record(err)) }
  */
-import { fromNative } from './errors.js';
+import { fromNative } from '../errors.js';
 
 export class DrainFailures {
   #inARow = 0;

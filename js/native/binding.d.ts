@@ -350,7 +350,7 @@ export declare function contextState(id: number): number
 export declare function errorCodes(): Array<string>
 
 /**
- * The secret every handle text carries after `weft:` (js/handles.ts asks once per thread).
+ * The secret every handle text carries after `weft:` (js/native/handles.ts asks once per thread).
  *
  * ```js
  * const text = `weft:${native.handleSecret()}:channel:${id}`
@@ -405,7 +405,7 @@ export declare function notifierDrainInto(meta: Float64Array, values: Array<unkn
 
 /**
  * Sets up this thread's notifier: `onWakeup` runs on this thread when notices are ready
- * to drain. Once per thread (js/sync/notifier.ts calls it).
+ * to drain. Once per thread (js/wait/notifier.ts calls it).
  */
 export declare function notifierInit(onWakeup: () => void): void
 
@@ -420,7 +420,7 @@ export declare function rateAllow(id: number, n: number): boolean
 
 /**
  * Takes `n` tokens now if there are that many; the limiter's id and `n` are the first
- * two numbers of this thread's argument slot (`argSlot`, js/slot.ts). The hottest call: with no
+ * two numbers of this thread's argument slot (`argSlot`, js/native/slot.ts). The hottest call: with no
  * arguments it skips their conversion, ~80 ns each here, about half its cost.
  */
 export declare function rateAllowSlot(): boolean

@@ -5,8 +5,8 @@
  * import { version, nativeVersion } from '@weft/core'
  * console.log(version, nativeVersion()) // '0.1.0' '0.1.0'
  */
-import { loadNative } from './native.js';
-import { nativeCall } from './rate/call.js';
+import { loadNative } from './loader.js';
+import { nativeCall } from '../rate/call.js';
 import { packageInfo } from './package-info.js';
 
 /** The @weft/core package version. */

@@ -11,8 +11,8 @@
  */
 import { markAsUntransferable } from 'node:worker_threads';
 
-import { fromNative } from './errors.js';
-import { loadNative } from './native.js';
+import { fromNative } from '../errors.js';
+import { loadNative } from './loader.js';
 
 let slot: Float64Array | undefined | null = null;
 

@@ -15,14 +15,14 @@
  */
 import { setMaxListeners } from 'node:events';
 
-import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from './codec.js';
-import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from './errors.js';
-import { makeShareable, registerHandleType } from './handles.js';
-import { loadNative } from './native.js';
-import { nativeCall } from './rate/call.js';
-import { blockingWait, type BlockingOptions } from './sync/blocking.js';
-import { notifier, pokeNotifier } from './sync/notifier.js';
-import { Wire } from './wire.js';
+import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
+import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from '../errors.js';
+import { makeShareable, registerHandleType } from '../native/handles.js';
+import { loadNative } from '../native/loader.js';
+import { nativeCall } from '../rate/call.js';
+import { blockingWait, type BlockingOptions } from '../wait/blocking.js';
+import { notifier, pokeNotifier } from '../wait/notifier.js';
+import { Wire } from '../native/wire.js';
 
 const LIVE = Wire.CONTEXT_LIVE;
 const CANCELED = Wire.CONTEXT_CANCELED;

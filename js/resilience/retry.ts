@@ -10,10 +10,10 @@
  *   attempts: 5, base: 200, max: 5_000, ctx,
  * })
  */
-import { abortReason, systemClock, type Clock } from './clock.js';
-import { Context } from './context.js';
-import { WeftError, isWeftError } from './errors.js';
-import { clockOption, contextOption, describeValue, functionOption, invalidOption, numberOption, optionsObject } from './option-checks.js';
+import { abortReason, systemClock, type Clock } from '../time/clock.js';
+import { Context } from '../context/context.js';
+import { WeftError, isWeftError } from '../errors.js';
+import { clockOption, contextOption, describeValue, functionOption, invalidOption, numberOption, optionsObject } from '../option-checks.js';
 
 /**
  * How much of each delay is random: `'full'` draws it from [0, d] (AWS full jitter),

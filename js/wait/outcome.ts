@@ -1,11 +1,11 @@
 /**
- * The numbers native wait calls write (declared in js/wire.ts): a status, then an
+ * The numbers native wait calls write (declared in js/native/wire.ts): a status, then an
  * outcome (case, delivery, value kind, number), with other values returned.
  * @internal
  */
-import { decode, fromSlot } from '../codec.js';
+import { decode, fromSlot } from '../native/codec.js';
 
-import { Wire } from '../wire.js';
+import { Wire } from '../native/wire.js';
 
 export const READY = Wire.STATUS_READY;
 export const WOULD_BLOCK = Wire.STATUS_WOULD_BLOCK;

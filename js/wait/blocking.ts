@@ -9,7 +9,7 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { WeftError, fromNative } from '../errors.js';
-import { loadNative } from '../native.js';
+import { loadNative } from '../native/loader.js';
 import { RESULT_FIELDS, SLICE, WOULD_BLOCK, outcomeAt, type Outcome } from './outcome.js';
 
 /** Longest a single native block lasts before JS runs again. */

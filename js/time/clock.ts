@@ -10,7 +10,7 @@
  * await clock.advance(100) // fires the timer, then lets promise callbacks run
  * await slept
  */
-import { WeftError, isWeftError } from './errors.js';
+import { WeftError, isWeftError } from '../errors.js';
 
 /** A timer set on a {@link Clock}; `cancel()` is idempotent. */
 export interface Timer {

@@ -8,9 +8,9 @@
  * socket.once('data', (d) => reply.resolve(d))
  * const data = await reply
  */
-import { abortReason } from './clock.js';
+import { abortReason } from '../time/clock.js';
 import { checkContext, type Context } from './context.js';
-import { WeftError } from './errors.js';
+import { WeftError } from '../errors.js';
 
 /** Options for {@link Deferred}. */
 export interface DeferredOptions {

@@ -12,7 +12,8 @@
  * const perUser = new KeyedLimiter(1, 5)
  * if (!perUser.allow(user)) reply(429)
  */
-export { AllLimiter } from './rate/all.js';
-export { KeyedLimiter, type KeyedLimiterOptions } from './rate/keyed.js';
-export { RateLimiter, type Limiter, type RateLimiterOptions } from './rate/limiter.js';
-export type { Reservation } from './rate/reservation.js';
+export { AllLimiter } from './all.js';
+export { KeyedLimiter, type KeyedLimiterOptions } from './keyed.js';
+export { RateLimiter, type RateLimiterOptions } from './limiter.js';
+export type { Limiter } from './types.js';
+export type { Reservation } from './reservation.js';

@@ -9,11 +9,11 @@
  * }, { stallTimeout: 30_000, restart: { base: 500, max: 60_000 }, ctx })
  * await sup.done
  */
-import { systemClock, type Clock, type Timer } from './clock.js';
-import { Context, type CancelFunc } from './context.js';
-import { WeftError, isWeftError } from './errors.js';
+import { systemClock, type Clock, type Timer } from '../time/clock.js';
+import { Context, type CancelFunc } from '../context/context.js';
+import { WeftError, isWeftError } from '../errors.js';
 import { Heartbeat } from './heartbeat.js';
-import { clockOption, contextOption, functionOption, invalidOption, numberOption, optionsObject } from './option-checks.js';
+import { clockOption, contextOption, functionOption, invalidOption, numberOption, optionsObject } from '../option-checks.js';
 import { isRetryable, resolveBackoff, type BackoffOptions } from './retry.js';
 
 /** Options for {@link supervise}. */

@@ -9,10 +9,10 @@
  *   { delay: 50, ctx },
  * )
  */
-import { abortReason, systemClock, type Clock, type Timer } from './clock.js';
-import { Context, type CancelFunc } from './context.js';
-import { WeftError } from './errors.js';
-import { clockOption, contextOption, describeValue, invalidOption, numberOption, optionsObject } from './option-checks.js';
+import { abortReason, systemClock, type Clock, type Timer } from '../time/clock.js';
+import { Context, type CancelFunc } from '../context/context.js';
+import { WeftError } from '../errors.js';
+import { clockOption, contextOption, describeValue, invalidOption, numberOption, optionsObject } from '../option-checks.js';
 
 /** Options for {@link hedge}. */
 export interface HedgeOptions {

@@ -12,10 +12,10 @@
  * for (const item of items) { await handle(item); hb.beat() }
  * hb.close()
  */
-import { systemClock, type Clock, type Timer } from './clock.js';
-import { Context } from './context.js';
-import { WeftError } from './errors.js';
-import { clockOption, invalidOption, numberOption, optionsObject } from './option-checks.js';
+import { systemClock, type Clock, type Timer } from '../time/clock.js';
+import { Context } from '../context/context.js';
+import { WeftError } from '../errors.js';
+import { clockOption, invalidOption, numberOption, optionsObject } from '../option-checks.js';
 
 /** One pulse: the work beat at least once since the observer's previous pulse. */
 export interface Pulse {

@@ -19,8 +19,8 @@
  * const { jobs } = revive(workerData)   // pool workers get workerData revived already
  * @internal
  */
-import { WeftError, fromNative } from './errors.js';
-import { loadNative } from './native.js';
+import { WeftError, fromNative } from '../errors.js';
+import { loadNative } from './loader.js';
 
 let prefix: string | undefined;
 

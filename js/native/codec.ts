@@ -16,10 +16,10 @@
  */
 import { DefaultDeserializer, DefaultSerializer } from 'node:v8';
 
-import { WeftError, fromNative } from './errors.js';
+import { WeftError, fromNative } from '../errors.js';
 import { mayHoldHandles, revive } from './handles.js';
-import { loadNative } from './native.js';
-import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from './pool/shared-memory.js';
+import { loadNative } from './loader.js';
+import { mayHoldShared, replaceShared, reviveShared, type SharedReceiver, type SharedSender } from '../pool/shared-memory.js';
 
 import { Wire } from './wire.js';
 
