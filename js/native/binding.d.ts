@@ -163,14 +163,14 @@ export declare class PoolCore {
   submit(id: number, func: number, priority: number, cancellable: boolean, kind: number, value: unknown): void
   /**
    * Queues `count` tasks described by `meta` (5 numbers each: id, func, priority,
-   * kind + 256 * cancellable, and the value itself for numbers and booleans) and
+   * kind | FLAG_CANCELLABLE when cancellable, and the value for numbers and booleans) and
    * `values` (the value at the task's index for other kinds). One call and one wakeup
    * round per batch. Returns how many were queued; throws only if none was.
    */
   submitBatch(meta: Float64Array, count: number, values: Array<unknown>): number
   /**
    * Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
-   * kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
+   * kind | FLAG_OK when it succeeded, run time in microseconds, the value for numbers and booleans) and
    * other values into `values` at the completion's index. Returns how many. With
    * `spinUs` > 0 it first spins up to that long for a completion: for short tasks a
    * spin costs far less than sleeping until a cross-thread wakeup.

@@ -32,22 +32,21 @@ export const KIND_SERIALIZED = Wire.KIND_SERIALIZED;
 export const KIND_FAILED = Wire.KIND_FAILED;
 export const KIND_BYTES = Wire.KIND_BYTES;
 
-// BytesKind codes, as in crates/weft-core/src/value.rs.
-const ARRAY_BUFFER = 0;
-const BUFFER = 1;
-const DATA_VIEW = 13;
+const ARRAY_BUFFER = Wire.BYTES_ARRAY_BUFFER;
+const BUFFER = Wire.BYTES_BUFFER;
+const DATA_VIEW = Wire.BYTES_DATA_VIEW;
 const VIEW_CODES = new Map<unknown, number>([
-  [Uint8Array, 2],
-  [Int8Array, 3],
-  [Uint8ClampedArray, 4],
-  [Int16Array, 5],
-  [Uint16Array, 6],
-  [Int32Array, 7],
-  [Uint32Array, 8],
-  [Float32Array, 9],
-  [Float64Array, 10],
-  [BigInt64Array, 11],
-  [BigUint64Array, 12],
+  [Uint8Array, Wire.BYTES_UINT8],
+  [Int8Array, Wire.BYTES_INT8],
+  [Uint8ClampedArray, Wire.BYTES_UINT8_CLAMPED],
+  [Int16Array, Wire.BYTES_INT16],
+  [Uint16Array, Wire.BYTES_UINT16],
+  [Int32Array, Wire.BYTES_INT32],
+  [Uint32Array, Wire.BYTES_UINT32],
+  [Float32Array, Wire.BYTES_FLOAT32],
+  [Float64Array, Wire.BYTES_FLOAT64],
+  [BigInt64Array, Wire.BYTES_BIGINT64],
+  [BigUint64Array, Wire.BYTES_BIGUINT64],
   [DataView, DATA_VIEW],
 ]);
 type ViewCtor = new (buffer: ArrayBuffer) => ArrayBufferView;

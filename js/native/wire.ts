@@ -72,8 +72,42 @@ export const enum Wire {
   RESERVE_FIELDS = 5,
   /** Numbers per member in an all-limiter's reservation: its reservation, then its act time (two halves). */
   PART_FIELDS = 6,
-  /** Submit: added to a task's value kind when the task may be cancelled. */
-  SUBMIT_CANCELLABLE = 256,
+  /** The index part of a packed word: `word & PACKED_INDEX_MASK`. */
+  PACKED_INDEX_MASK = 16777215,
+  /** On a task's kind word (submitBatch): the task may be cancelled. */
+  FLAG_CANCELLABLE = 16777216,
+  /** On a completion's kind word (drainInto): the task succeeded. */
+  FLAG_OK = 33554432,
+  /** On a task's function word: its argument is a context envelope, `{ ctx, arg }`. */
+  FLAG_WITH_CONTEXT = 67108864,
+  /** An ArrayBuffer. */
+  BYTES_ARRAY_BUFFER = 0,
+  /** A Node Buffer. */
+  BYTES_BUFFER = 1,
+  /** A Uint8Array. */
+  BYTES_UINT8 = 2,
+  /** An Int8Array. */
+  BYTES_INT8 = 3,
+  /** A Uint8ClampedArray. */
+  BYTES_UINT8_CLAMPED = 4,
+  /** An Int16Array. */
+  BYTES_INT16 = 5,
+  /** A Uint16Array. */
+  BYTES_UINT16 = 6,
+  /** An Int32Array. */
+  BYTES_INT32 = 7,
+  /** A Uint32Array. */
+  BYTES_UINT32 = 8,
+  /** A Float32Array. */
+  BYTES_FLOAT32 = 9,
+  /** A Float64Array. */
+  BYTES_FLOAT64 = 10,
+  /** A BigInt64Array. */
+  BYTES_BIGINT64 = 11,
+  /** A BigUint64Array. */
+  BYTES_BIGUINT64 = 12,
+  /** A DataView. */
+  BYTES_DATA_VIEW = 13,
   /** A task was taken. */
   TAKE_TASK = 0,
   /** The pool is closed and drained. */

@@ -28,7 +28,7 @@ import { detach } from './transfer.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
 import { RoomWaiters, submitWaitingForRoom } from './room.js';
-import { FUNC_WITH_CONTEXT, type ContextEnvelope } from './task-context.js';
+import type { ContextEnvelope } from './task-context.js';
 import { TaskTable } from './task-table.js';
 import { DrainFailures } from '../wait/drain-failures.js';
 import { ProcessPool } from './process-pool.js';
@@ -37,6 +37,9 @@ import { Wire } from '../native/wire.js';
 
 const SUBMIT_FIELDS = Wire.SUBMIT_FIELDS;
 const DRAIN_FIELDS = Wire.DRAIN_FIELDS;
+const PACKED_INDEX_MASK = Wire.PACKED_INDEX_MASK;
+const FLAG_OK = Wire.FLAG_OK;
+const FLAG_WITH_CONTEXT = Wire.FLAG_WITH_CONTEXT;
 
 type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
 
@@ -386,7 +389,7 @@ export class Pool {
     let func = this.#funcIndex(name, what);
     if (options?.ctx !== undefined) {
       // The worker revives the context from the argument's envelope (it pins the handle).
-      func += FUNC_WITH_CONTEXT;
+      func |= FLAG_WITH_CONTEXT;
       arg = { ctx: options.ctx, arg } satisfies ContextEnvelope;
     }
     let payload = encode(arg, this.#options.maxPayload, this.#shared);
@@ -533,11 +536,11 @@ export class Pool {
     const now = performance.now();
     for (let i = 0; i < n; i++) {
       const at = i * DRAIN_FIELDS;
-      const flags = meta[at + 1]!;
-      const kind = flags >> 1;
+      const word = meta[at + 1]!;
+      const kind = word & PACKED_INDEX_MASK;
       const value = fromSlot(kind, meta[at + 3]!, values[i]);
       values[i] = undefined;
-      this.#settle(meta[at]!, (flags & 1) === 1, kind, value, meta[at + 2]!, now);
+      this.#settle(meta[at]!, (word & FLAG_OK) !== 0, kind, value, meta[at + 2]!, now);
     }
     // While completions keep coming, keep polling once per event-loop turn (no wakeup is
     // armed meanwhile); an empty drain re-armed the wakeup natively.

@@ -1,11 +1,5 @@
 import type { Context } from '../context/context.js';
 
-/**
- * Added to a task's function index when its argument travels in a {@link ContextEnvelope}.
- * @internal
- */
-export const FUNC_WITH_CONTEXT = 2 ** 29;
-
 /** A task argument sent with its context. @internal */
 export interface ContextEnvelope {
   ctx: Context;

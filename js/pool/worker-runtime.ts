@@ -14,12 +14,14 @@ import { argSlot, slotCalls } from '../native/slot.js';
 import { holdsHandles, mayHoldHandles, revive } from '../native/handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
 import { SharedBuffers } from './shared-memory.js';
-import { FUNC_WITH_CONTEXT, TaskContext, type ContextEnvelope } from './task-context.js';
+import { TaskContext, type ContextEnvelope } from './task-context.js';
 import { Wire } from '../native/wire.js';
 
 const TAKE_TASK = Wire.TAKE_TASK;
 const TAKE_IDLE = Wire.TAKE_IDLE;
 const TAKE_FIELDS = Wire.TAKE_FIELDS;
+const PACKED_INDEX_MASK = Wire.PACKED_INDEX_MASK;
+const FLAG_WITH_CONTEXT = Wire.FLAG_WITH_CONTEXT;
 const COMPLETE_FIELDS = Wire.COMPLETE_FIELDS;
 
 /** What the pool passes in `argv[2]` (JSON): `workerData` stays the user's. */
@@ -151,8 +153,8 @@ async function main(config: WorkerConfig): Promise<void> {
     let result: unknown;
     try {
       let arg = decode(kind, payload, shared);
-      if (func >= FUNC_WITH_CONTEXT) {
-        func -= FUNC_WITH_CONTEXT;
+      if ((func & FLAG_WITH_CONTEXT) !== 0) {
+        func &= PACKED_INDEX_MASK;
         const envelope = arg as ContextEnvelope;
         ctx.ctx = envelope.ctx;
         arg = envelope.arg;

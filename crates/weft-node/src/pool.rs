@@ -30,7 +30,7 @@ pub struct PoolCore {
 }
 
 use crate::wire::{
-    COMPLETE_FIELDS, DRAIN_FIELDS, SUBMIT_CANCELLABLE, SUBMIT_FIELDS as BATCH_FIELDS,
+    COMPLETE_FIELDS, DRAIN_FIELDS, FLAG_CANCELLABLE, FLAG_OK, PACKED_INDEX_MASK, SUBMIT_FIELDS as BATCH_FIELDS,
     TAKE_CLOSED as CLOSED, TAKE_FIELDS, TAKE_IDLE as IDLE, TAKE_STOPPED as STOPPED, TAKE_TASK,
 };
 
@@ -94,7 +94,7 @@ impl PoolCore {
     }
 
     /// Queues `count` tasks described by `meta` (5 numbers each: id, func, priority,
-    /// kind + 256 * cancellable, and the value itself for numbers and booleans) and
+    /// kind | FLAG_CANCELLABLE when cancellable, and the value for numbers and booleans) and
     /// `values` (the value at the task's index for other kinds). One call and one wakeup
     /// round per batch. Returns how many were queued; throws only if none was.
     #[napi(
@@ -106,8 +106,8 @@ impl PoolCore {
         let mut tasks = Vec::with_capacity(count);
         for i in 0..count {
             let m = &meta[i * BATCH_FIELDS..(i + 1) * BATCH_FIELDS];
-            let flags = m[3] as u32;
-            let kind = flags & 0xff;
+            let word = m[3] as u32;
+            let kind = word & PACKED_INDEX_MASK;
             let arg = value::from_slot(kind, m[4], || {
                 let v: Unknown<'_> = values.get(i as u32)?.ok_or_else(|| {
                     to_js(Error::internal(format!("submitBatch: no value at {i}")))
@@ -115,7 +115,7 @@ impl PoolCore {
                 from_js(kind, &v)
             })?;
             let task = Task::new(m[0] as u32, m[1] as u32, m[2] as i32, arg);
-            tasks.push((task, flags & SUBMIT_CANCELLABLE != 0));
+            tasks.push((task, word & FLAG_CANCELLABLE != 0));
         }
         let (queued, refused) = self.inner.submit_batch(tasks);
         match refused {
@@ -125,7 +125,7 @@ impl PoolCore {
     }
 
     /// Writes up to `meta.length / 4` completions into `meta` (4 numbers each: id,
-    /// kind * 2 + ok, run time in microseconds, the value for numbers and booleans) and
+    /// kind | FLAG_OK when it succeeded, run time in microseconds, the value for numbers and booleans) and
     /// other values into `values` at the completion's index. Returns how many. With
     /// `spinUs` > 0 it first spins up to that long for a completion: for short tasks a
     /// spin costs far less than sleeping until a cross-thread wakeup.
@@ -149,8 +149,8 @@ impl PoolCore {
         let done = self.inner.drain_completions(meta.len() / DRAIN_FIELDS);
         let count = done.len();
         for (i, completion) in done.into_iter().enumerate() {
-            let (ok, value) = match completion.outcome {
-                Outcome::Ok(v) => (1, v),
+            let (flag, value) = match completion.outcome {
+                Outcome::Ok(v) => (FLAG_OK, v),
                 Outcome::Err(v) => (0, v),
             };
             let m = &mut meta[i * DRAIN_FIELDS..(i + 1) * DRAIN_FIELDS];
@@ -162,7 +162,7 @@ impl PoolCore {
             if let Some(v) = value::deliver(env, &mut kind, &mut m[3], value) {
                 value::put(env, &mut values, i, &mut kind, v);
             }
-            m[1] = kind * 2.0 + ok as f64;
+            m[1] = (kind as u32 | flag) as f64;
         }
         Ok(count as u32)
     }
@@ -175,8 +175,8 @@ impl PoolCore {
 
     /// Interns a task function name; tasks carry the returned index.
     #[napi(catch_unwind)]
-    pub fn intern(&self, name: String) -> u32 {
-        self.inner.intern(&name)
+    pub fn intern(&self, name: String) -> Result<u32> {
+        self.inner.intern(&name).map_err(to_js)
     }
 
     /// Stops accepting tasks; workers drain the queue, then exit.

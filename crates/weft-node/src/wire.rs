@@ -10,6 +10,8 @@
 //! ```
 
 /// Declares each constant, and `ALL`: every one by name, value and doc, for the generator.
+use weft_core::value::BytesKind;
+
 macro_rules! wire {
     ($( #[doc = $doc:literal] $name:ident : $ty:ty = $value:expr; )*) => {
         // Some are read by the facade only (through js/native/wire.ts), never in Rust.
@@ -97,9 +99,46 @@ wire! {
     /// Numbers per member in an all-limiter's reservation: its reservation, then its act time (two halves).
     PART_FIELDS: usize = RESERVATION_FIELDS + 2;
 
-    // Flags packed beside a number.
-    /// Submit: added to a task's value kind when the task may be cancelled.
-    SUBMIT_CANCELLABLE: u32 = 256;
+    // Packed words, the one flag scheme of every crossing: a value kind or a function
+    // index in the low 24 bits, flag bits above (word = index | flags).
+    /// The index part of a packed word: `word & PACKED_INDEX_MASK`.
+    PACKED_INDEX_MASK: u32 = weft_core::pool::INDEX_MASK;
+    /// On a task's kind word (submitBatch): the task may be cancelled.
+    FLAG_CANCELLABLE: u32 = weft_core::pool::FLAG_CANCELLABLE;
+    /// On a completion's kind word (drainInto): the task succeeded.
+    FLAG_OK: u32 = 1 << 25;
+    /// On a task's function word: its argument is a context envelope, `{ ctx, arg }`.
+    FLAG_WITH_CONTEXT: u32 = 1 << 26;
+
+    // Byte views: a bytes value's kind is KIND_BYTES + one of these.
+    /// An ArrayBuffer.
+    BYTES_ARRAY_BUFFER: u32 = BytesKind::ArrayBuffer as u32;
+    /// A Node Buffer.
+    BYTES_BUFFER: u32 = BytesKind::Buffer as u32;
+    /// A Uint8Array.
+    BYTES_UINT8: u32 = BytesKind::Uint8Array as u32;
+    /// An Int8Array.
+    BYTES_INT8: u32 = BytesKind::Int8Array as u32;
+    /// A Uint8ClampedArray.
+    BYTES_UINT8_CLAMPED: u32 = BytesKind::Uint8ClampedArray as u32;
+    /// An Int16Array.
+    BYTES_INT16: u32 = BytesKind::Int16Array as u32;
+    /// A Uint16Array.
+    BYTES_UINT16: u32 = BytesKind::Uint16Array as u32;
+    /// An Int32Array.
+    BYTES_INT32: u32 = BytesKind::Int32Array as u32;
+    /// A Uint32Array.
+    BYTES_UINT32: u32 = BytesKind::Uint32Array as u32;
+    /// A Float32Array.
+    BYTES_FLOAT32: u32 = BytesKind::Float32Array as u32;
+    /// A Float64Array.
+    BYTES_FLOAT64: u32 = BytesKind::Float64Array as u32;
+    /// A BigInt64Array.
+    BYTES_BIGINT64: u32 = BytesKind::BigInt64Array as u32;
+    /// A BigUint64Array.
+    BYTES_BIGUINT64: u32 = BytesKind::BigUint64Array as u32;
+    /// A DataView.
+    BYTES_DATA_VIEW: u32 = BytesKind::DataView as u32;
 
     // Statuses of a worker's take when there is no task.
     /// A task was taken.

@@ -34,10 +34,24 @@ pub use parking::Parking;
 pub use queue::TaskQueue;
 pub use task::{Completion, Outcome, Task, TaskId};
 
+/// A packed word's index part: a function index (or, across the FFI, a value kind) sits
+/// in the low 24 bits and flags sit above, one scheme for every packed word.
+///
+/// ```
+/// use weft_core::pool::{FLAG_CANCELLABLE, INDEX_MASK};
+/// let word = 7 | FLAG_CANCELLABLE;
+/// assert_eq!(word & INDEX_MASK, 7);
+/// ```
+pub const INDEX_MASK: u32 = (1 << 24) - 1;
+
+/// The cancellable flag of a packed word. The pool keeps a queued task's flag in its
+/// function word; a caller's function word must leave this bit clear (bits 25-31 it may
+/// use: the pool hands them back untouched).
+pub const FLAG_CANCELLABLE: u32 = 1 << 24;
+
 use crate::wake::Mailbox;
 use crate::{Error, ErrorCode, Result};
 use cancels::Cancels;
-use queue::CANCELLABLE_FUNC_BIT;
 
 /// What [`Dispatcher::next`] hands a worker.
 #[derive(Debug)]
@@ -200,8 +214,8 @@ impl Dispatcher {
                 task,
             ));
         }
-        if task.func & CANCELLABLE_FUNC_BIT != 0 {
-            let problem = format!("function index {} is not below 2^31", task.func);
+        if task.func & FLAG_CANCELLABLE != 0 {
+            let problem = format!("function word {:#x} sets bit 24, the pool's own", task.func);
             return Err((Error::invalid_argument("func", problem), task));
         }
         let max = self.max_queue.load(Ordering::Relaxed);
@@ -469,17 +483,27 @@ impl Dispatcher {
         Some((running.map(|id| id as TaskId), now.saturating_sub(heard.1)))
     }
 
-    /// Interns a task function's name; tasks carry the index.
-    pub fn intern(&self, name: &str) -> u32 {
+    /// Interns a task function's name; tasks carry the index (below 2^24, see
+    /// [`INDEX_MASK`]; a pool refuses more names than that).
+    ///
+    /// ```
+    /// let d = weft_core::pool::Dispatcher::new(usize::MAX);
+    /// assert_eq!(d.intern("add").unwrap(), d.intern("add").unwrap());
+    /// ```
+    pub fn intern(&self, name: &str) -> Result<u32> {
         if let Some(i) = self.names.read().iter().position(|n| n == name) {
-            return i as u32;
+            return Ok(i as u32);
         }
         let mut names = self.names.write();
         if let Some(i) = names.iter().position(|n| n == name) {
-            return i as u32;
+            return Ok(i as u32);
+        }
+        if names.len() > INDEX_MASK as usize {
+            let problem = "a pool holds at most 2^24 task function names";
+            return Err(Error::invalid_argument("name", problem));
         }
         names.push(name.to_owned());
-        (names.len() - 1) as u32
+        Ok((names.len() - 1) as u32)
     }
 
     /// The name behind an interned index.

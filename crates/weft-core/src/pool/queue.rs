@@ -13,6 +13,7 @@
 //! assert_eq!(q.pop().unwrap().id, 2); // higher priority first
 //! assert_eq!(q.pop().unwrap().id, 1);
 //! ```
+use super::FLAG_CANCELLABLE;
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -25,25 +26,23 @@ use crate::Value;
 
 /// A task as the queue holds it: without its priority, which the queue it sits in (or its
 /// heap entry) already says, and with its cancellable flag in the function index's top
-/// bit. A queued task is 40 bytes this way, not 56 (a million queued tasks: 16 MB).
+/// [`FLAG_CANCELLABLE`] bit. A queued task is 40 bytes this way, not 56 (a million queued
+/// tasks: 16 MB).
 struct Queued {
     id: TaskId,
     func: u32,
     arg: Value,
 }
 
-/// The top bit of `Queued::func`: the task is cancellable.
-pub(crate) const CANCELLABLE_FUNC_BIT: u32 = 1 << 31;
-
 impl Queued {
     fn from_task(task: Task) -> Queued {
         debug_assert!(
-            task.func & CANCELLABLE_FUNC_BIT == 0,
+            task.func & FLAG_CANCELLABLE == 0,
             "function index {} out of range",
             task.func
         );
         let flag = if task.cancellable {
-            CANCELLABLE_FUNC_BIT
+            FLAG_CANCELLABLE
         } else {
             0
         };
@@ -57,10 +56,10 @@ impl Queued {
     fn into_task(self, priority: i32) -> Task {
         Task {
             id: self.id,
-            func: self.func & !CANCELLABLE_FUNC_BIT,
+            func: self.func & !FLAG_CANCELLABLE,
             priority,
             arg: self.arg,
-            cancellable: self.func & CANCELLABLE_FUNC_BIT != 0,
+            cancellable: self.func & FLAG_CANCELLABLE != 0,
         }
     }
 }
