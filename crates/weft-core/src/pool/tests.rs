@@ -150,7 +150,9 @@ fn an_id_submitted_again_while_its_cancelled_entry_is_still_queued_runs_the_new_
 #[test]
 fn a_function_index_out_of_range_is_refused() {
     let d = Dispatcher::new(usize::MAX);
-    let (err, task) = d.submit(Task::new(1, FLAG_CANCELLABLE | 3, 0, Value::Null)).unwrap_err();
+    let (err, task) = d
+        .submit(Task::new(1, FLAG_CANCELLABLE | 3, 0, Value::Null))
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidArgument);
     assert_eq!(task.id, 1);
     assert_eq!(d.stats().queued, 0);
