@@ -67,3 +67,4 @@ export type { PipelineIterator, PipelineRunOptions } from './pipeline/run.js';
 export { PipelineObservable, type PartialObserver, type PipelineSubscription } from './pipeline/sinks.js';
 export type { ObservableLike, ObserverLike, PipelineSource, ReadableLike } from './pipeline/sources.js';
 export type { StageInfo } from './pipeline/stages.js';
+export { compute, type FloatArray } from './compute/index.js';

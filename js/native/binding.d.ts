@@ -526,6 +526,23 @@ export declare function workerFuncName(index: number): string
  */
 export declare function workerTake(meta: Float64Array): unknown
 
+export declare namespace kernels {
+  /** `kernels.dotF32(a, b)`: as `dotF64`, for Float32Arrays. */
+  export function dotF32(a: Float32Array, b: Float32Array): number
+  /** `kernels.dotF64(a, b)`: the dot product; INVALID_ARGUMENT when the lengths differ. */
+  export function dotF64(a: Float64Array, b: Float64Array): number
+  export function maxF32(xs: Float32Array): number
+  export function maxF64(xs: Float64Array): number
+  export function minF32(xs: Float32Array): number
+  export function minF64(xs: Float64Array): number
+  /** `kernels.setThreads(n)`: resizes the kernel pool (1 to 1024 threads). */
+  export function setThreads(n: number): void
+  export function sumF32(xs: Float32Array): number
+  export function sumF64(xs: Float64Array): number
+  /** `kernels.threads()`: the kernel pool's size. */
+  export function threads(): number
+}
+
 export declare namespace probes {
   /**
    * A class whose method and getter the `native-call` benchmark times: a napi-rs class

@@ -7,6 +7,7 @@
 mod args;
 mod blocking;
 mod channel;
+mod compute;
 mod context;
 mod diagnostics;
 mod errors;
