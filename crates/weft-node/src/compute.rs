@@ -12,7 +12,7 @@ use crate::errors::{guard, invalid_argument};
 /// One export per reduction and element type: `kernels.<name><F64|F32>(xs)`.
 macro_rules! reductions {
     ($($js:literal $rust:ident => $kernel:path, $slice:ident;)*) => {$(
-        #[napi(namespace = "kernels", js_name = $js)]
+        #[napi(catch_unwind, namespace = "kernels", js_name = $js)]
         pub fn $rust(xs: $slice<'_>) -> Result<f64> {
             guard(|| Ok($kernel(&xs)))
         }
@@ -29,25 +29,25 @@ reductions! {
 }
 
 /// `kernels.dotF64(a, b)`: the dot product; INVALID_ARGUMENT when the lengths differ.
-#[napi(namespace = "kernels", js_name = "dotF64")]
+#[napi(catch_unwind, namespace = "kernels", js_name = "dotF64")]
 pub fn dot_f64(a: Float64ArraySlice<'_>, b: Float64ArraySlice<'_>) -> Result<f64> {
     guard(|| reduce::dot(&a, &b).map_err(|e| invalid_argument("b", e)))
 }
 
 /// `kernels.dotF32(a, b)`: as `dotF64`, for Float32Arrays.
-#[napi(namespace = "kernels", js_name = "dotF32")]
+#[napi(catch_unwind, namespace = "kernels", js_name = "dotF32")]
 pub fn dot_f32(a: Float32ArraySlice<'_>, b: Float32ArraySlice<'_>) -> Result<f64> {
     guard(|| reduce::dot(&a, &b).map_err(|e| invalid_argument("b", e)))
 }
 
 /// `kernels.threads()`: the kernel pool's size.
-#[napi(namespace = "kernels")]
+#[napi(catch_unwind, namespace = "kernels")]
 pub fn threads() -> Result<u32> {
     guard(|| Ok(pool::threads() as u32))
 }
 
 /// `kernels.setThreads(n)`: resizes the kernel pool (1 to 1024 threads).
-#[napi(namespace = "kernels", js_name = "setThreads")]
+#[napi(catch_unwind, namespace = "kernels", js_name = "setThreads")]
 pub fn set_threads(n: f64) -> Result<()> {
     guard(|| {
         if !(n.fract() == 0.0 && n >= 1.0 && n <= pool::MAX_THREADS as f64) {
