@@ -118,6 +118,33 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Runs `f` where nothing can be returned or thrown (a finalizer, a thread-local's
+/// destructor, an env cleanup hook): a panic is reported on stderr instead of unwinding
+/// further, which would abort the process there.
+///
+/// ```
+/// weft_core::error::contain("a finalizer", || {}); // a panic inside would be printed
+/// ```
+pub fn contain(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        eprintln!("weft: native panic in {what}: {}", panic_text(&*payload));
+    }
+}
+
+/// The message a panic carried (its `&str` or `String` payload).
+///
+/// ```
+/// let payload = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
+/// assert_eq!(weft_core::error::panic_text(&*payload), "boom");
+/// ```
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,39 +11,33 @@ use napi::bindgen_prelude::{Array, Float64ArraySlice, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::chan::{select as core_select, Case, Channel, Selected, SendError, TryRecv};
-use weft_core::registry::Handles;
-use weft_core::wake::Waiter;
+use weft_core::wake::{Started, Waiter};
 use weft_core::{Error, ErrorCode, Value};
 
 use crate::args;
-use crate::blocking::RESULT_FIELDS;
 use crate::errors::{failpoint, invalid_argument, to_js, Failpoint};
-use crate::held::Held;
-use crate::local;
+use crate::handle::{self, Held};
 use crate::outcome::{self, CLOSED, READY, WOULD_BLOCK};
+use crate::registry::CHANNELS;
 use crate::slot;
 use crate::value::{self, from_js};
-use crate::wait::{self, Started, Withdrawal};
+use crate::wait;
+use crate::wire::{BULK_FIELDS, CASE_FIELDS, RESULT_FIELDS};
 
-/// Every live channel, by id, so any thread can attach.
-pub static CHANNELS: Handles<Channel> = Handles::new();
-
-use crate::wire::{BULK_FIELDS, CASE_FIELDS};
-
-local::cache!(LOCAL: Channel);
+weft_core::handle_cache!(LOCAL: Channel);
 
 /// Runs `f` on channel `id` without touching its reference count: the per-value calls'
 /// path (cloning the `Arc` there writes the count's cache line, which the other end of a
 /// busy channel writes too, twice per value).
 fn with_chan<R>(id: u32, f: impl FnOnce(&Channel) -> Result<R>) -> Result<R> {
     failpoint(Failpoint::Channel);
-    local::try_with(&LOCAL, &CHANNELS, id, || gone(id), f)
+    handle::try_with(&LOCAL, &CHANNELS, id, || gone(id), f)
 }
 
 /// The channel with this id (a live wrapper keeps it registered).
 fn local(id: u32) -> Result<Arc<Channel>> {
     failpoint(Failpoint::Channel);
-    local::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))
+    handle::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))
 }
 
 fn gone(id: u32) -> napi::Error {
@@ -92,14 +86,14 @@ impl ChannelHandle {
         } else {
             args::size(&cap, "capacity")? as usize
         };
-        let chan = Held::create(&CHANNELS, Arc::new(Channel::new(cap))).cached(&LOCAL);
+        let chan = handle::create(&CHANNELS, Arc::new(Channel::new(cap))).cached(&LOCAL);
         Ok(ChannelHandle { chan })
     }
 
     /// Takes over a handle that `pin` counted for a message (the receiving side).
     #[napi(factory, catch_unwind)]
     pub fn adopt(id: u32) -> Result<Self> {
-        let chan = local::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))?;
+        let chan = handle::get(&LOCAL, &CHANNELS, id).ok_or_else(|| gone(id))?;
         let chan = Held::adopted(&CHANNELS, id, chan).cached(&LOCAL);
         Ok(ChannelHandle { chan })
     }
@@ -508,10 +502,7 @@ fn select_with(cases: Vec<Case>) -> impl FnOnce(&Arc<Waiter>) -> Result<Started>
             case,
             delivery,
         }),
-        Selected::Waiting(reg) => Ok(Started::Queued(Box::new(move |why| match why {
-            Withdrawal::Live => reg.unregister(),
-            Withdrawal::ThreadEnded { .. } => reg.abandon(),
-        }))),
+        Selected::Waiting(reg) => Ok(Started::Queued(reg.into_withdraw())),
         Selected::NotReady(_) => Err(to_js(Error::internal("select with a waiter did not wait"))),
     }
 }

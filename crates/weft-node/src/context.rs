@@ -8,19 +8,16 @@ use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
 use weft_core::context::{Context, Reason};
-use weft_core::registry::Handles;
 use weft_core::Value;
 
 use crate::args;
-use crate::held::{self, Held};
-use crate::local;
-use crate::sync::{wait_async, wait_blocking, Start};
+use crate::handle::{self, Held};
+use crate::registry::CONTEXTS;
 use crate::value;
-
-pub(crate) static CONTEXTS: Handles<Context> = Handles::new();
+use crate::wait::{ready_if, wait_async, wait_blocking};
 
 // This thread's contexts by id, for `contextState`.
-local::cache!(LOCAL: Context);
+weft_core::handle_cache!(LOCAL: Context);
 
 use crate::wire::{
     CONTEXT_CANCELED as CANCELED, CONTEXT_DEADLINE_EXCEEDED as DEADLINE_EXCEEDED,
@@ -61,7 +58,7 @@ fn value_out<'env>(
 #[napi(catch_unwind)]
 pub fn context_state(id: u32) -> u32 {
     // Gone is unreachable while a wrapper lives; ended is the safe answer.
-    local::with(&LOCAL, &CONTEXTS, id, "context", state_of).unwrap_or(CANCELED)
+    handle::with(&LOCAL, &CONTEXTS, id, "context", state_of).unwrap_or(CANCELED)
 }
 
 /// This thread's handle on a context.
@@ -70,12 +67,12 @@ pub struct ContextHandle {
     inner: Held<Context>,
 }
 
-held::lifecycle!(ContextHandle, CONTEXTS, "context", cached LOCAL);
+handle::lifecycle!(ContextHandle, CONTEXTS, "context", cached LOCAL);
 
 impl ContextHandle {
     fn create(inner: Context) -> ContextHandle {
         ContextHandle {
-            inner: Held::create(&CONTEXTS, Arc::new(inner)).cached(&LOCAL),
+            inner: handle::create(&CONTEXTS, Arc::new(inner)).cached(&LOCAL),
         }
     }
 }
@@ -201,7 +198,7 @@ impl ContextHandle {
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
         wait_async(env, token, &mut meta, &self.inner, |ctx, w| {
-            Ok(Start::ready_if(ctx.wait(w)))
+            Ok(ready_if(ctx.wait(w)))
         })
     }
 
@@ -218,7 +215,7 @@ impl ContextHandle {
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
         wait_blocking(env, &mut meta, slice_ms, &self.inner, |ctx, w| {
-            Ok(Start::ready_if(ctx.wait(w)))
+            Ok(ready_if(ctx.wait(w)))
         })
     }
 }

@@ -8,8 +8,8 @@ use napi::bindgen_prelude::{Array, Float64ArraySlice, Function, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Result};
 use napi_derive::napi;
+use weft_core::handle::Registry;
 use weft_core::pool::{Dispatcher, Next, Outcome, Task};
-use weft_core::registry::Registry;
 use weft_core::{Error, ErrorCode};
 
 use crate::args;

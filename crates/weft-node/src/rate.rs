@@ -19,18 +19,14 @@ use napi::bindgen_prelude::Float64ArraySlice;
 use napi::Result;
 use napi_derive::napi;
 use weft_core::rate::{Limiter, Nanos, Reservation, INF_DURATION};
-use weft_core::registry::Handles;
 
 use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
-use crate::held::{self, Held};
-use crate::local;
+use crate::handle::{self, Held};
+use crate::registry::LIMITERS;
 use crate::slot;
 
-/// Every live limiter, by id, so any thread can attach.
-pub(crate) static LIMITERS: Handles<Limiter> = Handles::new();
-
-local::cache!(LOCAL: Limiter);
+weft_core::handle_cache!(LOCAL: Limiter);
 
 pub use crate::wire::{
     RESERVATION_FIELDS, RESERVE_EXCEEDS_BURST as EXCEEDS_BURST, RESERVE_RESERVED as RESERVED,
@@ -143,7 +139,7 @@ pub struct RateLimiterHandle {
     inner: Held<Limiter>,
 }
 
-held::lifecycle!(RateLimiterHandle, LIMITERS, "rate limiter", cached LOCAL);
+handle::lifecycle!(RateLimiterHandle, LIMITERS, "rate limiter", cached LOCAL);
 
 #[napi]
 impl RateLimiterHandle {
@@ -156,7 +152,7 @@ impl RateLimiterHandle {
             let clock = clock::by_id(clock_id)?;
             let limiter = Limiter::with_clock(limit, burst, clock).map_err(to_js)?;
             Ok(RateLimiterHandle {
-                inner: Held::create(&LIMITERS, Arc::new(limiter)).cached(&LOCAL),
+                inner: handle::create(&LIMITERS, Arc::new(limiter)).cached(&LOCAL),
             })
         })
     }
@@ -164,7 +160,7 @@ impl RateLimiterHandle {
 
 /// Runs `f` on limiter `id`.
 fn with<R>(id: u32, f: impl FnOnce(&Limiter) -> R) -> Result<R> {
-    local::with(&LOCAL, &LIMITERS, id, "rate limiter", f)
+    handle::with(&LOCAL, &LIMITERS, id, "rate limiter", f)
 }
 
 /// Takes `n` tokens now if there are that many; the limiter's id and `n` are the first

@@ -1,132 +1,21 @@
 //! Bindings for `weft_core::sync`: one handle class per primitive (a mutex and a
 //! readers-writer lock are semaphores to the core; js/sync/ gives each its own class).
 //! Every wait comes in two forms: async (the outcome arrives as a notice on this thread's
-//! notifier) and blocking in slices (worker threads; see `blocking.rs`).
+//! notifier) and blocking in slices (worker threads); see `wait.rs`.
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
 use napi::{Env, Result};
 use napi_derive::napi;
-use weft_core::context::Context;
-use weft_core::registry::Handles;
 use weft_core::sync::{Acquire, Arrival, Barrier, Cond, Once, OnceState, Semaphore, WaitGroup};
-use weft_core::wake::Waiter;
+use weft_core::wake::{Start, Waiter};
 
 use crate::args;
-use crate::blocking::RESULT_FIELDS;
-use crate::errors::{failpoint, to_js, Failpoint};
-use crate::held::{self, Held};
-use crate::outcome::{self, READY};
-use crate::wait::{self, Started, Withdrawal};
-
-pub(crate) static SEMAPHORES: Handles<Semaphore> = Handles::new();
-pub(crate) static WAIT_GROUPS: Handles<WaitGroup> = Handles::new();
-pub(crate) static CONDS: Handles<Cond> = Handles::new();
-pub(crate) static ONCES: Handles<Once> = Handles::new();
-pub(crate) static BARRIERS: Handles<Barrier> = Handles::new();
-
-/// How a wait started: done now, or queued with its waiter.
-pub(crate) enum Start {
-    /// Happened now; the status to report (READY, or a primitive's own: ONCE_RUN, TRIPPED).
-    Now(u32),
-    Queued,
-    /// Queued for `n` units of a semaphore: if they are granted but the thread ends before
-    /// taking them, they go back (or the lock would stay held by nobody).
-    QueuedFor(u64),
-}
-
-impl Start {
-    /// READY now if `done`, else queued (a wait that reports nothing of its own).
-    pub(crate) fn ready_if(done: bool) -> Start {
-        if done {
-            Start::Now(READY)
-        } else {
-            Start::Queued
-        }
-    }
-}
-
-/// A primitive the shared wait machinery (`wait.rs`) waits on: it says how to queue a
-/// waiter (the `register` of each call) and how to take a cancelled one off again (its
-/// own `forget`).
-pub(crate) trait Forget: 'static {
-    fn forget(&self, waiter: &Arc<Waiter>);
-
-    /// Takes back `units` granted to a waiter whose thread ended first.
-    fn give_back(&self, units: u64) {
-        let _ = units;
-    }
-}
-
-macro_rules! forget_impls {
-    ($($t:ty),*) => {
-        $(impl Forget for $t {
-            fn forget(&self, waiter: &Arc<Waiter>) {
-                <$t>::forget(self, waiter)
-            }
-        })*
-    };
-}
-forget_impls!(Context, WaitGroup, Cond, Once, Barrier);
-
-impl Forget for Semaphore {
-    fn forget(&self, waiter: &Arc<Waiter>) {
-        Semaphore::forget(self, waiter)
-    }
-
-    fn give_back(&self, units: u64) {
-        // Cannot fail: these units were granted and never released.
-        let _ = self.release(units);
-    }
-}
-
-/// A wait on `on` that `start` began, for `wait.rs`.
-fn started<T: Forget>(waiter: &Arc<Waiter>, start: Start, on: &Arc<T>) -> Started {
-    match start {
-        Start::Now(status) => Started::done(status),
-        Start::Queued => queued(waiter, on, 0),
-        Start::QueuedFor(units) => queued(waiter, on, units),
-    }
-}
-
-/// A queued wait on `on` for `units` (0: nothing to give back).
-fn queued<T: Forget>(waiter: &Arc<Waiter>, on: &Arc<T>, units: u64) -> Started {
-    let (waiter, on) = (waiter.clone(), on.clone());
-    Started::Queued(Box::new(move |why| {
-        on.forget(&waiter);
-        if why == (Withdrawal::ThreadEnded { granted: true }) && units > 0 {
-            on.give_back(units);
-        }
-    }))
-}
-
-/// Async form of a wait on `on`: `register` queues the waiter (or says it is done now).
-pub(crate) fn wait_async<'env, T: Forget>(
-    env: &'env Env,
-    token: f64,
-    meta: &mut Float64ArraySlice<'_>,
-    on: &Arc<T>,
-    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
-) -> Result<Option<Unknown<'env>>> {
-    failpoint(Failpoint::Sync);
-    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
-    wait::run_async(env, token, meta, |w| Ok(started(w, register(on, w)?, on)))
-}
-
-/// Blocking form of a wait on `on` (worker threads).
-pub(crate) fn wait_blocking<'env, T: Forget>(
-    env: &'env Env,
-    meta: &mut Float64ArraySlice<'_>,
-    slice_ms: u32,
-    on: &Arc<T>,
-    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
-) -> Result<Option<Unknown<'env>>> {
-    failpoint(Failpoint::Sync);
-    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
-    wait::run_blocking(env, meta, slice_ms, |w| {
-        Ok(started(w, register(on, w)?, on))
-    })
-}
+use crate::errors::to_js;
+use crate::handle::{self, Held};
+use crate::outcome::READY;
+use crate::registry::{BARRIERS, CONDS, ONCES, SEMAPHORES, WAIT_GROUPS};
+use crate::wait::{ready_if, wait_async, wait_blocking};
 
 fn weight(n: &Unknown<'_>) -> Result<u64> {
     Ok(args::size(n, "n")? as u64)
@@ -138,7 +27,7 @@ pub struct SemaphoreHandle {
     inner: Held<Semaphore>,
 }
 
-held::lifecycle!(SemaphoreHandle, SEMAPHORES, "semaphore");
+handle::lifecycle!(SemaphoreHandle, SEMAPHORES, "semaphore");
 
 #[napi]
 impl SemaphoreHandle {
@@ -153,7 +42,7 @@ impl SemaphoreHandle {
             ));
         }
         Ok(SemaphoreHandle {
-            inner: Held::create(&SEMAPHORES, Arc::new(Semaphore::new(size as u64))),
+            inner: handle::create(&SEMAPHORES, Arc::new(Semaphore::new(size as u64))),
         })
     }
 
@@ -227,14 +116,14 @@ pub struct WaitGroupHandle {
     inner: Held<WaitGroup>,
 }
 
-held::lifecycle!(WaitGroupHandle, WAIT_GROUPS, "wait group");
+handle::lifecycle!(WaitGroupHandle, WAIT_GROUPS, "wait group");
 
 #[napi]
 impl WaitGroupHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         WaitGroupHandle {
-            inner: Held::create(&WAIT_GROUPS, Arc::new(WaitGroup::default())),
+            inner: handle::create(&WAIT_GROUPS, Arc::new(WaitGroup::default())),
         }
     }
 
@@ -268,7 +157,7 @@ impl WaitGroupHandle {
         mut meta: Float64ArraySlice<'_>,
     ) -> Result<Option<Unknown<'env>>> {
         wait_async(env, token, &mut meta, &self.inner, |wg, w| {
-            Ok(Start::ready_if(wg.wait(w)))
+            Ok(ready_if(wg.wait(w)))
         })
     }
 
@@ -284,7 +173,7 @@ impl WaitGroupHandle {
         slice_ms: u32,
     ) -> Result<Option<Unknown<'env>>> {
         wait_blocking(env, &mut meta, slice_ms, &self.inner, |wg, w| {
-            Ok(Start::ready_if(wg.wait(w)))
+            Ok(ready_if(wg.wait(w)))
         })
     }
 }
@@ -295,14 +184,14 @@ pub struct CondHandle {
     inner: Held<Cond>,
 }
 
-held::lifecycle!(CondHandle, CONDS, "condition variable");
+handle::lifecycle!(CondHandle, CONDS, "condition variable");
 
 #[napi]
 impl CondHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         CondHandle {
-            inner: Held::create(&CONDS, Arc::new(Cond::default())),
+            inner: handle::create(&CONDS, Arc::new(Cond::default())),
         }
     }
 
@@ -364,7 +253,7 @@ pub struct OnceHandle {
     inner: Held<Once>,
 }
 
-held::lifecycle!(OnceHandle, ONCES, "once");
+handle::lifecycle!(OnceHandle, ONCES, "once");
 
 use crate::wire::STATUS_ONCE_RUN as ONCE_RUN;
 
@@ -373,7 +262,7 @@ impl OnceHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> Self {
         OnceHandle {
-            inner: Held::create(&ONCES, Arc::new(Once::default())),
+            inner: handle::create(&ONCES, Arc::new(Once::default())),
         }
     }
 
@@ -486,7 +375,7 @@ pub struct BarrierHandle {
     inner: Held<Barrier>,
 }
 
-held::lifecycle!(BarrierHandle, BARRIERS, "barrier");
+handle::lifecycle!(BarrierHandle, BARRIERS, "barrier");
 
 use crate::wire::STATUS_TRIPPED as TRIPPED;
 
@@ -502,7 +391,7 @@ impl BarrierHandle {
             ));
         }
         Ok(BarrierHandle {
-            inner: Held::create(&BARRIERS, Arc::new(Barrier::new(parties as usize))),
+            inner: handle::create(&BARRIERS, Arc::new(Barrier::new(parties as usize))),
         })
     }
 

@@ -25,7 +25,7 @@ pub fn from_js(kind: u32, value: &Unknown<'_>) -> Result<Value> {
         NUMBER => Value::Number(arg(value, "value", "a number")?),
         STRING => Value::String(arg(value, "value", "a string")?),
         SERIALIZED => {
-            crate::pins::install();
+            crate::registry::install();
             Value::Serialized(bytes(value)?)
         }
         k if k >= BYTES => {

@@ -1,53 +1,34 @@
-//! Starting a wait, in either form: every primitive only says how to register a waiter
-//! (and how to take it off again); this module turns that into the async form (the
-//! outcome comes later as a notice on this thread's notifier) or the blocking one (this
-//! worker thread blocks in slices; see `blocking.rs`).
+//! Waits as JS sees them: a primitive's register call (weft-core's `wake` protocol) run in
+//! the async form (the outcome comes later as a notice on this thread's notifier), the
+//! blocking form (a worker thread blocks in slices, resumed or cancelled from JS) or the
+//! brief form, with the outcome written into the caller's Float64Array.
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{Float64ArraySlice, Unknown};
 use napi::{Env, Result};
-use weft_core::wake::{Delivery, Waiter};
+use napi_derive::napi;
+use weft_core::wake::{self, blocking, Slice, Start, Started, Waitable, Waiter};
 
-use crate::outcome::{self, READY, WAITING, WOULD_BLOCK};
-use crate::{blocking, notifier};
+use crate::errors::{failpoint, to_js, Failpoint};
+use crate::notifier;
+use crate::outcome::{self, READY, SLICE, WAITING, WOULD_BLOCK};
+use crate::wire::RESULT_FIELDS;
 
-/// How registering a waiter went.
-pub enum Started {
-    /// It happened at once: report `status` (READY, or a primitive's own) and the outcome.
-    Now {
-        status: u32,
-        case: u32,
-        delivery: Delivery,
-    },
-    /// The waiter is registered; the closure takes it off what it waits on, and runs once
-    /// the wait is settled or cancelled, or its thread ends.
-    Queued(Withdraw),
-}
-
-/// Takes a registered waiter off what it waits on (see [`Withdrawal`]).
-pub type Withdraw = Box<dyn FnOnce(Withdrawal)>;
-
-/// Why a registered wait is taken off what it waits on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Withdrawal {
-    /// It settled or was cancelled while its thread runs: the values its send cases carried
-    /// go back to that thread's JS side, which releases what they pinned.
-    Live,
-    /// Its thread is ending: nobody will take those values back, so they are discarded.
-    /// `granted`: a counterpart had already committed the wait (handed it a lock's units,
-    /// say) but the thread never took the outcome, so what it was given must go back.
-    ThreadEnded { granted: bool },
-}
-
-impl Started {
-    /// Happened at once with nothing to hand over (a lock taken, a count at zero).
-    pub fn done(status: u32) -> Started {
+/// Writes a wait that happened at once, or hands the queued one to `queued`.
+fn settle_now<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    started: Started,
+    queued: impl FnOnce(&mut [f64], wake::Withdraw) -> Result<Option<Unknown<'env>>>,
+) -> Result<Option<Unknown<'env>>> {
+    match started {
         Started::Now {
             status,
-            case: 0,
-            delivery: Delivery::Done,
-        }
+            case,
+            delivery,
+        } => outcome::ready(env, meta, status, case, delivery),
+        Started::Queued(withdraw) => queued(meta, withdraw),
     }
 }
 
@@ -59,22 +40,17 @@ pub fn run_async<'env>(
     meta: &mut [f64],
     register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
 ) -> Result<Option<Unknown<'env>>> {
-    let notifier = notifier::current()?;
-    let waiter = notifier.waiter(token);
-    match register(&waiter)? {
-        Started::Now {
-            status,
-            case,
-            delivery,
-        } => outcome::ready(env, meta, status, case, delivery),
-        Started::Queued(withdraw) => {
-            notifier.track(token, waiter, withdraw);
-            outcome::status(meta, WAITING)
-        }
-    }
+    let waits = notifier::current()?;
+    let token = token as u64;
+    let waiter = waits.waiter(token);
+    let started = register(&waiter)?;
+    settle_now(env, meta, started, |meta, withdraw| {
+        waits.track(token, waiter, withdraw);
+        outcome::status(meta, WAITING)
+    })
 }
 
-/// Blocking form: waits up to one slice of `slice_ms` (see `blocking.rs`).
+/// Blocking form: waits up to one slice of `slice_ms` (weft-core's `wake::blocking`).
 pub fn run_blocking<'env>(
     env: &'env Env,
     meta: &mut [f64],
@@ -82,21 +58,15 @@ pub fn run_blocking<'env>(
     register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
 ) -> Result<Option<Unknown<'env>>> {
     let waiter = Waiter::blocking();
-    match register(&waiter)? {
-        Started::Now {
-            status,
-            case,
-            delivery,
-        } => outcome::ready(env, meta, status, case, delivery),
-        Started::Queued(withdraw) => blocking::block(env, meta, waiter, withdraw, slice_ms),
-    }
+    let started = register(&waiter)?;
+    settle_now(env, meta, started, |meta, withdraw| {
+        let slice = blocking::block(waiter, withdraw, Duration::from_millis(slice_ms as u64));
+        write_slice(env, meta, slice)
+    })
 }
 
-/// Brief form, for any thread: waits up to `spin_us` microseconds in this call (the
-/// counterpart is active on another thread and answers within that), else withdraws the
-/// wait and writes WOULD_BLOCK so the caller can wait asynchronously instead. An
-/// unbuffered receive needs this: a sender hands over only to a registered receiver, so
-/// polling without registering never sees a value.
+/// Brief form, for any thread: waits up to `spin_us` microseconds in this call, else
+/// withdraws the wait and writes WOULD_BLOCK so the caller can wait asynchronously instead.
 pub fn run_brief<'env>(
     env: &'env Env,
     meta: &mut [f64],
@@ -104,24 +74,97 @@ pub fn run_brief<'env>(
     register: impl FnOnce(&Arc<Waiter>) -> Result<Started>,
 ) -> Result<Option<Unknown<'env>>> {
     let waiter = Waiter::blocking();
-    let withdraw = match register(&waiter)? {
-        Started::Now {
-            status,
-            case,
-            delivery,
-        } => return outcome::ready(env, meta, status, case, delivery),
-        Started::Queued(withdraw) => withdraw,
-    };
-    let deadline = Instant::now() + Duration::from_micros(spin_us as u64);
-    let got = waiter.wait(Some(deadline)).or_else(|| {
-        if waiter.try_cancel() {
-            None
-        } else {
-            waiter.wait(None) // committed just now: the delivery is imminent
+    let started = register(&waiter)?;
+    settle_now(env, meta, started, |meta, withdraw| {
+        let spin = Duration::from_micros(spin_us as u64);
+        match wake::brief(&waiter, withdraw, spin) {
+            Some((case, delivery)) => outcome::ready(env, meta, READY, case, delivery),
+            None => outcome::status(meta, WOULD_BLOCK),
         }
-    });
-    withdraw(Withdrawal::Live);
-    match got {
+    })
+}
+
+/// `Start::Now(READY)` if `done`, else queued (a wait that reports nothing of its own).
+pub fn ready_if(done: bool) -> Start {
+    Start::ready_if(done, READY)
+}
+
+/// Async form of a wait on primitive `on`: `register` queues the waiter (or says it is
+/// done now).
+pub fn wait_async<'env, T: Waitable>(
+    env: &'env Env,
+    token: f64,
+    meta: &mut Float64ArraySlice<'_>,
+    on: &Arc<T>,
+    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
+) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Sync);
+    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
+    run_async(env, token, meta, |w| {
+        Ok(Started::on(w, register(on, w)?, on))
+    })
+}
+
+/// Blocking form of a wait on primitive `on` (worker threads).
+pub fn wait_blocking<'env, T: Waitable>(
+    env: &'env Env,
+    meta: &mut Float64ArraySlice<'_>,
+    slice_ms: u32,
+    on: &Arc<T>,
+    register: impl FnOnce(&T, &Arc<Waiter>) -> Result<Start>,
+) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Sync);
+    let meta = outcome::meta_slice(meta, RESULT_FIELDS)?;
+    run_blocking(env, meta, slice_ms, |w| {
+        Ok(Started::on(w, register(on, w)?, on))
+    })
+}
+
+/// Writes how a slice ended: READY with the outcome, or SLICE.
+fn write_slice<'env>(
+    env: &'env Env,
+    meta: &mut [f64],
+    slice: Slice,
+) -> Result<Option<Unknown<'env>>> {
+    match slice {
+        Slice::Ready(case, delivery) => outcome::ready(env, meta, READY, case, delivery),
+        Slice::Pending => outcome::status(meta, SLICE),
+    }
+}
+
+/// Continues this thread's blocking wait for one more slice of `sliceMs`; writes the
+/// outcome (READY) or SLICE. WOULD_BLOCK if there is no wait to resume.
+#[napi(
+    ts_args_type = "meta: Float64Array, sliceMs: number",
+    ts_return_type = "unknown",
+    catch_unwind
+)]
+pub fn resume_blocking<'env>(
+    env: &'env Env,
+    mut meta: Float64ArraySlice<'_>,
+    slice_ms: u32,
+) -> Result<Option<Unknown<'env>>> {
+    failpoint(Failpoint::Blocking);
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    match blocking::resume(Duration::from_millis(slice_ms as u64)) {
+        Some(slice) => write_slice(env, meta, slice),
+        None => outcome::status(meta, WOULD_BLOCK),
+    }
+}
+
+/// Gives up this thread's blocking wait (its deadline passed): WOULD_BLOCK if nothing
+/// happened, or READY with the outcome if a counterpart committed it first.
+#[napi(
+    ts_args_type = "meta: Float64Array",
+    ts_return_type = "unknown",
+    catch_unwind
+)]
+pub fn cancel_blocking<'env>(
+    env: &'env Env,
+    mut meta: Float64ArraySlice<'_>,
+) -> Result<Option<Unknown<'env>>> {
+    let meta = outcome::meta_slice(&mut meta, RESULT_FIELDS)?;
+    match blocking::cancel().map_err(to_js)? {
         Some((case, delivery)) => outcome::ready(env, meta, READY, case, delivery),
         None => outcome::status(meta, WOULD_BLOCK),
     }

@@ -27,7 +27,7 @@
 use std::sync::Arc;
 
 use super::{rng, Channel, Locked, RecvWait, SendError, SendWait, TryRecv};
-use crate::wake::{Delivery, Waiter};
+use crate::wake::{Delivery, Waiter, Withdraw, Withdrawal};
 use crate::Value;
 
 /// What a case does.
@@ -99,6 +99,15 @@ impl Registration {
         for chan in &self.chans {
             chan.lock().forget(&self.waiter, true);
         }
+    }
+
+    /// This registration's part in the wait protocol: unregistered when the wait settles
+    /// or is cancelled, abandoned when its thread ends.
+    pub fn into_withdraw(self) -> Withdraw {
+        Box::new(move |why| match why {
+            Withdrawal::Live => self.unregister(),
+            Withdrawal::ThreadEnded { .. } => self.abandon(),
+        })
     }
 }
 

@@ -436,3 +436,9 @@ fn end(node: &Node, err: &Cancellation) -> Option<HashMap<u64, Weak<Node>>> {
     }
     Some(std::mem::take(&mut inner.children))
 }
+
+impl crate::wake::Waitable for Context {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Context::forget(self, waiter)
+    }
+}

@@ -84,3 +84,9 @@ impl Barrier {
         }
     }
 }
+
+impl crate::wake::Waitable for Barrier {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Barrier::forget(self, waiter)
+    }
+}

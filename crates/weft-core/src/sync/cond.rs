@@ -56,3 +56,9 @@ impl Cond {
         self.waiters.lock().forget(waiter);
     }
 }
+
+impl crate::wake::Waitable for Cond {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Cond::forget(self, waiter)
+    }
+}

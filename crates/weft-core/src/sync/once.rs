@@ -108,3 +108,9 @@ impl Once {
         self.state.lock().1.forget(waiter);
     }
 }
+
+impl crate::wake::Waitable for Once {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Once::forget(self, waiter)
+    }
+}

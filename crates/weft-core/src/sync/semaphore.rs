@@ -126,3 +126,14 @@ impl Semaphore {
         st.grant(self.size);
     }
 }
+
+impl crate::wake::Waitable for Semaphore {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        Semaphore::forget(self, waiter)
+    }
+
+    fn give_back(&self, units: u64) {
+        // Cannot fail: these units were granted and never released.
+        let _ = self.release(units);
+    }
+}

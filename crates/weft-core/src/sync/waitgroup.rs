@@ -71,3 +71,9 @@ impl WaitGroup {
         self.state.lock().waiters.forget(waiter);
     }
 }
+
+impl crate::wake::Waitable for WaitGroup {
+    fn forget(&self, waiter: &Arc<Waiter>) {
+        WaitGroup::forget(self, waiter)
+    }
+}

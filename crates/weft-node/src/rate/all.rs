@@ -7,20 +7,17 @@ use napi::bindgen_prelude::Float64ArraySlice;
 use napi::Result;
 use napi_derive::napi;
 use weft_core::rate::{All, AllReservation, Limiter, Part};
-use weft_core::registry::Handles;
 
 use super::{
     count, ms, read_instant, read_reservation, reserve_args, reserve_status, write_instant,
-    write_reservation, LIMITERS, RESERVATION_FIELDS,
+    write_reservation, RESERVATION_FIELDS,
 };
 use crate::args;
 use crate::errors::{guard, invalid_argument, to_js};
-use crate::held::{self, Held};
-use crate::local;
+use crate::handle::{self, Held};
+use crate::registry::{ALLS, LIMITERS};
 
-pub(crate) static ALLS: Handles<All> = Handles::new();
-
-local::cache!(LOCAL: All);
+weft_core::handle_cache!(LOCAL: All);
 
 pub use crate::wire::PART_FIELDS;
 
@@ -30,7 +27,7 @@ pub struct RateAllHandle {
     inner: Held<All>,
 }
 
-held::lifecycle!(RateAllHandle, ALLS, "rate limiter group", cached LOCAL);
+handle::lifecycle!(RateAllHandle, ALLS, "rate limiter group", cached LOCAL);
 
 #[napi]
 impl RateAllHandle {
@@ -40,15 +37,15 @@ impl RateAllHandle {
         guard(|| {
             let mut members: Vec<Arc<Limiter>> = Vec::new();
             for id in limiter_ids {
-                members.push(held::adopt(&LIMITERS, id, "rate limiter")?);
+                members.push(handle::adopt(&LIMITERS, id, "rate limiter")?);
             }
             for id in all_ids {
-                let all = held::adopt(&ALLS, id, "rate limiter group")?;
+                let all = handle::adopt(&ALLS, id, "rate limiter group")?;
                 members.extend(all.members().iter().cloned());
             }
             let all = All::new(members).map_err(to_js)?;
             Ok(RateAllHandle {
-                inner: Held::create(&ALLS, Arc::new(all)).cached(&LOCAL),
+                inner: handle::create(&ALLS, Arc::new(all)).cached(&LOCAL),
             })
         })
     }
@@ -61,7 +58,7 @@ impl RateAllHandle {
 }
 
 fn with<R>(id: u32, f: impl FnOnce(&All) -> R) -> Result<R> {
-    local::with(&LOCAL, &ALLS, id, "rate limiter group", f)
+    handle::with(&LOCAL, &ALLS, id, "rate limiter group", f)
 }
 
 /// Takes `n` tokens from every member now, or from none.

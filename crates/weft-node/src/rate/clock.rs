@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use napi::Result;
 use napi_derive::napi;
+use weft_core::handle::Registry;
 use weft_core::rate::{monotonic, Clock, ManualClock, Nanos};
-use weft_core::registry::Registry;
 
 use crate::errors::{guard, invalid_argument};
 

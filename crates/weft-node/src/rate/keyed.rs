@@ -5,17 +5,14 @@ use napi::bindgen_prelude::Float64ArraySlice;
 use napi::Result;
 use napi_derive::napi;
 use weft_core::rate::KeyedLimiter;
-use weft_core::registry::Handles;
 
 use super::{clock, count, ms, report, reservation_arg, reserve_args, span_ns};
 use crate::args;
 use crate::errors::{guard, to_js};
-use crate::held::{self, Held};
-use crate::local;
+use crate::handle::{self, Held};
+use crate::registry::KEYED;
 
-pub(crate) static KEYED: Handles<KeyedLimiter> = Handles::new();
-
-local::cache!(LOCAL: KeyedLimiter);
+weft_core::handle_cache!(LOCAL: KeyedLimiter);
 
 /// This thread's wrapper on a keyed limiter.
 #[napi]
@@ -23,7 +20,7 @@ pub struct KeyedLimiterHandle {
     inner: Held<KeyedLimiter>,
 }
 
-held::lifecycle!(KeyedLimiterHandle, KEYED, "keyed limiter", cached LOCAL);
+handle::lifecycle!(KeyedLimiterHandle, KEYED, "keyed limiter", cached LOCAL);
 
 #[napi]
 impl KeyedLimiterHandle {
@@ -37,14 +34,14 @@ impl KeyedLimiterHandle {
             let keyed = KeyedLimiter::with_clock(limit, burst, idle, clock::by_id(clock_id)?)
                 .map_err(to_js)?;
             Ok(KeyedLimiterHandle {
-                inner: Held::create(&KEYED, Arc::new(keyed)).cached(&LOCAL),
+                inner: handle::create(&KEYED, Arc::new(keyed)).cached(&LOCAL),
             })
         })
     }
 }
 
 fn with<R>(id: u32, f: impl FnOnce(&KeyedLimiter) -> R) -> Result<R> {
-    local::with(&LOCAL, &KEYED, id, "keyed limiter", f)
+    handle::with(&LOCAL, &KEYED, id, "keyed limiter", f)
 }
 
 /// Takes `n` tokens from `key`'s bucket now if it holds them.

@@ -3,7 +3,7 @@
 //! isolate.
 //!
 //! ```
-//! use weft_core::registry::Registry;
+//! use weft_core::handle::Registry;
 //! static THINGS: Registry<String> = Registry::new();
 //! let id = THINGS.insert(std::sync::Arc::new("shared".to_string()));
 //! assert_eq!(THINGS.get(id).as_deref().map(String::as_str), Some("shared"));
@@ -91,7 +91,7 @@ impl<T> Default for Registry<T> {
 /// by the receiver's decoder). The last release unregisters the object.
 ///
 /// ```
-/// use weft_core::registry::Handles;
+/// use weft_core::handle::Handles;
 /// static CHANNELS: Handles<&str> = Handles::new();
 /// let id = CHANNELS.create(std::sync::Arc::new("chan"));
 /// assert!(CHANNELS.pin(id));                 // in a message to another thread

@@ -1,24 +1,33 @@
-//! Thread-local caches from ids to objects, so the per-call functions (and `contextState`)
-//! find their object without the registry's lock. A cache counts this thread's wrappers
-//! on each object ([`Held::cached`](crate::held::Held::cached) adds one, its drop takes it
-//! away) and keeps the object while any is left, so a cached object is always one some
-//! wrapper on this thread still holds.
+//! Thread-local caches from ids to objects, so a binding's per-call functions find their
+//! object without the registry's lock. A cache counts this thread's wrappers on each
+//! object ([`Held::cached`](super::Held::cached) adds one, its drop takes it away) and
+//! keeps the object while any is left, so a cached object is always one some wrapper on
+//! this thread still holds.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use weft_core::handle::{cache, Handles, Held};
+//! static THINGS: Handles<u32> = Handles::new();
+//! weft_core::handle_cache!(LOCAL: u32);
+//! let held = Held::create(&THINGS, Arc::new(7)).cached(&LOCAL);
+//! assert_eq!(cache::lookup(&LOCAL, &THINGS, held.id(), |n| *n + 1), Some(8));
+//! let id = held.id();
+//! drop(held);
+//! assert_eq!(cache::lookup(&LOCAL, &THINGS, id, |n| *n), None);
+//! ```
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::thread::LocalKey;
 
-use napi::Result;
-use weft_core::registry::Handles;
-
-use crate::errors::{failpoint, Failpoint};
-use crate::held::gone;
+use super::{gone, Handles};
+use crate::Result;
 
 /// Hashes a u32 id with one multiply (ids are small counters: SipHash would cost more than
 /// the limiter itself). The multiply spreads the bits to the top, where the table looks.
 #[derive(Default)]
-pub(crate) struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -47,7 +56,7 @@ type Entries<T> = HashMap<u32, (usize, Arc<T>), BuildHasherDefault<IdHasher>>;
 /// entries are borrowed (a finalizer during a lookup) cannot take its count away then:
 /// it defers both that and its registry handle, which are given back as soon as the
 /// borrow ends, so the id stays registered exactly as long as its entry.
-pub(crate) struct Cache<T: 'static> {
+pub struct Cache<T: 'static> {
     entries: RefCell<Entries<T>>,
     deferred: RefCell<Vec<(u32, &'static Handles<T>)>>,
     has_deferred: Cell<bool>,
@@ -55,7 +64,7 @@ pub(crate) struct Cache<T: 'static> {
 
 impl<T: 'static> Cache<T> {
     /// An empty cache, for a `thread_local!` (see [`cache!`]).
-    pub(crate) const fn new() -> Cache<T> {
+    pub const fn new() -> Cache<T> {
         Cache {
             entries: RefCell::new(HashMap::with_hasher(BuildHasherDefault::new())),
             deferred: RefCell::new(Vec::new()),
@@ -102,6 +111,12 @@ impl<T: 'static> Cache<T> {
     }
 }
 
+impl<T: 'static> Default for Cache<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: 'static> Drop for Cache<T> {
     fn drop(&mut self) {
         // The thread is ending: handles still deferred are given back now.
@@ -123,24 +138,28 @@ fn uncount<T>(entries: &mut Entries<T>, id: u32) {
 }
 
 /// Declares a thread-local [`Cache`] named `$name` for objects of type `$t`.
-macro_rules! cache {
+///
+/// ```
+/// weft_core::handle_cache!(NAMES: String);
+/// # NAMES.with(|_| ());
+/// ```
+#[macro_export]
+macro_rules! handle_cache {
     ($name:ident: $t:ty) => {
         thread_local! {
-            static $name: $crate::local::Cache<$t> = const { $crate::local::Cache::new() };
+            static $name: $crate::handle::Cache<$t> = const { $crate::handle::Cache::new() };
         }
     };
 }
-pub(crate) use cache;
 
 /// Runs `f` on object `id`: this thread's cached one, or else (no wrapper on it here) the
 /// registry's, uncached; None once every handle on it is gone.
-pub(crate) fn lookup<T, R>(
+pub fn lookup<T, R>(
     cache: &'static LocalKey<Cache<T>>,
     registry: &Handles<T>,
     id: u32,
     f: impl FnOnce(&T) -> R,
 ) -> Option<R> {
-    failpoint(Failpoint::Lookup);
     cache.with(|c| {
         let out = match c.entries.try_borrow() {
             Ok(entries) => match entries.get(&id) {
@@ -162,13 +181,13 @@ pub(crate) fn lookup<T, R>(
 /// results (`Option<Result<..>>` turned into `Result<Result<..>>`) moved the large error
 /// type around on every call (+40 ns a send and receive here).
 #[inline]
-pub(crate) fn try_with<T, R>(
+pub fn try_with<T, R, E>(
     cache: &'static LocalKey<Cache<T>>,
     registry: &Handles<T>,
     id: u32,
-    gone: impl FnOnce() -> napi::Error,
-    f: impl FnOnce(&T) -> Result<R>,
-) -> Result<R> {
+    gone: impl FnOnce() -> E,
+    f: impl FnOnce(&T) -> std::result::Result<R, E>,
+) -> std::result::Result<R, E> {
     cache.with(|c| {
         let out = match c.entries.try_borrow() {
             Ok(entries) => match entries.get(&id) {
@@ -192,18 +211,18 @@ pub(crate) fn try_with<T, R>(
 }
 
 /// [`lookup`], with the error `gone()` once the object is gone.
-pub(crate) fn with_or<T, R>(
+pub fn with_or<T, R, E>(
     cache: &'static LocalKey<Cache<T>>,
     registry: &Handles<T>,
     id: u32,
-    gone: impl FnOnce() -> napi::Error,
+    gone: impl FnOnce() -> E,
     f: impl FnOnce(&T) -> R,
-) -> Result<R> {
+) -> std::result::Result<R, E> {
     lookup(cache, registry, id, f).ok_or_else(gone)
 }
 
 /// [`with_or`] with the [`gone`] error naming the object `what`.
-pub(crate) fn with<T, R>(
+pub fn with<T, R>(
     cache: &'static LocalKey<Cache<T>>,
     registry: &Handles<T>,
     id: u32,
@@ -214,7 +233,7 @@ pub(crate) fn with<T, R>(
 }
 
 /// Object `id`: this thread's cached one, or else the registry's (None once gone).
-pub(crate) fn get<T>(
+pub fn get<T>(
     cache: &'static LocalKey<Cache<T>>,
     registry: &Handles<T>,
     id: u32,
@@ -229,7 +248,7 @@ pub(crate) fn get<T>(
 /// Counts a wrapper on `item` (object `id`) on this thread, caching it for the first;
 /// false if the cache was busy or gone (the object then stays uncached, and lookups fall
 /// back to the registry).
-pub(crate) fn hold<T>(cache: &'static LocalKey<Cache<T>>, id: u32, item: &Arc<T>) -> bool {
+pub fn hold<T>(cache: &'static LocalKey<Cache<T>>, id: u32, item: &Arc<T>) -> bool {
     cache
         .try_with(|c| {
             let held = c
@@ -245,11 +264,7 @@ pub(crate) fn hold<T>(cache: &'static LocalKey<Cache<T>>, id: u32, item: &Arc<T>
 
 /// One of this thread's wrappers on `id` (counted by [`hold`]) is going: takes its count
 /// away and releases its registry handle, or defers both while the cache is borrowed.
-pub(crate) fn release<T>(
-    cache: &'static LocalKey<Cache<T>>,
-    registry: &'static Handles<T>,
-    id: u32,
-) {
+pub fn release<T>(cache: &'static LocalKey<Cache<T>>, registry: &'static Handles<T>, id: u32) {
     let done = cache.try_with(|c| match c.entries.try_borrow_mut() {
         Ok(mut entries) => {
             uncount(&mut entries, id);
@@ -269,12 +284,12 @@ pub(crate) fn release<T>(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     static THINGS: Handles<u32> = Handles::new();
-    cache!(THING_CACHE: u32);
+    crate::handle_cache!(THING_CACHE: u32);
 
     #[test]
     fn a_wrapper_gone_during_a_lookup_keeps_its_id_until_the_lookup_ends() {
