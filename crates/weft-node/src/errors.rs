@@ -36,19 +36,8 @@ pub fn guard<T>(f: impl FnOnce() -> JsResult<T>) -> JsResult<T> {
 
 /// Runs `f` where nothing can be thrown (a finalizer, an env cleanup hook): a panic is
 /// reported on stderr instead of unwinding into Node, which would abort the process.
-pub fn contain(what: &str, f: impl FnOnce()) {
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
-        eprintln!("weft: native panic in {what}: {}", panic_text(&*payload));
-    }
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".to_string())
-}
+pub use weft_core::error::contain;
+use weft_core::error::panic_text;
 
 /// The shared paths a test can make panic once (`debugPanicNext`), to check that a panic
 /// in any export family becomes an `INTERNAL` error and the process lives on.
