@@ -52,7 +52,9 @@ async function runOnce(suite, caseDef, impl) {
 /**
  * A failed run stops the suite, with one exception: a crash the suite lists in
  * `knownFailures` (a peer library's known failure, matched on its impl and stderr) is
- * retried once and reported under the table. A wrong result is never retried.
+ * retried once; if the retry fails the same way, that one run of the peer is left out
+ * (its median comes from the runs that finished). Both are reported under the table. A
+ * wrong result is never retried. Returns undefined for a run left out.
  */
 async function runOnceRetrying(suite, caseDef, impl, retried) {
   try {
@@ -61,8 +63,16 @@ async function runOnceRetrying(suite, caseDef, impl, retried) {
     const known = knownFailureOf(suite, impl, err);
     if (!known) throw err;
     process.stderr.write(`bench: retrying once after a known failure of ${impl} (${known.why}):\n${err.message}\n`);
-    retried.push({ case: caseDef.name, impl, why: known.why });
-    return runOnce(suite, caseDef, impl);
+    try {
+      const results = await runOnce(suite, caseDef, impl);
+      retried.push({ case: caseDef.name, impl, why: known.why, left: false });
+      return results;
+    } catch (again) {
+      if (knownFailureOf(suite, impl, again) !== known) throw again;
+      process.stderr.write(`bench: ${impl} failed the same way again: this run of it is left out\n`);
+      retried.push({ case: caseDef.name, impl, why: known.why, left: true });
+      return undefined;
+    }
   }
 }
 
@@ -77,7 +87,7 @@ async function runRounds(suite, opts, retried) {
       const order = c.impls.map((_, i) => c.impls[(i + round) % c.impls.length]);
       for (const impl of order) {
         const results = await runOnceRetrying(suite, c, impl, retried);
-        if (!counted) continue;
+        if (!counted || results === undefined) continue;
         if (!samples.has(c.name)) samples.set(c.name, new Map());
         const byImpl = samples.get(c.name);
         if (!byImpl.has(impl)) byImpl.set(impl, new Map());
@@ -127,7 +137,7 @@ async function main(argv) {
   const title = `suite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
     `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process`;
   const retries = retried.length === 0 ? [] : ['', 'Runs retried after a known failure of a peer:',
-    ...retried.map((r) => `- ${r.case} / ${r.impl}: ${r.why}`)];
+    ...retried.map((r) => `- ${r.case} / ${r.impl}: ${r.why}${r.left ? ' (failed again: run left out)' : ''}`)];
   console.log(`\n${title}\n`);
   console.log(renderTable(rows, suite.reference));
   if (retries.length > 0) console.log(retries.join('\n'));

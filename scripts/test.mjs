@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the Rust checks and tests (fmt, clippy -D warnings, cargo test, the loom
-// models), then the vitest suites against the built package. Fails on the first failing
-// step.
+// models), the check that js/ has no import cycles, then the vitest suites against the
+// built package. Fails on the first failing step.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ const loomEnv = {
   CARGO_TARGET_DIR: join(root, 'target', 'loom'),
 };
 const steps = [
+  [process.execPath, [join(root, 'scripts', 'check-cycles.mjs')]],
   ['cargo', ['fmt', '--all', '--check']],
   ['cargo', ['clippy', '--workspace', '--all-targets', '--release', '--', '-D', 'warnings']],
   ['cargo', ['test', '--workspace', '--release']],

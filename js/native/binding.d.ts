@@ -377,8 +377,8 @@ export declare function keyedSize(id: number): number
 export declare function keyedTokens(id: number, key: string): number
 
 /**
- * How many objects of a handle type are alive (registered), for tests that check
- * nothing is kept after its last handle; -1 for an unknown type.
+ * How many objects of a handle kind are alive (registered), for tests that check
+ * nothing is kept after its last handle; -1 for an unknown kind.
  *
  * ```js
  * native.liveObjects('channel') // 3

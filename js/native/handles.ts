@@ -21,6 +21,7 @@
  */
 import { WeftError, fromNative } from '../errors.js';
 import { loadNative } from './loader.js';
+import type { HandleKind } from './wire.js';
 
 let prefix: string | undefined;
 
@@ -44,7 +45,7 @@ const adopters = new Map<string, (id: string) => unknown>();
  * Registers how to revive handles of `type` (each shareable class does, once); `adopt`
  * gets the id text its `makeShareable` pin produced.
  */
-export function registerHandleType(type: string, adopt: (id: string) => unknown): void {
+export function registerHandleType(type: HandleKind, adopt: (id: string) => unknown): void {
   adopters.set(type, adopt);
 }
 
@@ -52,7 +53,7 @@ export function registerHandleType(type: string, adopt: (id: string) => unknown)
  * Gives `target` the `weftHandle` property that carries it to other threads, and hides
  * `internals` (own fields that mean nothing elsewhere) from serialisation.
  */
-export function makeShareable(target: object, type: string, pin: () => number | string, internals: string[] = []): void {
+export function makeShareable(target: object, type: HandleKind, pin: () => number | string, internals: string[] = []): void {
   for (const key of internals) Object.defineProperty(target, key, { enumerable: false });
   Object.defineProperty(target, 'weftHandle', {
     enumerable: true,
@@ -86,6 +87,23 @@ export function liveHandleIn(value: unknown, seen: Set<object> = new Set()): obj
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/**
+ * Throws when `value` holds a live weft object (see {@link liveHandleIn}): before
+ * anything is sent to a child process, which could not reach it (and sending would pin
+ * it here forever). `code` INVALID_ARGUMENT is for an option (`workerData`).
+ *
+ * @example
+ * refuseHandles(arg, 'a task argument') // UNSERIALIZABLE for { jobs: new Channel(1) }
+ */
+export function refuseHandles(value: unknown, what: string, code: 'UNSERIALIZABLE' | 'INVALID_ARGUMENT' = 'UNSERIALIZABLE'): void {
+  const handle = liveHandleIn(value);
+  if (handle === undefined) return;
+  const type = handle.constructor?.name ?? 'object';
+  throw new WeftError(code, `${what} holds a ${type}, which cannot cross to a child process (weft objects are shared between threads, not processes)`, {
+    details: { type, ...(code === 'INVALID_ARGUMENT' ? { option: 'workerData' } : {}) },
+  });
 }
 
 /** Whether serialised bytes may hold handles (decode revives only then). */

@@ -129,3 +129,18 @@ export const enum Wire {
   /** Refused: the wait would be longer than the caller allows. */
   RESERVE_TOO_LONG = 2,
 }
+
+/** The kinds of shared object a handle text names (crates/weft-node/src/registry.rs). */
+export type HandleKind =
+  | 'channel'
+  | 'context'
+  | 'rate-limiter'
+  | 'rate-all'
+  | 'keyed-limiter'
+  | 'semaphore'
+  | 'mutex'
+  | 'rwlock'
+  | 'waitgroup'
+  | 'cond'
+  | 'once'
+  | 'barrier';

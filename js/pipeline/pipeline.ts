@@ -23,7 +23,6 @@ import { Context } from '../context/context.js';
 import { WeftError } from '../errors.js';
 import { checkRunOptions } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
-import type { ProcessPool } from '../pool/process-pool.js';
 import { PipelineRun, type PipelineIterator, type PipelineRunOptions, type PipelineSpec } from './run.js';
 import { PipelineObservable, readableFrom, writeTo } from './sinks.js';
 import { classifySource, isOneShot, type PipelineSource, type ReadableLike } from './sources.js';
@@ -70,7 +69,7 @@ export interface StageOptions extends StageBufferOptions {
 /** Options for `map(taskName, { pool })`: the stage runs a pool task per item. */
 export interface PoolStageOptions extends StageOptions {
   /** The pool (thread or process) whose task module exports the task. */
-  pool: Pool | ProcessPool;
+  pool: Pool;
   /** Per-task timeout in ms (TIMEOUT), as `pool.run`'s. */
   timeout?: number;
   /** Per-task priority, as `pool.run`'s. */

@@ -88,7 +88,8 @@ function count(option: string, value: unknown, fallback: number, { min = 0, max 
 /** The longest idle spin a worker may be given: past a second, parking is always cheaper. */
 export const MAX_SPIN_MICROS = 1_000_000;
 
-function isolation(value: unknown): 'thread' | 'process' {
+/** The `isolation` option, checked (INVALID_ARGUMENT): 'thread' (the default) or 'process'. */
+export function checkIsolation(value: unknown): 'thread' | 'process' {
   if (value === undefined) return 'thread';
   if (value !== 'thread' && value !== 'process') invalid('isolation', "must be 'thread' or 'process'", value);
   return value;
@@ -137,7 +138,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     workerData: options.workerData,
     maxPayload: count('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, { min: 1 }),
     spinMicros: count('spinMicros', options.spinMicros, 50, { max: MAX_SPIN_MICROS }),
-    isolation: isolation(options.isolation),
+    isolation: checkIsolation(options.isolation),
   };
 }
 

@@ -1,7 +1,12 @@
 /**
- * A pool of worker threads running the functions of one task module, fed through weft's
- * native dispatcher (a lock-free queue, parked workers, coalesced completions) instead of
- * `postMessage`. Related to piscina, with Go's bounded-queue and result-channel patterns.
+ * A pool of workers running the functions of one task module: worker threads fed through
+ * weft's native dispatcher (a lock-free queue, parked workers, coalesced completions)
+ * instead of `postMessage`, or child processes with `isolation: 'process'`. Related to
+ * piscina, with Go's bounded-queue and result-channel patterns.
+ *
+ * `Pool` is the front: the API, the task table, `results()`, backpressure, timeouts,
+ * cancellation and retries, stats, close and the process-exit hook. What runs the tasks
+ * is an {@link Executor} (./executor.ts): ./thread/ or ./process/.
  *
  * @example
  * // tasks.mjs: export function resize(img, { signal }) { ... }; export default (x) => x + 1
@@ -12,18 +17,14 @@
  * await pool.close()
  */
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 
 import { KIND_BYTES, KIND_SERIALIZED, abandon, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
-import { mayHoldHandles } from '../native/handles.js';
-import { loadNative } from '../native/loader.js';
-import { packageInfo } from '../native/package-info.js';
+import { mayHoldHandles, refuseHandles } from '../native/handles.js';
 import { nativeCall } from '../rate/call.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
 import { cancelledTaskError, checkRunOptions, resolvePoolOptions, taskSignal, type PoolOptions, type ResolvedPoolOptions, type RunOptions } from './options.js';
-import { SharedRegistry } from './shared-memory.js';
+import type { SharedRegistry } from './shared-memory.js';
 import { detach } from './transfer.js';
 import { AsyncQueue } from './async-queue.js';
 import { mapTasks, type MapOptions } from './map.js';
@@ -31,8 +32,9 @@ import { RoomWaiters, submitWaitingForRoom } from './room.js';
 import type { ContextEnvelope } from './task-context.js';
 import { TaskTable } from './task-table.js';
 import { DrainFailures } from '../wait/drain-failures.js';
-import { ProcessPool } from './process-pool.js';
-import type { WorkerConfig } from './worker-runtime.js';
+import type { Executor, ExecutorHost, ExecutorTerms, WorkerExit } from './executor.js';
+import { ProcessExecutor } from './process/executor.js';
+import { ThreadExecutor } from './thread/executor.js';
 import { Wire } from '../native/wire.js';
 
 const SUBMIT_FIELDS = Wire.SUBMIT_FIELDS;
@@ -40,8 +42,6 @@ const DRAIN_FIELDS = Wire.DRAIN_FIELDS;
 const PACKED_INDEX_MASK = Wire.PACKED_INDEX_MASK;
 const FLAG_OK = Wire.FLAG_OK;
 const FLAG_WITH_CONTEXT = Wire.FLAG_WITH_CONTEXT;
-
-type PoolCore = InstanceType<ReturnType<typeof loadNative>['PoolCore']>;
 
 export type { LatencyStats, PoolStats };
 
@@ -90,14 +90,6 @@ interface TaskExtra {
   retry?: { func: number; priority: number; kind: number; payload: unknown; arg: unknown; attempts: number };
 }
 
-interface WorkerInfo {
-  worker: Worker;
-  slot: number | undefined;
-  /** Why we ended it, if we did. */
-  endedBy?: 'timeout' | 'stall' | 'shutdown' | 'idle';
-  error?: unknown;
-}
-
 const DRAIN_BATCH = 8192;
 /** Tasks gathered per native submit call (submissions made in one tick share a call). */
 const SUBMIT_BATCH = 1024;
@@ -105,38 +97,36 @@ const SUBMIT_BATCH = 1024;
 const MAIN_SPIN_US = 30;
 /** ...while the recent average task run time is below this. */
 const MAIN_SPIN_UNDER_US = 20;
-const IDLE_SLICE_MS = 100;
-const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool', 'worker-runtime.js');
 
-const livePools = new Set<Pool>();
+/** The executors of pools not yet closed (the exit hook's). */
+const liveExecutors = new Set<Executor>();
 let exitHookInstalled = false;
 
 export type { MapOptions };
 
-/** A pool of worker threads. See the module doc for an example. */
+/** A pool of workers (threads, or child processes). See the module doc for an example. */
 export class Pool {
   readonly #options: ResolvedPoolOptions;
-  readonly #core!: PoolCore; // assigned unless the constructor returned a ProcessPool
+  readonly #executor: Executor;
+  /** The executor's, read per task: see {@link Executor}. */
+  readonly #shared: SharedRegistry | undefined;
+  readonly #sharesHandles: boolean;
+  readonly #terms: ExecutorTerms;
+  /** Every task goes to the executor at once: it takes no batches, or the queue is bounded. */
+  readonly #direct: boolean;
   /**
    * Tasks in flight by id. The tasks of one tick share a block of the table and its
    * submission time (performance.now() ms, read once per tick).
    */
   readonly #pending = new TaskTable<Entry>(() => performance.now());
-  readonly #workers = new Set<WorkerInfo>();
-  readonly #bySlot = new Map<number, WorkerInfo>();
   readonly #funcIds = new Map<string, number>();
-  // Counting room waiters happens in timers and wakeups too, where a throw would end the process.
-  readonly #room = new RoomWaiters(
-    (delta) => this.#quietly(() => this.#core.roomWaitersAdd(delta), 'Pool.submit', undefined),
-    () => this.#quietly(() => this.#core.hasRoom(), 'Pool.submit', false),
-  );
+  readonly #room: RoomWaiters;
   readonly #results = new AsyncQueue<TaskResult>();
-  readonly #keepAlive!: NodeJS.Timeout;
-  readonly #steward: NodeJS.Timeout | undefined;
+  readonly #keepAlive: NodeJS.Timeout;
   readonly #metrics = new PoolMetrics();
-  readonly #shared = new SharedRegistry((message) => {
-    for (const info of this.#workers) info.worker.postMessage(message);
-  });
+  /** Live workers, and those of them ready for tasks. */
+  #workers = 0;
+  #ready = 0;
   // Submissions of the current tick, flushed in one native call (see #flush).
   readonly #batchMeta = new Float64Array(SUBMIT_BATCH * SUBMIT_FIELDS);
   readonly #batchValues: unknown[] = [];
@@ -156,7 +146,6 @@ export class Pool {
   #forced = false;
   #forceTimer: NodeJS.Timeout | undefined;
   #forceAt = Infinity;
-  #referenced = true;
   #startupError: WeftError | undefined;
   #everReady = false;
   /** Moving average of task run times (us), for deciding whether to poll. */
@@ -165,40 +154,46 @@ export class Pool {
 
   /**
    * Starts `min` workers (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad
-   * option. With `isolation: 'process'` the pool is a {@link ProcessPool} (same API, child
-   * processes); `instanceof Pool` holds for both.
+   * option. With `isolation: 'process'` the workers are child processes (same API; see
+   * js/pool/process/executor.ts for what differs).
    */
   constructor(options: PoolOptions) {
     this.#options = resolvePoolOptions(options);
-    if (this.#options.isolation === 'process') {
-      // The native queue cannot cross processes: child processes get their own executor.
-      // (A constructor may return another object; callers see the same API.)
-      return new ProcessPool(options) as unknown as Pool;
-    }
-    const native = loadNative();
-    try {
-      this.#core = new native.PoolCore(
-        this.#options.maxQueue === Infinity ? 2 ** 32 - 1 : this.#options.maxQueue,
-        () => this.#onWakeup(),
-      );
-    } catch (err) {
-      throw fromNative(err, 'new Pool');
-    }
-    this.#keepAlive = setInterval(() => {}, 2 ** 30);
+    const host: ExecutorHost = {
+      wake: () => this.#onWakeup(),
+      workerReady: () => {
+        this.#ready++;
+        this.#everReady = true;
+      },
+      workerExited: (exit) => this.#onWorkerExit(exit),
+      shouldRetire: () => this.#workers > this.#options.min,
+    };
+    // The native queue cannot cross processes: child processes have an executor of their own.
+    const executor: Executor = (this.#executor =
+      this.#options.isolation === 'process' ? new ProcessExecutor(this.#options, host) : new ThreadExecutor(this.#options, host));
+    this.#shared = executor.shared;
+    this.#sharesHandles = executor.sharesHandles;
+    this.#terms = executor.terms;
+    this.#direct = executor.submitBatch === undefined || this.#options.maxQueue !== Infinity;
+    this.#room = new RoomWaiters(
+      (delta) => executor.roomWaiters(delta),
+      () => executor.hasRoom(),
+    );
+    this.#keepAlive = setInterval(noop, 2 ** 30);
     this.#keepAlive.unref();
-    if (this.#options.stallTimeout !== Infinity) {
-      const every = Math.max(5, Math.min(1000, Math.floor(this.#options.stallTimeout / 4)));
-      this.#steward = setInterval(() => this.#checkStalls(), every);
-      this.#steward.unref();
-    }
-    livePools.add(this);
+    liveExecutors.add(executor);
     installExitHook();
     for (let i = 0; i < this.#options.min; i++) this.#spawn();
   }
 
-  /** True for thread pools and for process pools made by `new Pool({ isolation: 'process' })`. */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return value instanceof ProcessPool || (typeof value === 'object' && value !== null && #core in value);
+  /**
+   * Where tasks run: 'thread' (worker threads) or 'process' (child processes).
+   *
+   * @example
+   * new Pool({ filename, isolation: 'process' }).isolation // 'process'
+   */
+  get isolation(): 'thread' | 'process' {
+    return this.#options.isolation;
   }
 
   /**
@@ -207,7 +202,7 @@ export class Pool {
    * the default). Rejects with QUEUE_FULL when `maxQueue` tasks are waiting, POOL_CLOSED
    * after `close()`, CANCELED when `signal` aborts before a worker takes it, TIMEOUT past
    * `timeout`, WORKER_CRASHED when its worker dies, UNSERIALIZABLE when `arg` cannot cross
-   * threads, or with the error the task threw (name, message, stack, code, cause kept).
+   * to the workers, or with the error the task threw (name, message, stack, code, cause kept).
    */
   run(nameOrArg: unknown, arg?: unknown, options?: RunOptions): Promise<unknown> {
     let name: unknown = nameOrArg;
@@ -281,14 +276,13 @@ export class Pool {
 
   /** Counters and latency histograms; cheap enough to poll. */
   stats(): PoolStats {
-    const [queued = 0, running = 0] = nativeCall(() => this.#core.counts(), 'Pool.stats');
-    return this.#metrics.snapshot({ queued, running, workers: this.#workers.size });
+    const [queued, running] = this.#executor.counts();
+    return this.#metrics.snapshot({ queued, running, workers: this.#workers });
   }
-
 
   /** Number of live workers. */
   get size(): number {
-    return this.#workers.size;
+    return this.#workers;
   }
 
   /** Tasks submitted and not yet settled. */
@@ -315,21 +309,21 @@ export class Pool {
     this.#closed = true;
     this.#flush();
     try {
-      this.#core.close();
+      this.#executor.close();
     } catch (err) {
       return Promise.reject(fromNative(err, 'Pool.close')); // not closing yet: a later close() tries again
     }
     this.#room.close(new WeftError('POOL_CLOSED', 'the pool closed while waiting for room in its queue'));
     this.#closing = new Promise<void>((resolve) => {
       this.#onIdle = () => {
-        if (this.#pending.size > 0 || this.#workers.size > 0) return;
+        if (this.#pending.size > 0 || this.#workers > 0) return;
         if (this.#forceTimer) clearTimeout(this.#forceTimer);
         this.#dispose();
         resolve();
       };
     });
     if (timeout !== Infinity) this.#armForceStop(timeout);
-    if (this.#pending.size > 0 && this.#workers.size === 0) this.#spawn();
+    this.#replenish();
     this.#onIdle!();
     return this.#closing;
   }
@@ -349,15 +343,13 @@ export class Pool {
 
   /** Lets the process exit while this pool is idle (tasks in flight still keep it alive). */
   unref(): this {
-    this.#referenced = false;
-    for (const info of this.#workers) info.worker.unref();
+    this.#executor.setRef(false);
     return this;
   }
 
   /** Undoes `unref()`: the workers keep the process alive again. */
   ref(): this {
-    this.#referenced = true;
-    for (const info of this.#workers) info.worker.ref();
+    this.#executor.setRef(true);
     return this;
   }
 
@@ -387,7 +379,10 @@ export class Pool {
       }
     }
     let func = this.#funcIndex(name, what);
-    if (options?.ctx !== undefined) {
+    if (!this.#sharesHandles) {
+      // Refused before anything is sent; a context reaches such a task through its signal only.
+      refuseHandles(arg, 'a task argument');
+    } else if (options?.ctx !== undefined) {
       // The worker revives the context from the argument's envelope (it pins the handle).
       func |= FLAG_WITH_CONTEXT;
       arg = { ctx: options.ctx, arg } satisfies ContextEnvelope;
@@ -404,7 +399,7 @@ export class Pool {
       bytes = false;
     }
     const cancellable = signal !== undefined || timeout !== undefined;
-    const direct = cancellable || bytes || this.#options.maxQueue !== Infinity;
+    const direct = cancellable || bytes || this.#direct;
     // A task submitted directly goes after whatever this tick already gathered (FIFO).
     if (direct && this.#batchIds.length > 0) this.#flush();
     // The tasks submitted in one tick share one submission time, read when the first of
@@ -422,7 +417,7 @@ export class Pool {
       // Needs an immediate answer (QUEUE_FULL now), a native handle to cancel by, or its
       // bytes copied now: submit directly (after the tick's gathered tasks, flushed above).
       try {
-        this.#core.submit(id, func, priority, cancellable, kind, payload);
+        this.#executor.submit(id, func, priority, cancellable, kind, payload);
       } catch (err) {
         abandon(kind, payload); // refused (QUEUE_FULL, POOL_CLOSED): never sent
         throw fromNative(err, what);
@@ -462,7 +457,7 @@ export class Pool {
       if (timeout !== undefined) extra.timer = setTimeout(() => this.#timeoutTask(id, timeout), timeout);
     }
     if (options?.transfer !== undefined) detach(options.transfer);
-    if (this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max) this.#spawn();
+    if (this.#pending.size > this.#workers && this.#workers < this.#options.max) this.#spawn();
     return id;
   }
 
@@ -473,7 +468,7 @@ export class Pool {
     }
     let index = this.#funcIds.get(key);
     if (index === undefined) {
-      index = nativeCall(() => this.#core.intern(key), what);
+      index = nativeCall(() => this.#executor.intern(key), what);
       this.#funcIds.set(key, index);
     }
     return index;
@@ -498,7 +493,7 @@ export class Pool {
     let queued = 0;
     let failure: unknown;
     try {
-      queued = this.#core.submitBatch(this.#batchMeta, tasks.length, this.#batchValues);
+      queued = this.#executor.submitBatch!(this.#batchMeta, tasks.length, this.#batchValues);
     } catch (err) {
       failure = fromNative(err, 'Pool.run');
     }
@@ -514,7 +509,7 @@ export class Pool {
     // and every task in flight has a worker: with a backlog the results cannot all come
     // within the spin, and a spinning main thread would take CPU from the workers.
     const inFlight = this.#pending.size;
-    if (inFlight > 0 && inFlight <= this.#bySlot.size && this.#recentRunUs < MAIN_SPIN_UNDER_US) {
+    if (inFlight > 0 && inFlight <= this.#ready && this.#recentRunUs < MAIN_SPIN_UNDER_US) {
       this.#drain(MAIN_SPIN_US);
     }
   }
@@ -525,7 +520,7 @@ export class Pool {
     const values = this.#drainValues;
     let n: number;
     try {
-      n = this.#core.drainInto(meta, values, spinUs);
+      n = this.#executor.drain(meta, values, spinUs);
     } catch (err) {
       // Nothing was taken: try again shortly (this runs from the wakeup, where a throw
       // would end the process, and no other wakeup is armed until a drain succeeds).
@@ -608,12 +603,12 @@ export class Pool {
   }
 
   /**
-   * `#core.cancel(id)`, from an abort listener or a timer: a native failure fails the task
-   * with it (its outcome, should it still run, is dropped) and counts as cancelled.
+   * The executor's `cancel(id)`, from an abort listener or a timer: a native failure fails
+   * the task with it (its outcome, should it still run, is dropped) and counts as cancelled.
    */
   #cancelQueued(id: number): boolean {
     try {
-      return this.#core.cancel(id);
+      return this.#executor.cancel(id);
     } catch (err) {
       this.#finish(id, false, fromNative(err, 'Pool task cancel'));
       return true;
@@ -628,7 +623,7 @@ export class Pool {
       return;
     }
     // Running: tell the task (cooperative); it settles with whatever it returns or throws.
-    this.#broadcastAbort(id, String(reason));
+    this.#executor.abort(id, String(reason));
   }
 
   #timeoutTask(id: number, timeout: number): void {
@@ -642,18 +637,16 @@ export class Pool {
       return;
     }
     extra.timedOut = true;
-    this.#broadcastAbort(id, 'timeout');
-    // Past the grace period, a task still running gets its worker terminated and replaced.
+    this.#executor.abort(id, 'timeout');
+    // Past the grace period, a task still running gets its worker ended and replaced.
     extra.timer = setTimeout(() => {
-      const holder = this.#workerRunning(id);
-      if (!this.#pending.has(id) || holder === undefined) return;
-      holder.endedBy = 'timeout';
-      void holder.worker.terminate();
+      if (this.#pending.has(id)) this.#executor.terminate(id);
     }, this.#options.timeoutGrace);
   }
 
   #timeoutError(id: number, workerTerminated: boolean): WeftError {
-    return new WeftError('TIMEOUT', workerTerminated ? 'the task timed out and ignored its abort signal: its worker was terminated and replaced' : 'the task timed out', {
+    const { worker, ended } = this.#terms;
+    return new WeftError('TIMEOUT', workerTerminated ? `the task timed out and ignored its abort signal: its ${worker} was ${ended} and replaced` : 'the task timed out', {
       details: { taskId: id, phase: 'running', workerTerminated, timeoutGrace: this.#options.timeoutGrace },
     });
   }
@@ -663,81 +656,30 @@ export class Pool {
     if (this.#room.size > 0) queueMicrotask(() => this.#onWakeup());
   }
 
-  /**
-   * Tells the worker running task `id` to abort it. Sent to every worker: the one that
-   * took the task may not have reported its slot yet ('ready' not yet handled here), and
-   * a worker that is not running `id` ignores the message. Rare (one abort), so cheap.
-   */
-  #broadcastAbort(id: number, reason: string): void {
-    for (const info of this.#workers) info.worker.postMessage({ type: 'abort', id, reason });
-  }
-
-  #workerRunning(id: number): WorkerInfo | undefined {
-    for (const [slot, info] of this.#bySlot) {
-      const state = this.#quietly(() => this.#core.workerState(slot), 'Pool worker state', null);
-      if (state !== null && state[0] === id) return info;
-    }
-    return undefined;
-  }
-
   // --- workers ---------------------------------------------------------------------
 
   #spawn(): void {
-    const config: WorkerConfig = {
-      poolId: nativeCall(() => this.#core.id, 'Pool worker start'),
-      fileUrl: this.#options.fileUrl,
-      spinMicros: this.#options.spinMicros,
-      idleSliceMs: IDLE_SLICE_MS,
-      idleTimeout: this.#options.min === this.#options.max ? Infinity : this.#options.idleTimeout,
-      beatMs: this.#options.stallTimeout === Infinity ? 1000 : Math.max(1, Math.floor(this.#options.stallTimeout / 4)),
-      maxPayload: this.#options.maxPayload,
-    };
-    const worker = new Worker(RUNTIME_FILE(), {
-      argv: [JSON.stringify(config)],
-      workerData: this.#options.workerData,
-      resourceLimits: this.#options.resourceLimits,
-    });
-    if (!this.#referenced) worker.unref();
-    const info: WorkerInfo = { worker, slot: undefined };
-    this.#workers.add(info);
-    // Shared buffers sent so far (queued tasks may use them): queued before any task it takes.
-    for (const message of this.#shared.announcements()) worker.postMessage(message);
-    this.#metrics.noteWorkers(this.#workers.size);
-    worker.on('message', (msg: { type: string; workerId?: number }) => {
-      if (msg.type === 'ready') {
-        info.slot = msg.workerId!;
-        this.#bySlot.set(info.slot, info);
-        this.#everReady = true;
-      } else if (msg.type === 'idle' && this.#workers.size > this.#options.min && info.slot !== undefined && info.endedBy === undefined) {
-        info.endedBy = 'idle';
-        const slot = info.slot;
-        this.#quietly(() => this.#core.stopWorker(slot), 'Pool worker stop', undefined);
-      }
-    });
-    worker.on('error', (err) => {
-      info.error = err;
-    });
-    worker.on('exit', (code) => this.#onWorkerExit(info, code));
+    this.#executor.spawn();
+    this.#workers++;
+    this.#metrics.noteWorkers(this.#workers);
   }
 
-  #onWorkerExit(info: WorkerInfo, code: number): void {
-    this.#workers.delete(info);
-    let running: number | null = null;
-    if (info.slot !== undefined) {
-      this.#bySlot.delete(info.slot);
-      const slot = info.slot;
-      running = this.#quietly(() => this.#core.detachWorker(slot), 'Pool worker exit', null);
-    } else if (info.endedBy === undefined && !this.#everReady && info.error !== undefined) {
-      // The task module failed to load before any worker started: fail everything now
-      // rather than respawning forever.
-      this.#failStartup(info.error);
+  #onWorkerExit(exit: WorkerExit): void {
+    this.#workers--;
+    if (exit.ready) {
+      this.#ready--;
+    } else if (exit.endedBy === undefined && (exit.loadFailed || !this.#everReady)) {
+      // The task module failed to load (or the worker died before it could, with none
+      // ever ready): fail everything now rather than respawning forever.
+      this.#failStartup(exit);
       return;
     }
-    const entry = running === null ? undefined : this.#pending.get(running);
-    if (running !== null && entry !== undefined) {
+    const running = exit.running;
+    const entry = running === undefined ? undefined : this.#pending.get(running);
+    if (running !== undefined && entry !== undefined) {
       const extra = typeof entry === 'object' ? entry.extra : undefined;
       const retry = extra?.retry;
-      if (info.endedBy === 'timeout' || extra?.timedOut) {
+      if (exit.endedBy === 'timeout' || extra?.timedOut) {
         this.#finish(running, false, this.#timeoutError(running, true));
       } else if (this.#forced) {
         this.#finish(running, false, new WeftError('POOL_CLOSED', 'the pool was closed before the task finished', { details: { reason: 'shutdown timeout' } }));
@@ -745,19 +687,28 @@ export class Pool {
         retry.attempts++;
         this.#resubmit(entry as Pending);
       } else {
-        const reason = info.endedBy === 'stall' ? 'stalled' : 'crashed';
-        this.#finish(
-          running,
-          false,
-          new WeftError('WORKER_CRASHED', `the worker running this task ${reason === 'stalled' ? `sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted` : `exited (code ${code})`}`, {
-            cause: info.error,
-            details: { reason, exitCode: code, attempts: (retry?.attempts ?? 0) + 1 },
-          }),
-        );
+        this.#finish(running, false, this.#crashError(exit, (retry?.attempts ?? 0) + 1));
       }
     }
     this.#replenish();
     this.#onIdle?.();
+  }
+
+  #crashError({ endedBy, code, signal, error }: WorkerExit, attempts: number): WeftError {
+    const { worker } = this.#terms;
+    const stalled = endedBy === 'stall';
+    const how = signal !== undefined && signal !== null ? `signal ${signal}` : `code ${code}`;
+    return new WeftError(
+      'WORKER_CRASHED',
+      `the ${worker} running this task ${stalled ? `sent no heartbeat for ${this.#options.stallTimeout} ms and was restarted` : `exited (${how})`}`,
+      {
+        cause: error,
+        // `signal` only where a signal can end a worker (child processes).
+        details: signal === undefined
+          ? { reason: stalled ? 'stalled' : 'crashed', exitCode: code, attempts }
+          : { reason: stalled ? 'stalled' : 'crashed', exitCode: code, signal, attempts },
+      },
+    );
   }
 
   #resubmit(task: Pending): void {
@@ -766,7 +717,7 @@ export class Pool {
     let payload = retry.payload;
     try {
       if (retry.arg !== undefined) payload = encode(retry.arg, this.#options.maxPayload, this.#shared);
-      this.#core.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, payload);
+      this.#executor.submit(task.id, retry.func, retry.priority, extra.signal !== undefined || extra.timer !== undefined, retry.kind, payload);
     } catch (err) {
       if (retry.arg !== undefined) abandon(retry.kind, payload); // a fresh encoding, refused: give its pins back
       this.#finish(task.id, false, fromNative(err, 'Pool retry'));
@@ -776,78 +727,42 @@ export class Pool {
 
   #replenish(): void {
     if (this.#forced || this.#startupError !== undefined) return;
+    const workers = this.#workers;
     const wanted = this.#closed
-      ? this.#pending.size > 0 && this.#workers.size === 0
+      ? this.#pending.size > 0 && workers === 0
         ? 1
         : 0
-      : Math.max(this.#options.min - this.#workers.size, this.#pending.size > this.#workers.size && this.#workers.size < this.#options.max ? 1 : 0);
+      : Math.max(this.#options.min - workers, this.#pending.size > workers && workers < this.#options.max ? 1 : 0);
     for (let i = 0; i < wanted; i++) this.#spawn();
   }
 
-  #failStartup(error: unknown): void {
-    this.#startupError = new WeftError('INVALID_ARGUMENT', `the task module ${this.#options.fileUrl} failed to load in a worker: ${(error as Error)?.message ?? String(error)}`, {
+  #failStartup({ error, code, signal }: WorkerExit): void {
+    const { worker, place } = this.#terms;
+    const why = error !== undefined ? ((error as Error)?.message ?? String(error)) : `the ${worker} exited (${signal ?? `code ${code}`}) before it was ready`;
+    this.#startupError = new WeftError('INVALID_ARGUMENT', `the task module ${this.#options.fileUrl} failed to load in ${place}: ${why}`, {
       cause: error,
       details: { option: 'filename', fileUrl: this.#options.fileUrl },
     });
-    for (const id of this.#quietly(() => this.#core.drainQueue(), 'Pool startup failure', [])) this.#finish(id, false, this.#startupError);
+    for (const id of this.#executor.dropQueued()) this.#finish(id, false, this.#startupError);
     for (const id of this.#pending.ids()) this.#finish(id, false, this.#startupError);
-    for (const info of this.#workers) {
-      info.endedBy = 'shutdown';
-      void info.worker.terminate();
-    }
+    this.#executor.stopAll();
     this.#onIdle?.();
-  }
-
-  #checkStalls(): void {
-    for (const [slot, info] of this.#bySlot) {
-      const state = this.#quietly(() => this.#core.workerState(slot), 'Pool stall check', null);
-      if (state === null || info.endedBy !== undefined) continue;
-      const [running, silentMs] = state as [number, number];
-      if (running >= 0 && silentMs > this.#options.stallTimeout) {
-        info.endedBy = 'stall';
-        void info.worker.terminate();
-      }
-    }
   }
 
   #forceStop(timeout: number): void {
     this.#forced = true;
-    for (const id of this.#quietly(() => this.#core.drainQueue(), 'Pool.close', [])) {
+    for (const id of this.#executor.dropQueued()) {
       this.#finish(id, false, new WeftError('POOL_CLOSED', `the pool closed before the task ran (shutdown timeout of ${timeout} ms)`, { details: { reason: 'shutdown timeout', timeout } }));
     }
-    this.#quietly(() => this.#core.interruptAll(), 'Pool.close', undefined);
-    for (const info of this.#workers) {
-      info.endedBy ??= 'shutdown';
-      void info.worker.terminate();
-    }
+    this.#executor.stopAll();
     this.#onIdle?.();
   }
 
   #dispose(): void {
     clearInterval(this.#keepAlive);
-    if (this.#steward) clearInterval(this.#steward);
     this.#results.close();
-    this.#quietly(() => this.#core.dispose(), 'Pool.close', undefined);
-    livePools.delete(this);
-  }
-
-  /** @internal Wakes parked workers so the process can exit. */
-  interruptForExit(): void {
-    this.#quietly(() => this.#core.interruptAll(), 'Pool (process exit)', undefined);
-  }
-
-  /**
-   * Runs a call on the native core from an event (a worker's message or exit, a timer, a
-   * wakeup, process exit) where a throw would end the process: a native failure is
-   * emitted as a warning (a WeftError naming `what`) and `fallback` stands in for the result.
-   */
-  #quietly<T>(call: () => T, what: string, fallback: T): T {
-    try {
-      return call();
-    } catch (err) {
-      process.emitWarning(fromNative(err, what));
-      return fallback;
-    }
+    this.#executor.dispose();
+    liveExecutors.delete(this.#executor);
   }
 }
 
@@ -874,12 +789,12 @@ function captureResolvers(resolve: (value: unknown) => void, reject: (reason: un
   capturedReject = reject;
 }
 
-// A worker parked in native code cannot be terminated until it returns to JS: at process
-// exit, wake them all so Node's worker teardown never waits on a park.
+// At process exit, every executor makes sure none of its workers holds the exit up (a
+// thread parked in native code) or outlives it (a child process busy in sync code).
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const pool of livePools) pool.interruptForExit();
+    for (const executor of liveExecutors) executor.processExit();
   });
 }

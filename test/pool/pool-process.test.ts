@@ -30,7 +30,8 @@ describe('ProcessPool', () => {
     const pool = new Pool({ filename: TASKS, size: 1, isolation: 'process' });
     live.add(pool as unknown as ProcessPool);
     expect(pool).toBeInstanceOf(Pool);
-    expect(pool).toBeInstanceOf(ProcessPool);
+    expect(pool.isolation).toBe('process');
+    expect(pool).not.toBeInstanceOf(ProcessPool); // a plain Pool: no constructor swaps classes
     const pid = await pool.run('pid', null);
     expect(typeof pid).toBe('number');
     expect(pid).not.toBe(process.pid);
@@ -40,8 +41,17 @@ describe('ProcessPool', () => {
   it('a thread pool is a Pool and not a ProcessPool', async () => {
     const pool = new Pool({ filename: TASKS, size: 1 });
     expect(pool).toBeInstanceOf(Pool);
+    expect(pool.isolation).toBe('thread');
     expect(pool).not.toBeInstanceOf(ProcessPool);
     await pool.close();
+  });
+
+  it('new ProcessPool() is a Pool subclass with process isolation', async () => {
+    const pool = makePool({ size: 1 });
+    expect(pool).toBeInstanceOf(ProcessPool);
+    expect(pool).toBeInstanceOf(Pool);
+    expect(pool.isolation).toBe('process');
+    expect(await pool.run('pid', null)).not.toBe(process.pid);
   });
 
   describe('running tasks', () => {

@@ -1,9 +1,9 @@
 //! The one wire layout: every number that crosses between JS and this crate with a
 //! meaning agreed on both sides (value kinds, statuses, field counts, flag bits) is
-//! declared here once. `js/native/wire.ts` is generated from this table (the
-//! `typescript_is_current` test fails when it drifts; `WEFT_WRITE_WIRE=1 cargo test -p
-//! weft-node wire` rewrites it), so the facade imports these numbers instead of
-//! repeating them.
+//! declared here once, and so are the names of the handle kinds (from `registry.rs`).
+//! `js/native/wire.ts` is generated from this table (the `typescript_is_current` test fails
+//! when it drifts; `WEFT_WRITE_WIRE=1 cargo test -p weft-node wire` rewrites it), so the
+//! facade imports these numbers and names instead of repeating them.
 //!
 //! ```ignore
 //! meta[0] = wire::STATUS_READY as f64;
@@ -184,7 +184,16 @@ pub fn typescript() -> String {
     for (name, value, doc) in ALL {
         out.push_str(&format!("  /**{doc} */\n  {name} = {value},\n"));
     }
-    out.push_str("}\n");
+    out.push_str("}\n\n");
+    out.push_str(
+        "/** The kinds of shared object a handle text names (crates/weft-node/src/registry.rs). */\n\
+         export type HandleKind =\n",
+    );
+    let names: Vec<String> = crate::registry::kind_names()
+        .map(|n| format!("  | '{n}'"))
+        .collect();
+    out.push_str(&names.join("\n"));
+    out.push_str(";\n");
     out
 }
 

@@ -14,10 +14,10 @@
  */
 import { performance } from 'node:perf_hooks';
 
-import { decode } from '../native/codec.js';
-import { WeftError, serializeError } from '../errors.js';
-import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
-import { TaskContext } from './task-context.js';
+import { decode } from '../../native/codec.js';
+import { WeftError, serializeError } from '../../errors.js';
+import { encodeOutcome, encodedKind, isThenable, outcomeOk } from '../outcome.js';
+import { TaskContext } from '../task-context.js';
 
 /** What the pool passes in `argv[2]` (JSON). */
 export interface ProcessWorkerConfig {

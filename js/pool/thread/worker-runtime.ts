@@ -7,15 +7,15 @@
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../native/codec.js';
-import { WeftError, fromNative } from '../errors.js';
-import { loadNative } from '../native/loader.js';
-import { argSlot, slotCalls } from '../native/slot.js';
-import { holdsHandles, mayHoldHandles, revive } from '../native/handles.js';
-import { encodeOutcome, encodedKind, isThenable, outcomeOk } from './outcome.js';
-import { SharedBuffers } from './shared-memory.js';
-import { TaskContext, type ContextEnvelope } from './task-context.js';
-import { Wire } from '../native/wire.js';
+import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../../native/codec.js';
+import { WeftError, fromNative } from '../../errors.js';
+import { loadNative } from '../../native/loader.js';
+import { argSlot, slotCalls } from '../../native/slot.js';
+import { holdsHandles, mayHoldHandles, revive } from '../../native/handles.js';
+import { encodeOutcome, encodedKind, isThenable, outcomeOk } from '../outcome.js';
+import { SharedBuffers } from '../shared-memory.js';
+import { TaskContext, type ContextEnvelope } from '../task-context.js';
+import { Wire } from '../../native/wire.js';
 
 const TAKE_TASK = Wire.TAKE_TASK;
 const TAKE_IDLE = Wire.TAKE_IDLE;
@@ -39,7 +39,7 @@ export interface WorkerConfig {
 
 let shareableLoaded = false;
 async function loadShareable(): Promise<void> {
-  await import('../native/shareable.js');
+  await import('../../native/shareable.js');
   shareableLoaded = true;
 }
 
