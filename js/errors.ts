@@ -105,6 +105,25 @@ export class WeftError extends Error {
 }
 
 /**
+ * The error for an operation an AbortSignal (or a context) ended: `AbortSignal.timeout()`'s
+ * TimeoutError is TIMEOUT, a context's end keeps its code (CANCELED or DEADLINE_EXCEEDED),
+ * a WeftError reason keeps TIMEOUT, anything else is CANCELED. The reason is always the
+ * `cause`, the identical object.
+ *
+ * @example
+ * signal.addEventListener('abort', () => reject(abortError('Channel.recv was cancelled', signal.reason)))
+ */
+export function abortError(message: string, reason: unknown, details?: Record<string, unknown>): WeftError {
+  return new WeftError(abortCode(reason), message, { cause: reason, details });
+}
+
+function abortCode(reason: unknown): ErrorCode {
+  if (isWeftError(reason, 'DEADLINE_EXCEEDED') || isWeftError(reason, 'TIMEOUT')) return reason.code;
+  if (reason instanceof Error && reason.name === 'TimeoutError') return 'TIMEOUT';
+  return 'CANCELED';
+}
+
+/**
  * Whether `value` is a {@link WeftError} (from any copy of weft), optionally with `code`.
  *
  * @example

@@ -13,7 +13,7 @@
  * // in the worker: for await (const job of jobs) { ... }  or  jobs.recvSync()
  */
 import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../native/codec.js';
-import { WeftError, fromNative } from '../errors.js';
+import { WeftError, abortError, fromNative } from '../errors.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -583,7 +583,7 @@ export function closedError(message: string, value: unknown): WeftError {
 }
 
 function canceled(what: string, reason: unknown): WeftError {
-  return new WeftError('CANCELED', `${what} was cancelled`, { cause: reason });
+  return abortError(`${what} was cancelled`, reason);
 }
 
 function withSent(err: unknown, sent: number): unknown {

@@ -10,7 +10,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 
 import { DEFAULT_MAX_PAYLOAD } from '../native/codec.js';
 import { Context } from '../context/context.js';
-import { WeftError, isWeftError } from '../errors.js';
+import { WeftError, abortError } from '../errors.js';
 import { checkTransfer } from './transfer.js';
 
 /** Options for `new Pool(...)`. */
@@ -196,10 +196,9 @@ export function taskSignal(options: RunOptions): AbortSignal | undefined {
 }
 
 /**
- * The error for a task cancelled before it ran: a context's end keeps its code
- * (CANCELED or DEADLINE_EXCEEDED); any other abort reason is CANCELED with it as cause.
+ * The error for a task cancelled before it ran ({@link abortError}'s codes: a context's end
+ * keeps its code, `AbortSignal.timeout()` is TIMEOUT, anything else CANCELED; the reason is the cause).
  */
 export function cancelledTaskError(reason: unknown, message: string, details?: Record<string, unknown>): WeftError {
-  const code = isWeftError(reason, 'DEADLINE_EXCEEDED') ? 'DEADLINE_EXCEEDED' : 'CANCELED';
-  return new WeftError(code, message, { cause: reason, details });
+  return abortError(message, reason, details);
 }

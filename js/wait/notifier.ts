@@ -7,7 +7,7 @@
  * its thread alive, as a pending timer does.
  * @internal
  */
-import { WeftError, fromNative } from '../errors.js';
+import { WeftError, abortError, fromNative } from '../errors.js';
 import { loadNative } from '../native/loader.js';
 import { DrainFailures } from './drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
@@ -232,7 +232,7 @@ class ThreadNotifier {
 }
 
 function canceled(what: string, reason: unknown): WeftError {
-  return new WeftError('CANCELED', `${what} was cancelled`, { cause: reason });
+  return abortError(`${what} was cancelled`, reason);
 }
 
 let current: ThreadNotifier | undefined;
