@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds weft from a clone: the native addon (cargo, through the napi-rs CLI) and the
-// TypeScript facade (tsc for ESM + .d.ts, esbuild for the CommonJS bundle).
+// TypeScript facade (tsc for ESM + .d.ts; the CommonJS entry is a thin require() of the ESM build).
 //   node scripts/build.mjs            both
 //   node scripts/build.mjs --native   the addon only
 //   node scripts/build.mjs --ts       the TypeScript only
@@ -35,9 +35,10 @@ if (all || args.has('--native')) {
     console.error(
       [
         'weft: cannot build the native addon: `cargo` (the Rust toolchain) is not on PATH.',
-        '  A clone of weft builds its addon from source. Install Rust 1.88 or newer:',
-        '    curl --proto =https --tlsv1.2 -sSf https://sh.rustup.rs | sh   (or your OS package, e.g. apt-get install cargo)',
-        '  then run `npm install` again.',
+        '  A clone of weft builds its addon from source. Install Rust 1.88 or newer (the workspace',
+        "  rust-version) with rustfmt and clippy through rustup (https://rustup.rs):",
+        '    curl --proto =https --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --component rustfmt,clippy',
+        "  (distribution packages are often older: Debian 12's apt cargo is Rust 1.63), then run `npm install` again.",
         '  To use weft without Rust, install the published package or the prebuilt tarballs',
         '  (see README, "Installing prebuilt binaries").',
       ].join('\n'),
@@ -69,20 +70,14 @@ if (all || args.has('--ts')) {
   copyFileSync(join(root, 'js', 'native', 'binding.d.ts'), join(root, 'dist', 'esm', 'native', 'binding.d.ts'));
   // The `weft` bin; npm links it before `prepare` has built it, so set the mode here.
   chmodSync(join(root, 'dist', 'esm', 'cli', 'index.js'), 0o755);
-  // CommonJS: one bundle per entry, plus declarations interpreted as CommonJS.
-  run(bin('esbuild'), [
-    'js/index.ts',
-    '--bundle',
-    '--platform=node',
-    '--format=cjs',
-    '--target=node20',
-    '--packages=external',
-    '--outfile=dist/cjs/index.cjs',
-    // The facade finds its package root from import.meta.url; give the CJS bundle one.
-    '--define:import.meta.url=__weftImportMetaUrl',
-    "--banner:js=const __weftImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
-    '--log-level=warning',
-  ]);
+  // CommonJS: a thin entry over the one ESM implementation (require(esm), unflagged on
+  // every Node in "engines"), so `import` and `require` share one copy of every class and
+  // `instanceof WeftError` holds across them. The ESM entry graph has no top-level await.
+  mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
+  writeFileSync(
+    join(root, 'dist', 'cjs', 'index.cjs'),
+    "'use strict';\n// @weft/core for require(): the ESM build itself (one implementation, one set of classes).\nmodule.exports = require('../esm/index.js');\n",
+  );
   run(bin('tsc'), ['-p', 'tsconfig.json', '--emitDeclarationOnly', '--outDir', 'dist/cjs']);
   mkdirSync(join(root, 'dist', 'cjs'), { recursive: true });
   writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }\n');

@@ -9,7 +9,11 @@
 // Needs `npm run build` first (the addon at the repo root and dist/). The platform package
 // is packed from a temporary staging folder (npm/<triple>/package.json + README.md + the
 // binary), so the binary is never copied into npm/ and the repository stays clean.
-// Both packs use --ignore-scripts: the root's `prepare` would otherwise rebuild everything.
+// Both packs use --ignore-scripts, from staging folders whose manifests have no scripts:
+// packing never builds. (A plain `npm pack` in the repository runs `prepare`, a full
+// build from source; use this script instead.)
+// The two tarballs go together: the root's only optional dependency is the platform
+// package packed with it, so install both in one `npm install`.
 //
 //   node scripts/pack-prebuilt.mjs          (npm run pack:prebuilt) prints the two paths
 //   node scripts/pack-prebuilt.mjs --json   prints {"root": "...", "platform": "..."} on stdout
@@ -137,30 +141,18 @@ if (tsSources > distTime) warn('dist/ is older than the TypeScript sources in js
 // --- Pack -----------------------------------------------------------------------------
 
 /**
- * The published root manifest, as `napi pre-publish` would write it: one optional
- * dependency per napi target's platform package, at this version. The repository's own
- * package.json lists none, because unpublished platform packages cannot be locked, and
- * `npm ci` refuses a lockfile that lacks one. Dev-only fields are dropped, `prepare` too
- * (it builds from source, which an installed tarball never does).
+ * The packed root manifest: the repository's package.json without its dev-only fields
+ * (devDependencies, overrides, scripts: `prepare` builds from source, which an installed
+ * tarball never does, and no script may run on install), plus one optional dependency:
+ * the platform package packed alongside it. Listing every napi target's package instead
+ * (as `napi pre-publish` does for the registry) breaks a consumer's `npm ci` while those
+ * packages are unpublished: npm 11 refuses a lockfile that lacks their entries. So the
+ * two tarballs are installed together, in one `npm install`.
  */
-function publishedManifest() {
-  const { devDependencies: _dev, scripts: _scripts, ...manifest } = rootPkg;
-  const targets = rootPkg.napi?.targets ?? [];
-  manifest.optionalDependencies = Object.fromEntries(
-    targets.map((target) => [`${rootPkg.name}-${napiTriple(target)}`, version]).sort(([a], [b]) => a.localeCompare(b)),
-  );
+function publishedManifest(platformPkgName) {
+  const { devDependencies: _dev, scripts: _scripts, overrides: _overrides, ...manifest } = rootPkg;
+  manifest.optionalDependencies = { [platformPkgName]: version };
   return manifest;
-}
-
-/** napi-rs's package suffix for a Rust target triple (x86_64-unknown-linux-gnu -> linux-x64-gnu). */
-function napiTriple(target) {
-  const [archPart, ...rest] = target.split('-');
-  const arch = { x86_64: 'x64', aarch64: 'arm64', i686: 'ia32', armv7: 'arm' }[archPart] ?? archPart;
-  const osPart = rest.find((p) => ['linux', 'darwin', 'windows', 'freebsd', 'android'].includes(p));
-  const abi = rest.at(-1);
-  if (osPart === 'darwin') return `darwin-${arch}`;
-  if (osPart === 'windows') return `win32-${arch}-${abi}`;
-  return `${osPart}-${arch}-${abi}`;
 }
 
 /** Packs the root package from a staging folder holding dist/, README.md and the published manifest. */
@@ -168,8 +160,10 @@ function packRoot() {
   const stage = mkdtempSync(join(tmpdir(), 'weft-pack-root-'));
   try {
     cpSync(join(root, 'dist'), join(stage, 'dist'), { recursive: true });
-    if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), join(stage, 'README.md'));
-    writeFileSync(join(stage, 'package.json'), JSON.stringify(publishedManifest(), null, 2) + '\n');
+    for (const file of ['README.md', 'LICENSE']) {
+      if (existsSync(join(root, file))) copyFileSync(join(root, file), join(stage, file));
+    }
+    writeFileSync(join(stage, 'package.json'), JSON.stringify(publishedManifest(platformPkgName), null, 2) + '\n');
     return pack(stage);
   } finally {
     rmSync(stage, { recursive: true, force: true });
@@ -183,7 +177,7 @@ const strayBinaries = rootTarball.files.filter((f) => f.endsWith('.node'));
 if (strayBinaries.length > 0) {
   fail(`the root tarball must not contain native binaries, but holds: ${strayBinaries.join(', ')}`);
 }
-for (const required of ['package.json', 'dist/esm/index.js', 'dist/cjs/index.cjs']) {
+for (const required of ['package.json', 'LICENSE', 'dist/esm/index.js', 'dist/cjs/index.cjs']) {
   if (!rootTarball.files.includes(required)) fail(`the root tarball lacks ${required}.`);
 }
 
@@ -192,12 +186,15 @@ let platformTarball;
 try {
   copyFileSync(join(platformDir, 'package.json'), join(staging, 'package.json'));
   if (existsSync(join(platformDir, 'README.md'))) copyFileSync(join(platformDir, 'README.md'), join(staging, 'README.md'));
+  copyFileSync(join(root, 'LICENSE'), join(staging, 'LICENSE'));
   copyFileSync(binary, join(staging, binaryFile));
   platformTarball = pack(staging);
 } finally {
   rmSync(staging, { recursive: true, force: true });
 }
-if (!platformTarball.files.includes(binaryFile)) fail(`the platform tarball lacks ${binaryFile}.`);
+for (const required of [binaryFile, 'LICENSE']) {
+  if (!platformTarball.files.includes(required)) fail(`the platform tarball lacks ${required}.`);
+}
 
 if (jsonOutput) {
   console.log(JSON.stringify({ root: rootTarball.path, platform: platformTarball.path, triple, version }));
