@@ -4,6 +4,11 @@
 //   node scripts/build.mjs            both
 //   node scripts/build.mjs --native   the addon only
 //   node scripts/build.mjs --ts       the TypeScript only
+//   node scripts/build.mjs --release  the shipped addon only (npm run build:release), into
+//                                     target/dist-addon/: Cargo profile `dist` (release,
+//                                     stripped); on linux-x64-gnu built with napi-rs's cross
+//                                     toolchain (--use-napi-cross: glibc 2.17, fetched from
+//                                     npm on first use) so it loads on glibc >= 2.17.
 // Runs as `prepare`, so `npm install` / `npm ci` in a clone builds everything. Users who
 // install the published package (or the packed tarballs) never run it.
 import { spawnSync } from 'node:child_process';
@@ -13,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const all = !args.has('--native') && !args.has('--ts');
+const release = args.has('--release');
+const all = !args.has('--native') && !args.has('--ts') && !release;
 
 function run(cmd, cmdArgs) {
   const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
@@ -30,7 +36,7 @@ function haveCargo() {
   return !r.error && r.status === 0;
 }
 
-if (all || args.has('--native')) {
+if (all || args.has('--native') || release) {
   if (!haveCargo()) {
     console.error(
       [
@@ -45,6 +51,36 @@ if (all || args.has('--native')) {
     );
     process.exit(1);
   }
+}
+
+/** The napi-rs target of the shipped addon for this host, with its cross flags. */
+function releaseTarget() {
+  if (process.platform === 'linux' && process.arch === 'x64' && process.report?.getReport?.().header?.glibcVersionRuntime) {
+    return ['--target', 'x86_64-unknown-linux-gnu', '--use-napi-cross'];
+  }
+  return [];
+}
+
+if (release) {
+  run(bin('napi'), [
+    'build',
+    '--platform',
+    '--profile',
+    'dist',
+    ...releaseTarget(),
+    '--manifest-path',
+    'crates/weft-node/Cargo.toml',
+    '--package-json-path',
+    'package.json',
+    '--output-dir',
+    'target/dist-addon',
+    '--no-js',
+    '--dts',
+    'binding.d.ts',
+  ]);
+}
+
+if (all || args.has('--native')) {
   run(bin('napi'), [
     'build',
     '--platform',

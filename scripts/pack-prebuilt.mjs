@@ -6,7 +6,10 @@
 // gives a working @weft/core whose addon is the prebuilt one (nativeOrigin().kind ===
 // 'prebuilt'); npm never runs cargo.
 //
-// Needs `npm run build` first (the addon at the repo root and dist/). The platform package
+// Needs `npm run build` first (dist/). The platform package holds the shipped addon,
+// target/dist-addon/weft.<triple>.node from `npm run build:release` (stripped; glibc 2.17
+// on linux-x64-gnu), which this script runs itself when that binary is missing or older
+// than the Rust sources. The platform package
 // is packed from a temporary staging folder (npm/<triple>/package.json + README.md + the
 // binary), so the binary is never copied into npm/ and the repository stays clean.
 // Both packs use --ignore-scripts, from staging folders whose manifests have no scripts:
@@ -92,9 +95,21 @@ const { platformTriple } = await import(pathToFileURL(nativeModule).href);
 const triple = platformTriple();
 const binaryName = rootPkg.napi?.binaryName ?? 'weft';
 const binaryFile = `${binaryName}.${triple}.node`;
-const binary = join(root, binaryFile);
+const releaseDir = join(root, 'target', 'dist-addon');
+const binary = join(releaseDir, binaryFile);
 const platformDir = join(root, 'npm', triple);
 const platformPkgName = `${rootPkg.name}-${triple}`;
+
+const rustSources = Math.max(
+  newestMtime(join(root, 'crates'), (n) => n.endsWith('.rs') || n === 'Cargo.toml'),
+  statSync(join(root, 'Cargo.toml')).mtimeMs,
+  statSync(join(root, 'Cargo.lock')).mtimeMs,
+);
+if (!existsSync(binary) || statSync(binary).mtimeMs < rustSources) {
+  console.error(`weft pack:prebuilt: building the shipped addon (npm run build:release) into ${relative(root, releaseDir)}/`);
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--release'], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (r.error || r.status !== 0) fail(`npm run build:release failed (${r.error?.message ?? `exit ${r.status}`}).`);
+}
 
 const missing = [binary, join(root, 'dist', 'esm', 'index.js'), join(root, 'dist', 'cjs', 'index.cjs')].filter(
   (p) => !existsSync(p),
@@ -128,12 +143,6 @@ if (nativeVersion !== version) {
   fail(`${binaryFile} is version ${nativeVersion} but the package is ${version}; run \`npm run build\`.`);
 }
 
-const binaryTime = statSync(binary).mtimeMs;
-const rustSources = Math.max(
-  newestMtime(join(root, 'crates'), (n) => n.endsWith('.rs') || n === 'Cargo.toml'),
-  statSync(join(root, 'Cargo.toml')).mtimeMs,
-);
-if (rustSources > binaryTime) warn(`${binaryFile} is older than the Rust sources; run \`npm run build\` to refresh it.`);
 const distTime = statSync(join(root, 'dist', 'esm', 'index.js')).mtimeMs;
 const tsSources = newestMtime(join(root, 'js'), (n) => n.endsWith('.ts'));
 if (tsSources > distTime) warn('dist/ is older than the TypeScript sources in js/; run `npm run build` to refresh it.');

@@ -1,7 +1,9 @@
 /**
  * End-to-end check of the prebuilt distribution: `npm run pack:prebuilt` makes the root and
  * platform tarballs; installing both into a fresh project, with no Rust toolchain on PATH,
- * gives a @weft/core that loads the prebuilt addon from ESM and CommonJS alike. Installing
+ * gives a @weft/core that loads the prebuilt addon from ESM and CommonJS alike, and the
+ * lockfile that install writes is one `npm ci` accepts, with npm 11 and npm 10 alike (the
+ * root lists as optional dependency only the platform package packed with it). Installing
  * the root tarball alone (the platform package is not on the registry: a 404 that npm must
  * tolerate for an optional dependency) gives a clear NATIVE_UNAVAILABLE WeftError.
  *
@@ -26,6 +28,8 @@ import { platformTriple } from '@weft/core';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rootPkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; version: string };
 const INSTALL_TIMEOUT_MS = 240_000;
+/** The npm 10 release `npm ci` is also checked with (run through npx). */
+const NPM10 = 'npm@10.9.4';
 
 const triple = platformTriple();
 const platformPkgName = `${rootPkg.name}-${triple}`;
@@ -131,6 +135,20 @@ function npmInstall(project: string, tarballs: string[], env: NodeJS.ProcessEnv,
   return check(`npm install${offline ? ' --offline' : ''} in ${project}`, r);
 }
 
+/** `npm ci` in `project` with the npm that runs the tests, or (`npm10`) with npm 10 through npx. */
+function npmCi(project: string, env: NodeJS.ProcessEnv, offline: boolean, npm10: boolean): SpawnSyncReturns<string> {
+  const ciArgs = ['ci', '--no-audit', '--no-fund', ...(offline ? ['--offline'] : [])];
+  const args = npm10
+    ? [join(dirname(npmCli()), 'npx-cli.js'), '--yes', ...(offline ? ['--offline'] : []), NPM10, ...ciArgs]
+    : [npmCli(), ...ciArgs];
+  const r = spawnSync(process.execPath, args, { cwd: project, env, encoding: 'utf8', timeout: INSTALL_TIMEOUT_MS });
+  const what = `${npm10 ? NPM10 : 'npm'} ci${offline ? ' --offline' : ''} in ${project}`;
+  if (offline && r.status !== 0 && /ENOTCACHED/.test(`${r.stderr}\n${r.stdout}`)) {
+    throw new NotInCache(`${npm10 ? NPM10 : 'a package npm ci needs'} is not in the npm cache`);
+  }
+  return check(what, r);
+}
+
 interface SmokeResult {
   format: 'esm' | 'cjs';
   resolved: string;
@@ -162,6 +180,8 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
   let full: string;
   let rootOnly: string;
   let rootOnlyInstall: SpawnSyncReturns<string>;
+  /** `npm ci` of the full project's lockfile, by npm major, each followed by a version check. */
+  const ciRuns: { npm: string; version: string; lockBefore: string; lockAfter: string }[] = [];
   /** Set when an offline install could not go ahead: the install tests are then skipped, saying why. */
   let cannotInstall: string | undefined;
 
@@ -171,7 +191,8 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
       spawnSync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json'], {
         cwd: repo,
         encoding: 'utf8',
-        timeout: 120_000,
+        // Packing builds the shipped addon first when it is missing or stale.
+        timeout: 900_000,
       }),
     );
     const lines = packed.stdout.trim().split('\n');
@@ -181,6 +202,19 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
       full = makeProject('full');
       projects.push(full);
       npmInstall(full, [tarballs.root, tarballs.platform], env, offline);
+      // The lockfile that install wrote must be one `npm ci` accepts, with npm 10 and npm 11;
+      // npm 11's ci runs last, so the load tests below use what it installed.
+      for (const npm10 of [true, false]) {
+        const lockBefore = readFileSync(join(full, 'package-lock.json'), 'utf8');
+        npmCi(full, env, offline, npm10);
+        const version = check(
+          'npm --version',
+          npm10
+            ? spawnSync(process.execPath, [join(dirname(npmCli()), 'npx-cli.js'), '--yes', ...(offline ? ['--offline'] : []), NPM10, '--version'], { cwd: full, env, encoding: 'utf8' })
+            : spawnSync(process.execPath, [npmCli(), '--version'], { cwd: full, env, encoding: 'utf8' }),
+        ).stdout.trim();
+        ciRuns.push({ npm: npm10 ? NPM10 : 'npm', version, lockBefore, lockAfter: readFileSync(join(full, 'package-lock.json'), 'utf8') });
+      }
 
       rootOnly = makeProject('root-only');
       projects.push(rootOnly);
@@ -189,7 +223,7 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
       if (!(err instanceof NotInCache)) throw err;
       cannotInstall = `skipped: the npm registry is unavailable (${offlineBecause}) and ${err.message}`;
     }
-  }, INSTALL_TIMEOUT_MS * 2 + 120_000);
+  }, INSTALL_TIMEOUT_MS * 4 + 900_000);
 
   afterAll(() => {
     for (const dir of projects) rmSync(dir, { recursive: true, force: true });
@@ -217,6 +251,17 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
       // The installed root package carries no addon of its own, so a load is a prebuilt load.
       const installed = join(full, 'node_modules', '@weft', 'core');
       expect(readdirSync(installed).filter((f) => f.endsWith('.node'))).toEqual([]);
+    });
+
+    it('reinstalls from its lockfile with `npm ci`, with npm 10 and npm 11', () => {
+      expect(ciRuns.map((r) => r.version.split('.')[0])).toEqual(['10', expect.stringMatching(/^\d+$/)]);
+      expect(Number(ciRuns[1]?.version.split('.')[0])).toBeGreaterThanOrEqual(11);
+      for (const run of ciRuns) expect(run.lockAfter).toBe(run.lockBefore);
+      const lock = JSON.parse(ciRuns[0]?.lockBefore ?? '{}') as { packages: Record<string, unknown> };
+      expect(Object.keys(lock.packages).filter((p) => p.includes('@weft/core-')).sort()).toEqual([
+        `node_modules/@weft/core-${triple}`,
+      ]);
+      expect(existsSync(join(full, 'node_modules', '@weft', `core-${triple}`, binaryFile))).toBe(true);
     });
 
     for (const [ext, entry] of [
