@@ -12,7 +12,7 @@
 // Runs as `prepare`, so `npm install` / `npm ci` in a clone builds everything. Users who
 // install the published package (or the packed tarballs) never run it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,22 +62,32 @@ function releaseTarget() {
 }
 
 if (release) {
-  run(bin('napi'), [
-    'build',
-    '--platform',
-    '--profile',
-    'dist',
-    ...releaseTarget(),
-    '--manifest-path',
-    'crates/weft-node/Cargo.toml',
-    '--package-json-path',
-    'package.json',
-    '--output-dir',
-    'target/dist-addon',
-    '--no-js',
-    '--dts',
-    'binding.d.ts',
-  ]);
+  // Built into a folder of its own, then renamed into place: a pack reading the previous
+  // binary meanwhile (tests pack concurrently) never sees a half-written file.
+  const outDir = join(root, 'target', 'dist-addon');
+  const staging = join(outDir, `.build-${process.pid}`);
+  mkdirSync(staging, { recursive: true });
+  try {
+    run(bin('napi'), [
+      'build',
+      '--platform',
+      '--profile',
+      'dist',
+      ...releaseTarget(),
+      '--manifest-path',
+      'crates/weft-node/Cargo.toml',
+      '--package-json-path',
+      'package.json',
+      '--output-dir',
+      staging,
+      '--no-js',
+      '--dts',
+      'binding.d.ts',
+    ]);
+    for (const file of readdirSync(staging)) renameSync(join(staging, file), join(outDir, file));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 if (all || args.has('--native')) {

@@ -20,6 +20,7 @@
 //
 //   node scripts/pack-prebuilt.mjs          (npm run pack:prebuilt) prints the two paths
 //   node scripts/pack-prebuilt.mjs --json   prints {"root": "...", "platform": "..."} on stdout
+//   node scripts/pack-prebuilt.mjs --out DIR   writes the tarballs to DIR instead of artifacts/
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,8 +29,10 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = join(root, 'artifacts');
 const jsonOutput = process.argv.includes('--json');
+const outIndex = process.argv.indexOf('--out');
+// --out DIR: write the tarballs there instead of artifacts/ (tests pack side by side).
+const artifacts = outIndex === -1 ? join(root, 'artifacts') : resolve(process.argv[outIndex + 1] ?? fail('--out needs a folder'));
 
 function fail(message) {
   console.error(`weft pack:prebuilt: ${message}`);

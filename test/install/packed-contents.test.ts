@@ -35,7 +35,7 @@ interface Manifest {
 }
 
 function run(cmd: string, args: string[], cwd = repo): string {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 900_000 });
   if (r.error || r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
   return r.stdout;
 }
@@ -53,9 +53,11 @@ describe.skipIf(!supported)('packed tarballs', () => {
   let platformDir: string;
 
   beforeAll(() => {
-    const lines = run(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json']).trim().split('\n');
-    const { root, platform } = JSON.parse(lines.at(-1) ?? '') as { root: string; platform: string };
     unpacked = mkdtempSync(join(tmpdir(), 'weft-packed-'));
+    // Its own output folder: other suites pack at the same time.
+    const out = join(unpacked, 'tarballs');
+    const lines = run(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', out]).trim().split('\n');
+    const { root, platform } = JSON.parse(lines.at(-1) ?? '') as { root: string; platform: string };
     rootDir = join(unpacked, 'root');
     platformDir = join(unpacked, 'platform');
     for (const [tgz, dir] of [
@@ -65,7 +67,7 @@ describe.skipIf(!supported)('packed tarballs', () => {
       run('mkdir', ['-p', dir]);
       run('tar', ['xzf', tgz, '-C', dir]);
     }
-  }, 180_000);
+  }, 900_000);
 
   afterAll(() => {
     if (unpacked !== undefined) rmSync(unpacked, { recursive: true, force: true });

@@ -31,15 +31,16 @@ function glibcVersions(file: string): [number, number][] {
 
 describe.skipIf(!haveObjdump)(`packed linux-x64-gnu addon's glibc floor${haveObjdump ? '' : ` (skipped: ${skipReason})`}`, () => {
   it(`needs no glibc newer than ${FLOOR.join('.')}`, () => {
-    const packed = spawnSync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json'], {
-      cwd: repo,
-      encoding: 'utf8',
-      timeout: 900_000,
-    });
-    expect(packed.status, packed.stderr).toBe(0);
-    const { platform } = JSON.parse(packed.stdout.trim().split('\n').at(-1) ?? '') as { platform: string };
     const dir = mkdtempSync(join(tmpdir(), 'weft-glibc-'));
     try {
+      // Its own output folder: other suites pack at the same time.
+      const packed = spawnSync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', dir], {
+        cwd: repo,
+        encoding: 'utf8',
+        timeout: 900_000,
+      });
+      expect(packed.status, packed.stderr).toBe(0);
+      const { platform } = JSON.parse(packed.stdout.trim().split('\n').at(-1) ?? '') as { platform: string };
       expect(spawnSync('tar', ['xzf', platform, '-C', dir]).status).toBe(0);
       const versions = glibcVersions(join(dir, 'package', 'weft.linux-x64-gnu.node'));
       expect(versions.length).toBeGreaterThan(0);
