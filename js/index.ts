@@ -68,3 +68,4 @@ export { PipelineObservable, type PartialObserver, type PipelineSubscription } f
 export type { ObservableLike, ObserverLike, PipelineSource, ReadableLike } from './pipeline/sources.js';
 export type { StageInfo } from './pipeline/stages.js';
 export { compute, type FloatArray } from './compute/index.js';
+export type { ProcessPoolOptions } from './pool/process-pool.js';

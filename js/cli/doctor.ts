@@ -20,7 +20,7 @@ export interface DoctorReport {
   package: { name: string; version: string; root: string };
   platform: { triple: string; node: string; cpus: number; cpuModel: string };
   native: { ok: true; from: 'local build' | 'prebuilt package'; path: string; version: string } | { ok: false; error: string; code: string };
-  /** Optional npm packages weft uses when present (GPU path, stream interop). */
+  /** Optional npm packages looked up beside weft: rxjs (an optional peer for Observable interop); gpu.js and gl are reported but not used today. */
   optional: Record<string, string | null>;
   /** Toolchains the cross-language benchmark suite uses when present. */
   toolchains: Record<string, string | null>;

@@ -43,26 +43,39 @@ export const DEFAULT_PIPELINE_BUFFER = 16;
 
 /** Options for {@link pipeline}. */
 export interface PipelineOptions {
-  /** Capacity of the buffer after the source, and the default for every stage's. Default 16; 0 hands items over one at a time. */
+  /**
+   * Capacity of the buffer after the source, and the default for every stage's. Default 16; 0 hands items over one at a time.
+   * @defaultValue `16` (items; {@link DEFAULT_PIPELINE_BUFFER})
+   */
   buffer?: number;
   /**
    * Most items an Observable source may get ahead of the pipeline (an Observable cannot
    * be paused, so its items queue); past it the run fails with QUEUE_FULL. Default: Infinity.
+   * @defaultValue `Infinity` (items)
    */
   maxQueued?: number;
 }
 
 /** Options every stage takes. */
 export interface StageBufferOptions {
-  /** Capacity of the buffer after this stage (default: the pipeline's `buffer`). */
+  /**
+   * Capacity of the buffer after this stage (default: the pipeline's `buffer`).
+   * @defaultValue the pipeline's `buffer` (items)
+   */
   buffer?: number;
 }
 
 /** Options for map, filter, tap and flatMap. */
 export interface StageOptions extends StageBufferOptions {
-  /** Most calls of `fn` at once. Default 1. */
+  /**
+   * Most calls of `fn` at once. Default 1.
+   * @defaultValue `1`
+   */
   concurrency?: number;
-  /** Pass results on in input order (default) or as calls finish. */
+  /**
+   * Pass results on in input order (default) or as calls finish.
+   * @defaultValue `true`
+   */
   ordered?: boolean;
 }
 
@@ -70,17 +83,29 @@ export interface StageOptions extends StageBufferOptions {
 export interface PoolStageOptions extends StageOptions {
   /** The pool (thread or process) whose task module exports the task. */
   pool: Pool;
-  /** Per-task timeout in ms (TIMEOUT), as `pool.run`'s. */
+  /**
+   * Per-task timeout in ms (TIMEOUT), as `pool.run`'s.
+   * @defaultValue none (ms)
+   */
   timeout?: number;
-  /** Per-task priority, as `pool.run`'s. */
+  /**
+   * Per-task priority, as `pool.run`'s.
+   * @defaultValue `0`
+   */
   priority?: number;
 }
 
 /** Options for `batch`. */
 export interface BatchOptions extends StageBufferOptions {
-  /** A batch leaves at most this many ms after its first item came, however small. Default: Infinity (only full batches, and the last). */
+  /**
+   * A batch leaves at most this many ms after its first item came, however small. Default: Infinity (only full batches, and the last).
+   * @defaultValue `Infinity` (ms)
+   */
   maxWait?: number;
-  /** The clock `maxWait` is measured on (a `ManualClock` in tests). Default: the system clock. */
+  /**
+   * The clock `maxWait` is measured on (a `ManualClock` in tests). Default: the system clock.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
 }
 
@@ -89,13 +114,19 @@ export type RunArg = Context | PipelineRunOptions;
 
 /** Options for {@link Pipeline.toReadable}. */
 export interface ToReadableOptions extends PipelineRunOptions {
-  /** The Readable's own buffer, in items (Node's object-mode default: 16). */
+  /**
+   * The Readable's own buffer, in items (Node's object-mode default: 16).
+   * @defaultValue `16` (items)
+   */
   highWaterMark?: number;
 }
 
 /** Options for {@link Pipeline.pipeTo}. */
 export interface PipeToOptions extends PipelineRunOptions {
-  /** End the writable when the pipeline completes. Default true. */
+  /**
+   * End the writable when the pipeline completes. Default true.
+   * @defaultValue `true`
+   */
   end?: boolean;
 }
 

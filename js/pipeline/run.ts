@@ -20,9 +20,15 @@ import type { StageHost, StageSpec } from './stages.js';
 
 /** How a terminal call runs: under a context, a signal, both, or neither. */
 export interface PipelineRunOptions {
-  /** The run's parent context: its end (CANCELED or DEADLINE_EXCEEDED) tears the run down and the run rejects with its `err`. */
+  /**
+   * The run's parent context: its end (CANCELED or DEADLINE_EXCEEDED) tears the run down and the run rejects with its `err`.
+   * @defaultValue none
+   */
   ctx?: Context;
-  /** Aborting it tears the run down; the run rejects with CANCELED (the abort reason as `cause`), or the reason itself when it is a WeftError. */
+  /**
+   * Aborting it tears the run down; the run rejects with CANCELED (the abort reason as `cause`), or the reason itself when it is a WeftError.
+   * @defaultValue none
+   */
   signal?: AbortSignal;
 }
 

@@ -29,9 +29,15 @@ type NativeKeyed = InstanceType<NativeBinding['KeyedLimiterHandle']>;
  * new KeyedLimiter(1, 5, { idleMs: 10 * 60_000 }) // forget a user's bucket 10 min after it refilled
  */
 export interface KeyedLimiterOptions {
-  /** How long a full, untouched bucket is kept, in ms (default 60,000; Infinity: never evicted). */
+  /**
+   * How long a full, untouched bucket is kept, in ms (default 60,000; Infinity: never evicted).
+   * @defaultValue `60_000` (ms)
+   */
   idleMs?: number;
-  /** The clock (default: the system clock), as for a RateLimiter. */
+  /**
+   * The clock (default: the system clock), as for a RateLimiter.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
 }
 

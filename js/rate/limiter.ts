@@ -43,6 +43,7 @@ export interface RateLimiterOptions {
    * Where the limiter reads the time and sets its wait timers (default: the system
    * clock). A `ManualClock` makes tests deterministic; in other threads the limiter keeps
    * reading that clock's time natively but sleeps on the system clock.
+   * @defaultValue `systemClock`
    */
   clock?: Clock;
 }

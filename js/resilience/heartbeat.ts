@@ -27,7 +27,10 @@ export interface Pulse {
 
 /** Options for {@link heartbeat}. */
 export interface HeartbeatOptions {
-  /** Where time is read and pulse and watch timers run (tests: a ManualClock). Default the system clock. */
+  /**
+   * Where time is read and pulse and watch timers run (tests: a ManualClock). Default the system clock.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
 }
 

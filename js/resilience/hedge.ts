@@ -18,9 +18,15 @@ import { clockOption, contextOption, describeValue, invalidOption, numberOption,
 export interface HedgeOptions {
   /** How long (ms) to wait for an answer before starting the next replica (Infinity: only on a failure). Required. */
   delay: number;
-  /** Its end stops the hedge: every replica's context ends and the hedge rejects with `ctx.err`. */
+  /**
+   * Its end stops the hedge: every replica's context ends and the hedge rejects with `ctx.err`.
+   * @defaultValue none
+   */
   ctx?: Context;
-  /** Where the delays run (tests: a ManualClock). Default the system clock. */
+  /**
+   * Where the delays run (tests: a ManualClock). Default the system clock.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
 }
 

@@ -23,15 +23,30 @@ export type Jitter = 'full' | 'equal' | 'none' | number;
 
 /** The delay schedule: see {@link backoff}. */
 export interface BackoffOptions {
-  /** The first retry's delay before jitter, in ms. Default 100. */
+  /**
+   * The first retry's delay before jitter, in ms. Default 100.
+   * @defaultValue `100` (ms)
+   */
   base?: number;
-  /** The cap on a delay before jitter, in ms. Default 10_000. */
+  /**
+   * The cap on a delay before jitter, in ms. Default 10_000.
+   * @defaultValue `10_000` (ms)
+   */
   max?: number;
-  /** Each delay is the previous one times this (>= 1). Default 2. */
+  /**
+   * Each delay is the previous one times this (>= 1). Default 2.
+   * @defaultValue `2`
+   */
   factor?: number;
-  /** See {@link Jitter}. Default `'full'`. */
+  /**
+   * See {@link Jitter}. Default `'full'`.
+   * @defaultValue `'full'`
+   */
   jitter?: Jitter;
-  /** The random source for jitter, returning [0, 1) (tests pass a fixed one). Default `Math.random`. */
+  /**
+   * The random source for jitter, returning [0, 1) (tests pass a fixed one). Default `Math.random`.
+   * @defaultValue `Math.random`
+   */
   random?: () => number;
 }
 
@@ -40,20 +55,36 @@ export interface BackoffOptions {
  * `signal` (or both) stops the retries.
  */
 export interface RetryOptions extends BackoffOptions {
-  /** How many times `fn` may run in all, the first try included (an integer >= 1 or Infinity). Default 3. */
+  /**
+   * How many times `fn` may run in all, the first try included (an integer >= 1 or Infinity). Default 3.
+   * @defaultValue `3`
+   */
   attempts?: number;
   /**
    * Whether a failure is worth another attempt (`attempt`: the 1-based attempt that
    * failed). Default {@link isRetryable}. It throwing rejects the retry with its error.
+   * @defaultValue {@link isRetryable}
    */
   retryIf?: (err: unknown, attempt: number) => boolean;
-  /** Its end stops the retries at once: the retry rejects with `ctx.err`. */
+  /**
+   * Its end stops the retries at once: the retry rejects with `ctx.err`.
+   * @defaultValue none
+   */
   ctx?: Context;
-  /** Its abort stops the retries at once, as `ctx`'s end does (CANCELED, the reason as `cause`). */
+  /**
+   * Its abort stops the retries at once, as `ctx`'s end does (CANCELED, the reason as `cause`).
+   * @defaultValue none
+   */
   signal?: AbortSignal;
-  /** Where the backoff sleeps run (tests: a ManualClock). Default the system clock. */
+  /**
+   * Where the backoff sleeps run (tests: a ManualClock). Default the system clock.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
-  /** Called after a failed attempt that will be retried, before the delay. It throwing rejects the retry with its error. */
+  /**
+   * Called after a failed attempt that will be retried, before the delay. It throwing rejects the retry with its error.
+   * @defaultValue none
+   */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 

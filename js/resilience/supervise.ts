@@ -18,23 +18,42 @@ import { isRetryable, resolveBackoff, type BackoffOptions } from './retry.js';
 
 /** Options for {@link supervise}. */
 export interface SuperviseOptions {
-  /** A run that does not call `beat()` for this long (ms) is stalled: cancelled and restarted. Default Infinity (no watch). */
+  /**
+   * A run that does not call `beat()` for this long (ms) is stalled: cancelled and restarted. Default Infinity (no watch).
+   * @defaultValue `Infinity` (ms; no watch)
+   */
   stallTimeout?: number;
-  /** The delay schedule between a failure and the restart (see {@link backoff}), or false: never restart. Default `{}` (backoff's defaults). */
+  /**
+   * The delay schedule between a failure and the restart (see {@link backoff}), or false: never restart. Default `{}` (backoff's defaults).
+   * @defaultValue `{}` (backoff's defaults)
+   */
   restart?: BackoffOptions | false;
-  /** How many restarts in all before the next failure rejects (an integer >= 0 or Infinity). Default Infinity. */
+  /**
+   * How many restarts in all before the next failure rejects (an integer >= 0 or Infinity). Default Infinity.
+   * @defaultValue `Infinity`
+   */
   maxRestarts?: number;
   /**
    * Whether a run that threw may be restarted (`restarts`: how many happened before).
    * Default {@link isRetryable}: a bug (TypeError...) or a non-transient WeftError ends
    * the supervision. A stall is always restartable.
+   * @defaultValue {@link isRetryable}
    */
   restartIf?: (err: unknown, restarts: number) => boolean;
-  /** Its end stops the supervision: the current run's context ends and `done` rejects with `ctx.err`. */
+  /**
+   * Its end stops the supervision: the current run's context ends and `done` rejects with `ctx.err`.
+   * @defaultValue none
+   */
   ctx?: Context;
-  /** Where the stall watch and the backoff delays run (tests: a ManualClock). Default the system clock. */
+  /**
+   * Where the stall watch and the backoff delays run (tests: a ManualClock). Default the system clock.
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
-  /** Called before each restart's delay, with the failure (a stall: TIMEOUT, `details.reason` 'stalled'), the restart's number (from 1) and the delay. */
+  /**
+   * Called before each restart's delay, with the failure (a stall: TIMEOUT, `details.reason` 'stalled'), the restart's number (from 1) and the delay.
+   * @defaultValue none
+   */
   onRestart?: (reason: unknown, restart: number, delayMs: number) => void;
 }
 

@@ -165,11 +165,20 @@ function settle(): Promise<void> {
 
 /** Options for {@link sleep}. */
 export interface SleepOptions {
-  /** Rejects the sleep with the signal's reason (a CANCELED WeftError if none) when it aborts. */
+  /**
+   * Rejects the sleep with the signal's reason (a CANCELED WeftError if none) when it aborts.
+   * @defaultValue none
+   */
   signal?: AbortSignal;
-  /** The clock to sleep on (default: the system clock). */
+  /**
+   * The clock to sleep on (default: the system clock).
+   * @defaultValue `systemClock`
+   */
   clock?: Clock;
-  /** Let the process exit while sleeping (system clock only). */
+  /**
+   * Let the process exit while sleeping (system clock only).
+   * @defaultValue `false`
+   */
   unref?: boolean;
 }
 
