@@ -5,12 +5,14 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
+import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 
 import { DEFAULT_MAX_PAYLOAD } from '../native/codec.js';
 import { Context } from '../context/context.js';
 import { WeftError, abortError } from '../errors.js';
+import { checkKnownKeys } from '../unknown-options.js';
 import { checkTransfer } from './transfer.js';
 
 /** Options for `new Pool(...)`. */
@@ -45,6 +47,12 @@ export interface PoolOptions {
   isolation?: 'thread' | 'process';
 }
 
+/** Every key `PoolOptions` has: any other is refused (INVALID_ARGUMENT, with the closest one). */
+export const POOL_OPTION_KEYS: readonly (keyof PoolOptions)[] = [
+  'filename', 'size', 'maxQueue', 'idleTimeout', 'stallTimeout', 'timeoutGrace', 'retries',
+  'resourceLimits', 'workerData', 'maxPayload', 'spinMicros', 'isolation',
+];
+
 /** Options after validation and defaults. */
 export interface ResolvedPoolOptions {
   fileUrl: string;
@@ -62,15 +70,17 @@ export interface ResolvedPoolOptions {
   isolation: 'thread' | 'process';
 }
 
+/** Throws INVALID_ARGUMENT: `Pool option <option> <problem>, got <value>`, the value itself in details. */
 function invalid(option: string, problem: string, value: unknown): never {
   throw new WeftError('INVALID_ARGUMENT', `Pool option ${option} ${problem}, got ${describe(value)}`, {
-    details: { option, value: typeof value === 'object' ? String(value) : value },
+    details: { option, value },
   });
 }
 
+/** A value as a message shows it: strings quoted, objects and arrays written out (shallowly). */
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'object' && value !== null) return inspect(value, { depth: 1, breakLength: Infinity });
   return String(value);
 }
 
@@ -98,6 +108,7 @@ export function checkIsolation(value: unknown): 'thread' | 'process' {
 /** Checks every option; throws INVALID_ARGUMENT naming the first bad one. */
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null) invalid('options', 'must be an object', options);
+  checkKnownKeys(options, POOL_OPTION_KEYS, 'Pool option');
   const { filename } = options;
   let fileUrl: string;
   if (filename instanceof URL) {
@@ -117,7 +128,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   } else if (typeof size === 'object' && size !== null) {
     min = count('size.min', size.min, 0);
     max = count('size.max', size.max, Math.max(min, availableParallelism()), { min: 1 });
-    if (min > max) invalid('size', `min (${min}) must not exceed max (${max})`, size);
+    if (min > max) {
+      throw new WeftError('INVALID_ARGUMENT', `Pool option size is invalid: min ${min} exceeds max ${max}`, {
+        details: { option: 'size', value: size, min, max },
+      });
+    }
   } else {
     invalid('size', 'must be a positive integer or { min, max }', size);
   }
@@ -166,8 +181,15 @@ export interface RunOptions {
   transfer?: readonly ArrayBuffer[];
 }
 
-/** Checks per-task options (cheap: called per task). */
-export function checkRunOptions(options: RunOptions): void {
+/** Every key `RunOptions` has: any other is refused (INVALID_ARGUMENT, with the closest one). */
+export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['signal', 'timeout', 'priority', 'ctx', 'transfer'];
+
+/** Checks per-task options (cheap: called per task); `keys` are the keys allowed. */
+export function checkRunOptions(options: RunOptions, keys: readonly string[] = RUN_OPTION_KEYS, what = 'run option'): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new WeftError('INVALID_ARGUMENT', `${what}s must be an object, got ${describe(options)}`, { details: { option: 'options', value: options } });
+  }
+  checkKnownKeys(options, keys, what);
   const { timeout, priority, signal } = options;
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
     throw new WeftError('INVALID_ARGUMENT', `run option timeout must be a non-negative number, got ${describe(timeout)}`, {

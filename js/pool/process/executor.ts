@@ -33,7 +33,7 @@ import { Context } from '../../context/context.js';
 import { refuseHandles } from '../../native/handles.js';
 import { heartbeat, type Heartbeat, type Watch } from '../../resilience/heartbeat.js';
 import { Wire } from '../../native/wire.js';
-import type { EndedBy, Executor, ExecutorHost, ExecutorTerms } from '../executor.js';
+import type { EndedBy, Executor, ExecutorHost, ExecutorTerms, TaskAbort } from '../executor.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import type { ProcessWorkerConfig } from './process-runtime.js';
 
@@ -140,12 +140,8 @@ export class ProcessExecutor implements Executor {
     return index;
   }
 
+  /** The front has checked `maxQueue` (it counts what is in flight), so this queue takes every task. */
   submit(id: number, func: number, priority: number, _cancellable: boolean, kind: number, payload: unknown): void {
-    if (this.#queue.length >= this.#options.maxQueue) {
-      throw new WeftError('QUEUE_FULL', `the pool's queue is full (${this.#options.maxQueue} tasks waiting)`, {
-        details: { maxQueue: this.#options.maxQueue },
-      });
-    }
     // A bytes payload is a view over the caller's memory and is sent only when a child is
     // free: snapshot it now, so later writes by the caller are never seen by the task.
     if (kind >= KIND_BYTES) payload = new Uint8Array(payload as Uint8Array);
@@ -170,7 +166,7 @@ export class ProcessExecutor implements Executor {
   }
 
   hasRoom(): boolean {
-    return this.#queue.length < this.#options.maxQueue;
+    return true; // the front counts room (see submit)
   }
 
   roomWaiters(delta: number): void {
@@ -185,11 +181,11 @@ export class ProcessExecutor implements Executor {
     return true;
   }
 
-  abort(id: number, reason: string): void {
+  abort(id: number, why: TaskAbort): void {
     const child = this.#childRunning(id);
     if (child === undefined || !child.proc.connected) return;
     try {
-      child.proc.send({ type: 'abort', id, reason }, noop);
+      child.proc.send({ type: 'abort', id, why }, noop);
     } catch {
       // going away: its exit settles the task
     }
