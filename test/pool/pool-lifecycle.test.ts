@@ -150,6 +150,18 @@ describe('Pool', () => {
       expect(stdout).toBe('closed\n');
     });
 
+    it.each(['thread', 'process'])('an idle pool (%s isolation), never closed nor unref()ed, lets the process exit by itself', async (isolation) => {
+      const { code, signal, stdout, stderr } = await runScript('pool-idle-exit.mjs', [isolation, 'idle']);
+      expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(stdout).toBe('ran 42\nend of script\n');
+    });
+
+    it.each(['thread', 'process'])('a pool (%s isolation) with a task running keeps the process alive until the task settles', async (isolation) => {
+      const { code, signal, stdout, stderr } = await runScript('pool-idle-exit.mjs', [isolation, 'pending']);
+      expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(stdout).toBe('ran 42\nend of script\npending task finished after 50 ms\n');
+    });
+
     it('an idle, unclosed pool that is unref()ed lets the process exit', async () => {
       const { code, signal, stdout, stderr } = await runScript('pool-unref.mjs');
       expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });

@@ -173,7 +173,6 @@ export class ThreadExecutor implements Executor {
       workerData: options.workerData,
       resourceLimits: options.resourceLimits,
     });
-    if (!this.#referenced) worker.unref();
     const info: WorkerInfo = { worker, slot: undefined };
     this.#workers.add(info);
     // Shared buffers sent so far (queued tasks may use them): queued before any task it takes.
@@ -193,6 +192,8 @@ export class ThreadExecutor implements Executor {
       info.error = err;
     });
     worker.on('exit', (code) => this.#onExit(info, code));
+    // Last: adding a 'message' listener refs the worker's port again.
+    if (!this.#referenced) worker.unref();
   }
 
   #onExit(info: WorkerInfo, code: number): void {
