@@ -41,6 +41,8 @@ export interface WorkerExit {
   error: unknown;
   /** It said the task module failed to load: the pool fails for good rather than respawn. */
   loadFailed: boolean;
+  /** The end of what it wrote to stderr, where the executor sees it (child processes). */
+  stderr?: string;
 }
 
 /** Why a running task's signal aborted, as sent to its worker: the WeftError made of it there. */

@@ -774,7 +774,7 @@ export class Pool<M extends object = UntypedTasks> {
     this.#onIdle?.();
   }
 
-  #crashError({ endedBy, code, signal, error }: WorkerExit, attempts: number): WeftError {
+  #crashError({ endedBy, code, signal, error, stderr }: WorkerExit, attempts: number): WeftError {
     const { worker } = this.#terms;
     const stalled = endedBy === 'stall';
     const how = signal !== undefined && signal !== null ? `signal ${signal}` : `code ${code}`;
@@ -784,9 +784,14 @@ export class Pool<M extends object = UntypedTasks> {
       {
         cause: error,
         // `signal` only where a signal can end a worker (child processes).
-        details: signal === undefined
-          ? { reason: stalled ? 'stalled' : 'crashed', exitCode: code, attempts }
-          : { reason: stalled ? 'stalled' : 'crashed', exitCode: code, signal, attempts },
+        // `stderr` (the end of what it wrote) where the executor sees it.
+        details: {
+          reason: stalled ? 'stalled' : 'crashed',
+          exitCode: code,
+          ...(signal === undefined ? {} : { signal }),
+          attempts,
+          ...(stderr ? { stderr } : {}),
+        },
       },
     );
   }

@@ -1,6 +1,6 @@
 // The process-isolated pool (isolation: 'process'): the thread Pool's API and error
 // semantics, with each task running in a child process.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ProcessPool, createProcessPool, type ProcessPoolOptions } from '../../dist/esm/pool/process-pool.js';
 import { rejectsWith, settlesWithin, throwsWith, until } from '../fixtures/pool-helpers.js';
@@ -17,12 +17,26 @@ function makePool(options: Partial<ProcessPoolOptions> = {}): ProcessPool {
   return pool;
 }
 
+/**
+ * Captures what is written to this process's stderr (where a pool forwards its children's)
+ * until the test ends, instead of letting it print: a crash test asserts on it.
+ */
+function captureStderr(): { text: () => string } {
+  let text = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  return { text: () => text };
+}
+
 afterEach(async () => {
   const pools = [...live];
   live.clear();
   await Promise.all(
     pools.map((pool) => settlesWithin(pool.close({ timeout: 1_000 }), 5_000, 'process pool close in afterEach').catch(() => pool.unref())),
   );
+  vi.restoreAllMocks();
 });
 
 describe('ProcessPool', () => {
@@ -244,7 +258,8 @@ describe('ProcessPool', () => {
       expect(pool.stats().failed).toBe(1);
     });
 
-    it('reports a native-style crash (process.abort()) as WORKER_CRASHED with its signal', async () => {
+    it('reports a native-style crash (process.abort()) as WORKER_CRASHED with its signal and what it wrote to stderr', async () => {
+      const stderr = captureStderr();
       const pool = makePool({ size: 1 });
       const behind = pool.run('echo', 'still runs');
       const crashed = pool.run('nativeCrash', null);
@@ -252,6 +267,9 @@ describe('ProcessPool', () => {
       const err = await rejectsWith(crashed, 'WORKER_CRASHED');
       expect(err.details.signal).toBe('SIGABRT');
       expect(err.details.exitCode).toBe(null);
+      // Node's abort report (native and JS stacks), forwarded to stderr and kept on the error.
+      expect(err.details.stderr).toContain('nativeCrash');
+      expect(stderr.text()).toContain(err.details.stderr);
       expect(await pool.run('default', 1)).toBe(2);
     });
 
@@ -271,8 +289,11 @@ describe('ProcessPool', () => {
     });
 
     it('maps resourceLimits.maxOldGenerationSizeMb to the child heap limit: running out crashes only that task', async () => {
+      const stderr = captureStderr();
       const pool = makePool({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } });
-      await rejectsWith(pool.run('allocateForever', null), 'WORKER_CRASHED');
+      const err = await rejectsWith(pool.run('allocateForever', null), 'WORKER_CRASHED');
+      expect(err.details.stderr).toContain('FATAL ERROR: Reached heap limit');
+      expect(stderr.text()).toContain('FATAL ERROR: Reached heap limit');
       expect(await pool.run('default', 1)).toBe(2);
     });
   });

@@ -72,6 +72,8 @@ interface Child {
   stallWatch?: Watch;
   /** Why it died, as it reported (a failed module load, an uncaught error). */
   error?: unknown;
+  /** The last STDERR_TAIL characters it wrote to stderr (a fatal error's report, for its crash). */
+  stderr: string;
   loadFailed?: boolean;
 }
 
@@ -84,6 +86,8 @@ type ChildMessage =
 
 const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool', 'process', 'process-runtime.js');
 const TERMS: ExecutorTerms = { worker: 'process', ended: 'killed', place: 'a child process' };
+/** How much of a child's stderr a crash keeps (details.stderr). */
+const STDERR_TAIL = 4096;
 
 function noop(): void {}
 
@@ -240,11 +244,19 @@ export class ProcessExecutor implements Executor {
     const stallTimeout = this.#options.stallTimeout;
     const beatMs = stallTimeout === Infinity ? 0 : Math.max(1, Math.floor(stallTimeout / 4));
     const config: ProcessWorkerConfig = { fileUrl: this.#options.fileUrl, maxPayload: this.#options.maxPayload, beatMs };
+    // stderr comes through here: forwarded to this process's stderr as it arrives, its tail
+    // kept for the crash it may explain (V8's heap-limit report, an abort's stack).
     const proc = fork(RUNTIME_FILE(), [JSON.stringify(config)], {
       serialization: 'advanced',
       execArgv: this.#execArgv,
+      stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     });
-    const child: Child = { proc, ready: false, task: undefined };
+    const child: Child = { proc, ready: false, task: undefined, stderr: '' };
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      child.stderr = (child.stderr + text).slice(-STDERR_TAIL);
+      process.stderr.write(text);
+    });
     if (beatMs > 0) child.beats = heartbeat(Context.background(), beatMs);
     this.#children.add(child);
     if (!this.#referenced) setRef(child, false);
@@ -252,11 +264,29 @@ export class ProcessExecutor implements Executor {
     proc.on('error', (err) => {
       child.error ??= err;
     });
-    // Handled once the IPC channel has closed too, so every message the child sent was seen
-    // first (a crash's 'fatal' report, a result sent just before exiting).
+    // Handled once its IPC channel and stderr have closed too, so every message the child
+    // sent was seen first (a crash's 'fatal' report, a result sent just before exiting), and
+    // all it wrote to stderr.
     proc.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-      if (proc.connected) proc.once('disconnect', () => this.#onExit(child, code, signal));
-      else this.#onExit(child, code, signal);
+      let waiting = 1;
+      const settled = () => {
+        if (--waiting === 0) this.#onExit(child, code, signal);
+      };
+      if (proc.connected) {
+        waiting++;
+        proc.once('disconnect', settled);
+      }
+      const stderr = proc.stderr;
+      if (stderr !== null && !stderr.destroyed && !stderr.readableEnded) {
+        waiting++;
+        // A grandchild that inherited the pipe could hold it open: stop reading it a second on.
+        const cutOff = setTimeout(() => stderr.destroy(), 1_000);
+        stderr.once('close', () => {
+          clearTimeout(cutOff);
+          settled();
+        });
+      }
+      settled();
     });
     proc.send({ type: 'init', workerData: this.#options.workerData }, (err: Error | null) => {
       if (err) child.error ??= err;
@@ -392,6 +422,7 @@ export class ProcessExecutor implements Executor {
       signal,
       error: child.error,
       loadFailed: child.loadFailed === true,
+      stderr: child.stderr,
     });
     this.#pump();
   }
@@ -409,8 +440,10 @@ function setRef(child: Child, on: boolean): void {
   if (on) {
     child.proc.ref();
     channel?.ref?.();
+    (child.proc.stderr as { ref?: () => void } | null)?.ref?.();
   } else {
     child.proc.unref();
     channel?.unref?.();
+    (child.proc.stderr as { unref?: () => void } | null)?.unref?.();
   }
 }
