@@ -95,7 +95,7 @@ export interface Executor {
   readonly sharesHandles: boolean;
   readonly terms: ExecutorTerms;
 
-  /** The function index of a task name ('' for the default export). May throw. */
+  /** The function index of a task name ('default' for the default export). May throw. */
   intern(name: string): number;
   /** Starts one worker (it calls `workerReady` once it takes tasks). May throw. */
   spawn(): void;

@@ -15,13 +15,17 @@ import { WeftError, abortError } from '../errors.js';
 import { checkKnownKeys } from '../unknown-options.js';
 import { checkTransfer } from './transfer.js';
 
-/** Options for `new Pool(...)`. */
+/** Options for `new Pool(...)`. An unknown key is INVALID_ARGUMENT naming the closest valid one. */
 export interface PoolOptions {
   /** The task module: a path (absolute) or file: URL. Its named exports (and default) are the task functions. */
   filename: string | URL;
   /** Worker count: a fixed number, or `{ min, max }` to grow under load and shrink when idle. Default: CPU count. */
   size?: number | { min: number; max: number };
-  /** Most tasks waiting in the queue (not counting running ones), at least 1. Default: Infinity. */
+  /**
+   * Most tasks waiting for a worker, at least 1: a task that a worker can take at once (one
+   * per worker, up to the pool's max size) does not count, so `size: 1, maxQueue: 1` accepts
+   * a running task and one waiting, and refuses the third (QUEUE_FULL). Default: Infinity.
+   */
   maxQueue?: number;
   /** A worker idle this long (ms) exits while the pool has more than `min`. Default: 30,000. */
   idleTimeout?: number;
@@ -157,7 +161,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   };
 }
 
-/** Per-task options for `run`, `submit` and `trySubmit`. */
+/** Per-task options for `run`, `trySubmit`, `submit` and `post` (and `map`, with its own two). An unknown key is INVALID_ARGUMENT. */
 export interface RunOptions {
   /** Aborting it cancels the task: removed if still queued (CANCELED), signalled inside the worker if running. */
   signal?: AbortSignal;
