@@ -27,6 +27,7 @@ export {
 } from './pool/pool.js';
 export type { PoolOptions, RunOptions } from './pool/options.js';
 export type { TaskContext } from './pool/task-context.js';
+export type { TaskArg, TaskFunction, TaskName, TaskOutput, UntypedTasks } from './pool/task-types.js';
 export { ProcessPool } from './pool/process-pool.js';
 export { Channel, type RecvResult, type SelectCase } from './chan/channel.js';
 export { select, selectSync, type SelectOptions, type SelectResult } from './chan/select.js';

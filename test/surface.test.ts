@@ -103,8 +103,13 @@ describe('Pool.ref() and ProcessPool.ref()/unref(): whether a pool keeps its pro
     expect(out).toStrictEqual({ messages: ['ready', 'closing', 'closed', 'beforeExit'], code: 0, signal: null, stderr: '' });
   });
 
-  it('ProcessPool: a pool never unref()ed keeps the process alive until closed', async () => {
-    const out = await runChild('surface-ref.mjs', ['process', 'default'], (send) => send('close'));
+  it.each(kinds)('%s: an idle pool never ref()ed lets the process exit by itself (the default)', async (_name, kind) => {
+    const out = await runChild('surface-ref.mjs', [kind, 'default']);
+    expect(out).toStrictEqual({ messages: ['ready', 'beforeExit'], code: 0, signal: null, stderr: '' });
+  });
+
+  it.each(kinds)('%s: a ref()ed pool keeps the process alive until closed', async (_name, kind) => {
+    const out = await runChild('surface-ref.mjs', [kind, 'ref'], (send) => send('close'));
     expect(out).toStrictEqual({ messages: ['ready', 'closing', 'closed', 'beforeExit'], code: 0, signal: null, stderr: '' });
   });
 

@@ -20,6 +20,7 @@
  * const n = executor.drain(meta, values, 0) // after host.wake()
  * @internal
  */
+import { WeftError, type ErrorCode } from '../errors.js';
 import type { SharedRegistry } from './shared-memory.js';
 
 /** Why the pool ended a worker (undefined: it ended by itself, e.g. a crash). */
@@ -40,6 +41,24 @@ export interface WorkerExit {
   error: unknown;
   /** It said the task module failed to load: the pool fails for good rather than respawn. */
   loadFailed: boolean;
+  /** The end of what it wrote to stderr, where the executor sees it (child processes). */
+  stderr?: string;
+}
+
+/** Why a running task's signal aborted, as sent to its worker: the WeftError made of it there. */
+export interface TaskAbort {
+  code: ErrorCode;
+  message: string;
+  /** The caller's reason, as text (the value itself stays with the pool, as the rejection's cause). */
+  reason: string;
+}
+
+/**
+ * The reason a running task's signal aborts with, in its worker: a WeftError marked
+ * `details.taskAbort`, so the pool knows a task that threw it was stopped by its abort.
+ */
+export function taskAbortError(why: TaskAbort): WeftError {
+  return new WeftError(why.code, why.message, { details: { reason: why.reason, taskAbort: true } });
 }
 
 /** Words for messages about an executor's workers. */
@@ -76,7 +95,7 @@ export interface Executor {
   readonly sharesHandles: boolean;
   readonly terms: ExecutorTerms;
 
-  /** The function index of a task name ('' for the default export). May throw. */
+  /** The function index of a task name ('default' for the default export). May throw. */
   intern(name: string): number;
   /** Starts one worker (it calls `workerReady` once it takes tasks). May throw. */
   spawn(): void;
@@ -105,8 +124,8 @@ export interface Executor {
   roomWaiters(delta: number): void;
   /** Removes a queued task; false when it is not queued (running, or gone). May throw. */
   cancel(id: number): boolean;
-  /** Tells the task running as `id`, if any, to stop (its signal aborts; it settles as it ends). */
-  abort(id: number, reason: string): void;
+  /** Tells the task running as `id`, if any, to stop: its signal aborts with `why` (see {@link taskAbortError}). */
+  abort(id: number, why: TaskAbort): void;
   /** Ends the worker running task `id`, if any (endedBy 'timeout'): its exit settles the task. */
   terminate(id: number): void;
   /** Empties the queue; the ids taken out. */

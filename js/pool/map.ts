@@ -5,7 +5,7 @@
  * @internal
  */
 import { WeftError } from '../errors.js';
-import type { RunOptions } from './options.js';
+import { RUN_OPTION_KEYS, checkRunOptions, type RunOptions } from './options.js';
 
 /** Options for `map()`. */
 export interface MapOptions extends Omit<RunOptions, 'signal'> {
@@ -17,15 +17,19 @@ export interface MapOptions extends Omit<RunOptions, 'signal'> {
   signal?: AbortSignal;
 }
 
-type Submit = (name: string | null | undefined, arg: unknown, options: RunOptions) => Promise<unknown>;
+type Submit = (name: string, arg: unknown, options: RunOptions) => Promise<unknown>;
+
+/** Every key `MapOptions` has. */
+const MAP_OPTION_KEYS: readonly string[] = [...RUN_OPTION_KEYS, 'ordered', 'concurrency'];
 
 export async function* mapTasks(
   submit: Submit,
-  name: string | null | undefined,
+  name: string,
   source: Iterable<unknown> | AsyncIterable<unknown>,
   options: MapOptions,
   defaultConcurrency: number,
 ): AsyncGenerator<unknown, void, undefined> {
+  checkRunOptions(options, MAP_OPTION_KEYS, 'Pool.map option');
   const { ordered = true, concurrency = defaultConcurrency, signal, ...runOptions } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new WeftError('INVALID_ARGUMENT', `map option concurrency must be a positive integer, got ${concurrency}`);

@@ -5,21 +5,27 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
+import { inspect } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
 
 import { DEFAULT_MAX_PAYLOAD } from '../native/codec.js';
 import { Context } from '../context/context.js';
 import { WeftError, abortError } from '../errors.js';
+import { checkKnownKeys } from '../unknown-options.js';
 import { checkTransfer } from './transfer.js';
 
-/** Options for `new Pool(...)`. */
+/** Options for `new Pool(...)`. An unknown key is INVALID_ARGUMENT naming the closest valid one. */
 export interface PoolOptions {
   /** The task module: a path (absolute) or file: URL. Its named exports (and default) are the task functions. */
   filename: string | URL;
   /** Worker count: a fixed number, or `{ min, max }` to grow under load and shrink when idle. Default: CPU count. */
   size?: number | { min: number; max: number };
-  /** Most tasks waiting in the queue (not counting running ones), at least 1. Default: Infinity. */
+  /**
+   * Most tasks waiting for a worker, at least 1: a task that a worker can take at once (one
+   * per worker, up to the pool's max size) does not count, so `size: 1, maxQueue: 1` accepts
+   * a running task and one waiting, and refuses the third (QUEUE_FULL). Default: Infinity.
+   */
   maxQueue?: number;
   /** A worker idle this long (ms) exits while the pool has more than `min`. Default: 30,000. */
   idleTimeout?: number;
@@ -45,6 +51,12 @@ export interface PoolOptions {
   isolation?: 'thread' | 'process';
 }
 
+/** Every key `PoolOptions` has: any other is refused (INVALID_ARGUMENT, with the closest one). */
+export const POOL_OPTION_KEYS: readonly (keyof PoolOptions)[] = [
+  'filename', 'size', 'maxQueue', 'idleTimeout', 'stallTimeout', 'timeoutGrace', 'retries',
+  'resourceLimits', 'workerData', 'maxPayload', 'spinMicros', 'isolation',
+];
+
 /** Options after validation and defaults. */
 export interface ResolvedPoolOptions {
   fileUrl: string;
@@ -62,15 +74,17 @@ export interface ResolvedPoolOptions {
   isolation: 'thread' | 'process';
 }
 
+/** Throws INVALID_ARGUMENT: `Pool option <option> <problem>, got <value>`, the value itself in details. */
 function invalid(option: string, problem: string, value: unknown): never {
   throw new WeftError('INVALID_ARGUMENT', `Pool option ${option} ${problem}, got ${describe(value)}`, {
-    details: { option, value: typeof value === 'object' ? String(value) : value },
+    details: { option, value },
   });
 }
 
+/** A value as a message shows it: strings quoted, objects and arrays written out (shallowly). */
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'object' && value !== null) return inspect(value, { depth: 1, breakLength: Infinity });
   return String(value);
 }
 
@@ -98,6 +112,7 @@ export function checkIsolation(value: unknown): 'thread' | 'process' {
 /** Checks every option; throws INVALID_ARGUMENT naming the first bad one. */
 export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (typeof options !== 'object' || options === null) invalid('options', 'must be an object', options);
+  checkKnownKeys(options, POOL_OPTION_KEYS, 'Pool option');
   const { filename } = options;
   let fileUrl: string;
   if (filename instanceof URL) {
@@ -117,7 +132,11 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   } else if (typeof size === 'object' && size !== null) {
     min = count('size.min', size.min, 0);
     max = count('size.max', size.max, Math.max(min, availableParallelism()), { min: 1 });
-    if (min > max) invalid('size', `min (${min}) must not exceed max (${max})`, size);
+    if (min > max) {
+      throw new WeftError('INVALID_ARGUMENT', `Pool option size is invalid: min ${min} exceeds max ${max}`, {
+        details: { option: 'size', value: size, min, max },
+      });
+    }
   } else {
     invalid('size', 'must be a positive integer or { min, max }', size);
   }
@@ -142,7 +161,7 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   };
 }
 
-/** Per-task options for `run`, `submit` and `trySubmit`. */
+/** Per-task options for `run`, `trySubmit`, `submit` and `post` (and `map`, with its own two). An unknown key is INVALID_ARGUMENT. */
 export interface RunOptions {
   /** Aborting it cancels the task: removed if still queued (CANCELED), signalled inside the worker if running. */
   signal?: AbortSignal;
@@ -166,8 +185,15 @@ export interface RunOptions {
   transfer?: readonly ArrayBuffer[];
 }
 
-/** Checks per-task options (cheap: called per task). */
-export function checkRunOptions(options: RunOptions): void {
+/** Every key `RunOptions` has: any other is refused (INVALID_ARGUMENT, with the closest one). */
+export const RUN_OPTION_KEYS: readonly (keyof RunOptions)[] = ['signal', 'timeout', 'priority', 'ctx', 'transfer'];
+
+/** Checks per-task options (cheap: called per task); `keys` are the keys allowed. */
+export function checkRunOptions(options: RunOptions, keys: readonly string[] = RUN_OPTION_KEYS, what = 'run option'): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new WeftError('INVALID_ARGUMENT', `${what}s must be an object, got ${describe(options)}`, { details: { option: 'options', value: options } });
+  }
+  checkKnownKeys(options, keys, what);
   const { timeout, priority, signal } = options;
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
     throw new WeftError('INVALID_ARGUMENT', `run option timeout must be a non-negative number, got ${describe(timeout)}`, {

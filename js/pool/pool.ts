@@ -8,18 +8,22 @@
  * cancellation and retries, stats, close and the process-exit hook. What runs the tasks
  * is an {@link Executor} (./executor.ts): ./thread/ or ./process/.
  *
+ * Every call names its task first: `run(name, arg?, options?)`, the same for `trySubmit`,
+ * `submit`, `post` and `map`; `'default'` is the default export. Give the pool its task
+ * module's type to have names, arguments and results checked (./task-types.ts).
+ *
  * @example
  * // tasks.mjs: export function resize(img, { signal }) { ... }; export default (x) => x + 1
- * const pool = new Pool({ filename: new URL('./tasks.mjs', import.meta.url), size: 4, maxQueue: 1024 })
+ * const pool = new Pool<typeof import('./tasks.mjs')>({ filename: new URL('./tasks.mjs', import.meta.url), size: 4, maxQueue: 1024 })
  * await pool.run('resize', img, { timeout: 2_000 })
- * await pool.run(41)                              // the default export
+ * await pool.run('default', 41)                   // the default export
  * for await (const out of pool.map('resize', images)) save(out)
  * await pool.close()
  */
 import { performance } from 'node:perf_hooks';
 
 import { KIND_BYTES, KIND_SERIALIZED, abandon, decode, encode, encodedKind, encodedShared, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
-import { WeftError, deserializeError, fromNative, type SerializedError } from '../errors.js';
+import { WeftError, abortError, deserializeError, fromNative, isWeftError, type SerializedError } from '../errors.js';
 import { mayHoldHandles, refuseHandles } from '../native/handles.js';
 import { nativeCall } from '../rate/call.js';
 import { PoolMetrics, type LatencyStats, type PoolStats } from './metrics.js';
@@ -35,6 +39,7 @@ import { DrainFailures } from '../wait/drain-failures.js';
 import type { Executor, ExecutorHost, ExecutorTerms, WorkerExit } from './executor.js';
 import { ProcessExecutor } from './process/executor.js';
 import { ThreadExecutor } from './thread/executor.js';
+import type { TaskArg, TaskArgs, TaskName, TaskOutput, UntypedTasks } from './task-types.js';
 import { Wire } from '../native/wire.js';
 
 const SUBMIT_FIELDS = Wire.SUBMIT_FIELDS;
@@ -45,8 +50,8 @@ const FLAG_WITH_CONTEXT = Wire.FLAG_WITH_CONTEXT;
 
 export type { LatencyStats, PoolStats };
 
-/** A fire-and-forget task's outcome, from `pool.results()`. */
-export type TaskResult = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Error };
+/** A fire-and-forget task's outcome, from `pool.results()`; `T` is what its task resolves with. */
+export type TaskResult<T = unknown> = { id: number; ok: true; value: T } | { id: number; ok: false; error: Error };
 
 /** Options for `close()`. */
 export interface CloseOptions {
@@ -84,6 +89,8 @@ interface TaskExtra {
   signal?: AbortSignal;
   onAbort?: () => void;
   timedOut?: boolean;
+  /** The caller's signal aborted while the task ran: its reason, for the rejection's cause. */
+  aborted?: { reason: unknown };
   /** Shared buffers the argument sends by id: kept alive until the task settles. */
   shared?: SharedArrayBuffer[];
   /** What a retry after a crash resubmits (only when `retries` > 0). */
@@ -104,8 +111,12 @@ let exitHookInstalled = false;
 
 export type { MapOptions };
 
-/** A pool of workers (threads, or child processes). See the module doc for an example. */
-export class Pool {
+/**
+ * A pool of workers (threads, or child processes). `M` is the task module's type
+ * (`typeof import('./tasks.js')`): with it each call's name, argument and result are typed;
+ * without it any name and argument compile and results are `unknown`. See the module doc.
+ */
+export class Pool<M extends object = UntypedTasks> {
   readonly #options: ResolvedPoolOptions;
   readonly #executor: Executor;
   /** The executor's, read per task: see {@link Executor}. */
@@ -123,6 +134,8 @@ export class Pool {
   readonly #room: RoomWaiters;
   readonly #results = new AsyncQueue<TaskResult>();
   readonly #keepAlive: NodeJS.Timeout;
+  /** Most tasks in flight (queued or running): `maxQueue` waiting beyond one per worker. */
+  readonly #queueLimit: number;
   readonly #metrics = new PoolMetrics();
   /** Live workers, and those of them ready for tasks. */
   #workers = 0;
@@ -175,12 +188,17 @@ export class Pool {
     this.#sharesHandles = executor.sharesHandles;
     this.#terms = executor.terms;
     this.#direct = executor.submitBatch === undefined || this.#options.maxQueue !== Infinity;
+    // Room in the queue is counted here, for every executor alike (see #hasRoom).
+    this.#queueLimit = this.#options.maxQueue + this.#options.max;
     this.#room = new RoomWaiters(
       (delta) => executor.roomWaiters(delta),
-      () => executor.hasRoom(),
+      () => this.#hasRoom(),
     );
+    // Tasks in flight keep the process alive through this timer; an idle pool does not
+    // (its workers are unref()ed until `ref()`).
     this.#keepAlive = setInterval(noop, 2 ** 30);
     this.#keepAlive.unref();
+    executor.setRef(false);
     liveExecutors.add(executor);
     installExitHook();
     for (let i = 0; i < this.#options.min; i++) this.#spawn();
@@ -197,24 +215,24 @@ export class Pool {
   }
 
   /**
-   * Runs a task and resolves with its result. `run(arg)` calls the module's default
-   * export; `run(name, arg, options)` calls the named export (`name` null/undefined means
-   * the default). Rejects with QUEUE_FULL when `maxQueue` tasks are waiting, POOL_CLOSED
-   * after `close()`, CANCELED when `signal` aborts before a worker takes it, TIMEOUT past
-   * `timeout`, WORKER_CRASHED when its worker dies, UNSERIALIZABLE when `arg` cannot cross
-   * to the workers, or with the error the task threw (name, message, stack, code, cause kept).
+   * Runs task `name` (an export of the task module; `'default'` for the default export)
+   * with `arg`, and resolves with its result. Rejects with INVALID_ARGUMENT for a name that
+   * is not a string or that the module does not export as a function (the error lists the
+   * exports), QUEUE_FULL when `maxQueue` tasks are waiting, POOL_CLOSED after `close()`,
+   * CANCELED when `signal` aborts (TIMEOUT for an `AbortSignal.timeout()`), TIMEOUT past
+   * `timeout`, WORKER_CRASHED when its worker dies, UNSERIALIZABLE when `arg` cannot cross to
+   * the workers, or with the error the task threw (name, message, stack, code, cause kept).
+   *
+   * @example
+   * await pool.run('resize', img, { timeout: 2_000 })
+   * await pool.run('default', 41)
    */
-  run(nameOrArg: unknown, arg?: unknown, options?: RunOptions): Promise<unknown> {
-    let name: unknown = nameOrArg;
-    let value = arg;
-    if (arguments.length <= 1) {
-      name = undefined;
-      value = nameOrArg;
-    }
+  run<K extends TaskName<M>>(name: K, ...rest: TaskArgs<M, K, RunOptions>): Promise<TaskOutput<M, K>>;
+  run(name: string, arg?: unknown, options?: RunOptions): Promise<unknown> {
     const promise = new Promise(captureResolvers);
     const resolve = capturedResolve;
     try {
-      this.#enqueue(name, value, options, resolve, false);
+      this.#enqueue(name, arg, options, resolve, false, 'Pool.run');
     } catch (err) {
       capturedReject(err);
     }
@@ -224,8 +242,12 @@ export class Pool {
   /**
    * Like `run`, but throws QUEUE_FULL (or POOL_CLOSED, INVALID_ARGUMENT, UNSERIALIZABLE)
    * synchronously instead of returning a rejected promise.
+   *
+   * @example
+   * try { pending.push(pool.trySubmit('resize', img)) } catch (err) { if (isWeftError(err, 'QUEUE_FULL')) shed(img) }
    */
-  trySubmit(name: string | null | undefined, arg?: unknown, options?: RunOptions): Promise<unknown> {
+  trySubmit<K extends TaskName<M>>(name: K, ...rest: TaskArgs<M, K, RunOptions>): Promise<TaskOutput<M, K>>;
+  trySubmit(name: string, arg?: unknown, options?: RunOptions): Promise<unknown> {
     return this.#trySubmit(name, arg, options, 'Pool.trySubmit');
   }
 
@@ -239,16 +261,28 @@ export class Pool {
    * Like `run`, but when the queue is full waits for room, up to `options.timeout` ms for
    * the room (then rejects with TIMEOUT); the same `timeout` then also bounds the task.
    * Backpressure for producers that must not outrun the pool.
+   *
+   * @example
+   * for await (const img of incoming) done.push(await pool.submit('resize', img, { timeout: 5_000 }))
    */
-  submit(name: string | null | undefined, arg?: unknown, options: RunOptions = {}): Promise<unknown> {
-    return submitWaitingForRoom(() => this.#trySubmit(name, arg, options, 'Pool.submit'), this.#room, options);
+  submit<K extends TaskName<M>>(name: K, ...rest: TaskArgs<M, K, RunOptions>): Promise<TaskOutput<M, K>>;
+  submit(name: string, arg?: unknown, options?: RunOptions): Promise<unknown> {
+    return this.#submit(name, arg, options ?? {}, 'Pool.submit');
+  }
+
+  #submit(name: unknown, arg: unknown, options: RunOptions, what: string): Promise<unknown> {
+    return submitWaitingForRoom(() => this.#trySubmit(name, arg, options, what), this.#room, options);
   }
 
   /**
    * Fire-and-forget: queues a task and returns its id at once; its outcome arrives on
    * `results()`. Throws like `trySubmit`.
+   *
+   * @example
+   * const id = pool.post('resize', img)
    */
-  post(name: string | null | undefined, arg?: unknown, options?: RunOptions): number {
+  post<K extends TaskName<M>>(name: K, ...rest: TaskArgs<M, K, RunOptions>): number;
+  post(name: string, arg?: unknown, options?: RunOptions): number {
     return this.#enqueue(name, arg, options, undefined, true, 'Pool.post');
   }
 
@@ -256,22 +290,27 @@ export class Pool {
    * The outcomes of `post()`ed tasks as they finish (Go's result channel). Ends once the
    * pool is closed and every posted task has been delivered.
    */
-  results(): AsyncIterable<TaskResult> {
-    return this.#results;
+  results(): AsyncIterable<TaskResult<TaskOutput<M, TaskName<M>>>> {
+    return this.#results as AsyncIterable<TaskResult<TaskOutput<M, TaskName<M>>>>;
   }
 
   /**
    * Runs `name` over every item of `source` (sync or async iterable, pulled lazily, so an
    * endless generator never materialises) with at most `concurrency` tasks in flight.
    * Yields results in input order unless `ordered: false`. Stopping the iteration early
-   * cancels the tasks still queued.
+   * cancels the tasks still queued. Options are those of `run` plus `ordered` and
+   * `concurrency`; a bad one rejects the first `next()` with INVALID_ARGUMENT.
+   *
+   * @example
+   * for await (const thumb of pool.map('resize', images, { concurrency: 8 })) save(thumb)
    */
-  map(
-    name: string | null | undefined,
-    source: Iterable<unknown> | AsyncIterable<unknown>,
-    options: MapOptions = {},
-  ): AsyncGenerator<unknown, void, undefined> {
-    return mapTasks((n, a, o) => this.submit(n, a, o), name, source, options, this.#options.max * 2);
+  map<K extends TaskName<M>>(
+    name: K,
+    source: Iterable<TaskArg<M, K>> | AsyncIterable<TaskArg<M, K>>,
+    options?: MapOptions,
+  ): AsyncGenerator<TaskOutput<M, K>, void, undefined>;
+  map(name: string, source: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions = {}): AsyncGenerator<unknown, void, undefined> {
+    return mapTasks((n, a, o) => this.#submit(n, a, o, 'Pool.map'), name, source, options, this.#options.max * 2);
   }
 
   /** Counters and latency histograms; cheap enough to poll. */
@@ -307,6 +346,8 @@ export class Pool {
       return this.#closing;
     }
     this.#closed = true;
+    // Closing keeps the process alive until the workers are gone and `close()` resolves.
+    this.#keepAlive.ref();
     this.#flush();
     try {
       this.#executor.close();
@@ -341,13 +382,25 @@ export class Pool {
     return this.close();
   }
 
-  /** Lets the process exit while this pool is idle (tasks in flight still keep it alive). */
+  /**
+   * Lets the process exit while this pool is idle: the default. Tasks queued or running
+   * still keep the process alive until they settle, and so does a `close()` under way.
+   *
+   * @example
+   * pool.ref(); ...; pool.unref() // back to the default
+   */
   unref(): this {
     this.#executor.setRef(false);
     return this;
   }
 
-  /** Undoes `unref()`: the workers keep the process alive again. */
+  /**
+   * Keeps the process alive while the pool is open, idle or not (its workers hold the event
+   * loop, as a server socket does), until `unref()` or `close()`.
+   *
+   * @example
+   * const pool = new Pool({ filename }).ref() // a service whose work arrives from the pool's tasks alone
+   */
   ref(): this {
     this.#executor.setRef(true);
     return this;
@@ -363,22 +416,28 @@ export class Pool {
     detached: boolean,
     what = 'Pool.run', // names the call in native failures
   ): number {
-    if (this.#closed) throw new WeftError('POOL_CLOSED', 'the pool is closed');
+    if (this.#closed) throw new WeftError('POOL_CLOSED', 'the pool is closed', { details: { operation: what } });
     if (this.#startupError !== undefined) throw this.#startupError;
+    let func = this.#funcIndex(name, what);
     let priority = 0;
     let signal: AbortSignal | undefined;
     let timeout: number | undefined;
     if (options !== undefined) {
-      checkRunOptions(options);
+      checkRunOptions(options, undefined, `${what} option`);
       priority = options.priority ?? 0;
       signal = taskSignal(options);
       timeout = options.timeout;
       if (signal?.aborted) {
         this.#metrics.canceled++;
-        throw cancelledTaskError(signal.reason, 'the task was cancelled before it was queued');
+        throw cancelledTaskError(signal.reason, 'the task was cancelled by its signal before it was queued', { phase: 'queued', operation: what });
       }
     }
-    let func = this.#funcIndex(name, what);
+    if (this.#pending.size >= this.#queueLimit) {
+      const { maxQueue } = this.#options;
+      throw new WeftError('QUEUE_FULL', `the pool's queue is full (${maxQueue} task${maxQueue === 1 ? '' : 's'} waiting)`, {
+        details: { maxQueue, operation: what },
+      });
+    }
     if (!this.#sharesHandles) {
       // Refused before anything is sent; a context reaches such a task through its signal only.
       refuseHandles(arg, 'a task argument');
@@ -461,11 +520,15 @@ export class Pool {
     return id;
   }
 
+  /** The function index of task `name`; INVALID_ARGUMENT unless it is a non-empty string. */
   #funcIndex(name: unknown, what: string): number {
-    const key = name === undefined || name === null ? '' : name;
-    if (typeof key !== 'string') {
-      throw new WeftError('INVALID_ARGUMENT', `task name must be a string, got ${typeof key}`, { details: { option: 'name' } });
+    if (typeof name !== 'string' || name === '') {
+      const got = name === '' ? 'an empty string' : name === null ? 'null' : typeof name;
+      throw new WeftError('INVALID_ARGUMENT', `${what}: the task name comes first and must be the name of an export of the task module ('default' for the default export), got ${got}`, {
+        details: { option: 'name', value: name, operation: what },
+      });
     }
+    const key = name;
     let index = this.#funcIds.get(key);
     if (index === undefined) {
       index = nativeCall(() => this.#executor.intern(key), what);
@@ -576,7 +639,14 @@ export class Pool {
     } else if (ok) {
       this.#finish(id, true, value);
     } else {
-      this.#finish(id, false, deserializeError(value as SerializedError));
+      const error = deserializeError(value as SerializedError);
+      const aborted = typeof entry === 'object' ? entry.extra?.aborted : undefined;
+      // The task threw the abort its signal brought (TaskAbort): reject with the caller's reason as the cause.
+      if (aborted !== undefined && isWeftError(error) && error.details?.taskAbort === true) {
+        this.#finish(id, false, abortError(error.message, aborted.reason, { phase: 'running' }));
+      } else {
+        this.#finish(id, false, error);
+      }
     }
   }
 
@@ -596,10 +666,16 @@ export class Pool {
     } else {
       resolve(ok ? value : rejection(value));
     }
+    if (this.#room.size > 0) this.#room.wakeAll();
     if (this.#pending.size === 0) {
-      this.#keepAlive.unref();
+      if (!this.#closed) this.#keepAlive.unref();
       this.#onIdle?.();
     }
+  }
+
+  /** Whether a task submitted now would be accepted: fewer than the queue limit in flight. */
+  #hasRoom(): boolean {
+    return this.#pending.size < this.#queueLimit;
   }
 
   /**
@@ -618,12 +694,16 @@ export class Pool {
   #abortTask(id: number, reason: unknown): void {
     if (!this.#pending.has(id)) return;
     if (this.#cancelQueued(id)) {
-      this.#finish(id, false, cancelledTaskError(reason, 'the task was cancelled before it ran', { phase: 'queued' }));
+      this.#finish(id, false, cancelledTaskError(reason, 'the task was cancelled by its signal before it ran', { phase: 'queued' }));
       this.#serveRoom();
       return;
     }
     // Running: tell the task (cooperative); it settles with whatever it returns or throws.
-    this.#executor.abort(id, String(reason));
+    // Should it throw its signal's reason, the rejection is made here, the caller's reason its cause.
+    const task = this.#pending.get(id);
+    if (typeof task === 'object' && task.extra !== undefined) task.extra.aborted = { reason };
+    const told = abortError('the task was cancelled by its signal while it ran', reason);
+    this.#executor.abort(id, { code: told.code, message: told.message, reason: String(reason) });
   }
 
   #timeoutTask(id: number, timeout: number): void {
@@ -637,7 +717,7 @@ export class Pool {
       return;
     }
     extra.timedOut = true;
-    this.#executor.abort(id, 'timeout');
+    this.#executor.abort(id, { code: 'TIMEOUT', message: `the task timed out (the pool's timeout of ${timeout} ms)`, reason: 'timeout' });
     // Past the grace period, a task still running gets its worker ended and replaced.
     extra.timer = setTimeout(() => {
       if (this.#pending.has(id)) this.#executor.terminate(id);
@@ -694,7 +774,7 @@ export class Pool {
     this.#onIdle?.();
   }
 
-  #crashError({ endedBy, code, signal, error }: WorkerExit, attempts: number): WeftError {
+  #crashError({ endedBy, code, signal, error, stderr }: WorkerExit, attempts: number): WeftError {
     const { worker } = this.#terms;
     const stalled = endedBy === 'stall';
     const how = signal !== undefined && signal !== null ? `signal ${signal}` : `code ${code}`;
@@ -704,9 +784,14 @@ export class Pool {
       {
         cause: error,
         // `signal` only where a signal can end a worker (child processes).
-        details: signal === undefined
-          ? { reason: stalled ? 'stalled' : 'crashed', exitCode: code, attempts }
-          : { reason: stalled ? 'stalled' : 'crashed', exitCode: code, signal, attempts },
+        // `stderr` (the end of what it wrote) where the executor sees it.
+        details: {
+          reason: stalled ? 'stalled' : 'crashed',
+          exitCode: code,
+          ...(signal === undefined ? {} : { signal }),
+          attempts,
+          ...(stderr ? { stderr } : {}),
+        },
       },
     );
   }

@@ -6,12 +6,13 @@
  * worker threads, is in js/pool/process/executor.ts.
  *
  * @example
- * const pool = new ProcessPool({ filename: new URL('./tasks.mjs', import.meta.url), size: 2 })
+ * const pool = new ProcessPool<typeof import('./tasks.mjs')>({ filename: new URL('./tasks.mjs', import.meta.url), size: 2 })
  * await pool.run('render', page, { timeout: 5_000 })
  * await pool.close()
  */
 import { checkIsolation, type PoolOptions } from './options.js';
 import { Pool } from './pool.js';
+import type { UntypedTasks } from './task-types.js';
 
 /** Pool options with the isolation choice. */
 export interface ProcessPoolOptions extends PoolOptions {
@@ -19,8 +20,8 @@ export interface ProcessPoolOptions extends PoolOptions {
   isolation?: 'thread' | 'process';
 }
 
-/** A pool of child processes. See the module doc. */
-export class ProcessPool extends Pool {
+/** A pool of child processes; `M` types its task module as for {@link Pool}. See the module doc. */
+export class ProcessPool<M extends object = UntypedTasks> extends Pool<M> {
   /** Starts `min` children (the size, for a fixed size). Throws INVALID_ARGUMENT for a bad option. */
   constructor(options: ProcessPoolOptions) {
     super(inProcesses(options));
@@ -33,8 +34,8 @@ export class ProcessPool extends Pool {
  * @example
  * await using pool = createProcessPool({ filename: TASKS, isolation: 'process', size: 1 })
  */
-export function createProcessPool(options: PoolOptions & { isolation: 'process' }): ProcessPool {
-  return new ProcessPool(options);
+export function createProcessPool<M extends object = UntypedTasks>(options: PoolOptions & { isolation: 'process' }): ProcessPool<M> {
+  return new ProcessPool<M>(options);
 }
 
 function inProcesses(options: ProcessPoolOptions): PoolOptions {

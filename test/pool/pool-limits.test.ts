@@ -211,7 +211,8 @@ describe('Pool', () => {
       await until(() => pool.stats().running === 1, 'the task to start');
       controller.abort('stop please');
       const err = await rejectsWith(running, 'CANCELED');
-      expect(err.details.reason).toBe('stop please');
+      expect(err.cause).toBe('stop please'); // the caller's reason itself
+      expect(err.message).toBe('the task was cancelled by its signal while it ran');
       // The worker is reused, not replaced.
       expect(await pool.run('echo', 'after')).toBe('after');
       expect(pool.stats().peakWorkers).toBe(1);
@@ -228,7 +229,8 @@ describe('Pool', () => {
       // a delivered one settles it in ms, however fresh the worker. Generous, for a loaded
       // machine, and below the 60 s test timeout.
       const err = await rejectsWith(settlesWithin(running, 30_000, 'the aborted running task'), 'CANCELED');
-      expect(err.details.reason).toBe('stop please');
+      expect(err.cause).toBe('stop please'); // the caller's reason itself
+      expect(err.message).toBe('the task was cancelled by its signal while it ran');
     });
 
     it('lets a running task that ignores its signal finish with its own result', async () => {
@@ -279,7 +281,7 @@ describe('Pool', () => {
       const err = await rejectsWith(pool.run('spin', null, { timeout: 30 }), 'TIMEOUT');
       expect(err.details.phase).toBe('running');
       expect(err.details.workerTerminated).toBe(true);
-      expect(await pool.run(41)).toBe(42);
+      expect(await pool.run('default', 41)).toBe(42);
       expect(await pool.run('whoami', null)).not.toBe(first);
       await until(() => pool.size === 1, 'the replacement worker');
     });

@@ -1,6 +1,6 @@
 // The process-isolated pool (isolation: 'process'): the thread Pool's API and error
 // semantics, with each task running in a child process.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { ProcessPool, createProcessPool, type ProcessPoolOptions } from '../../dist/esm/pool/process-pool.js';
 import { rejectsWith, settlesWithin, throwsWith, until } from '../fixtures/pool-helpers.js';
@@ -17,12 +17,26 @@ function makePool(options: Partial<ProcessPoolOptions> = {}): ProcessPool {
   return pool;
 }
 
+/**
+ * Captures what is written to this process's stderr (where a pool forwards its children's)
+ * until the test ends, instead of letting it print: a crash test asserts on it.
+ */
+function captureStderr(): { text: () => string } {
+  let text = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  });
+  return { text: () => text };
+}
+
 afterEach(async () => {
   const pools = [...live];
   live.clear();
   await Promise.all(
     pools.map((pool) => settlesWithin(pool.close({ timeout: 1_000 }), 5_000, 'process pool close in afterEach').catch(() => pool.unref())),
   );
+  vi.restoreAllMocks();
 });
 
 describe('ProcessPool', () => {
@@ -35,7 +49,7 @@ describe('ProcessPool', () => {
     const pid = await pool.run('pid', null);
     expect(typeof pid).toBe('number');
     expect(pid).not.toBe(process.pid);
-    expect(await pool.run(1)).toBe(2);
+    expect(await pool.run('default', 1)).toBe(2);
   });
 
   it('a thread pool is a Pool and not a ProcessPool', async () => {
@@ -57,9 +71,9 @@ describe('ProcessPool', () => {
   describe('running tasks', () => {
     it('runs the default export with one argument and named exports with two', async () => {
       const pool = makePool();
-      expect(await pool.run(41)).toBe(42);
+      expect(await pool.run('default', 41)).toBe(42);
       expect(await pool.run('echo', 'hi')).toBe('hi');
-      expect(await pool.run(null, 1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
       expect(await pool.trySubmit('echo', [1, { a: 2 }])).toEqual([1, { a: 2 }]);
     });
 
@@ -123,13 +137,13 @@ describe('ProcessPool', () => {
     it('map yields in input order, or as finished with ordered: false; post() outcomes arrive on results()', async () => {
       const pool = makePool({ size: 2 });
       const out: unknown[] = [];
-      for await (const v of pool.map(null, [1, 2, 3, 4, 5, 6])) out.push(v);
+      for await (const v of pool.map('default', [1, 2, 3, 4, 5, 6])) out.push(v);
       expect(out).toEqual([2, 3, 4, 5, 6, 7]);
       const unordered: unknown[] = [];
       for await (const v of pool.map('echo', (function* () { yield* ['x', 'y', 'z']; })(), { ordered: false, concurrency: 2 })) unordered.push(v);
       expect(unordered.sort()).toEqual(['x', 'y', 'z']);
 
-      const ids = [pool.post('echo', 'p1'), pool.post('fail', 'p2'), pool.post(null, 9)];
+      const ids = [pool.post('echo', 'p1'), pool.post('fail', 'p2'), pool.post('default', 9)];
       const closed = pool.close();
       const seen = new Map<number, unknown>();
       for await (const r of pool.results()) seen.set(r.id, r.ok ? r.value : (r.error as Error).message);
@@ -139,7 +153,7 @@ describe('ProcessPool', () => {
 
     it('reports stats with the thread pool\'s shape', async () => {
       const pool = makePool({ size: 2 });
-      await Promise.all([pool.run(1), pool.run(2), pool.run('fail', 'x').catch(() => {})]);
+      await Promise.all([pool.run('default', 1), pool.run('default', 2), pool.run('fail', 'x').catch(() => {})]);
       const stats = pool.stats();
       expect(stats).toMatchObject({ completed: 2, failed: 1, canceled: 0, queued: 0, running: 0, workers: 2, peakWorkers: 2 });
       expect(stats.runTime.max).toBeGreaterThan(0);
@@ -169,7 +183,7 @@ describe('ProcessPool', () => {
       await rejectsWith(pool.run('echo', { view: new Int32Array(new SharedArrayBuffer(8)) }), 'UNSERIALIZABLE'); // shared memory cannot reach another process
       await rejectsWith(pool.run('returnsFunction', null), 'UNSERIALIZABLE');
       throwsWith(() => pool.trySubmit(42 as unknown as string, 1), 'INVALID_ARGUMENT');
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('rejects bad options with INVALID_ARGUMENT: stallTimeout, unclonable workerData, a bad size', () => {
@@ -203,7 +217,7 @@ describe('ProcessPool', () => {
       expect(err.message).toContain('no heartbeat for 1000 ms');
       const after = await pool.run('pid', null);
       expect(after).not.toBe(before);
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('stallTimeout: an async task that keeps its event loop turning is not flagged; a stalled task is retried with retries', async () => {
@@ -239,12 +253,13 @@ describe('ProcessPool', () => {
       const err = await rejectsWith(pool.run('crash', 3), 'WORKER_CRASHED');
       expect(err.details).toMatchObject({ reason: 'crashed', exitCode: 3, attempts: 1 });
       expect(err.transient).toBe(true);
-      expect(await Promise.all(Array.from({ length: 10 }, (_, i) => pool.run(i)))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(await Promise.all(Array.from({ length: 10 }, (_, i) => pool.run('default', i)))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       await until(() => pool.size === 2, 'the pool to be back at its size');
       expect(pool.stats().failed).toBe(1);
     });
 
-    it('reports a native-style crash (process.abort()) as WORKER_CRASHED with its signal', async () => {
+    it('reports a native-style crash (process.abort()) as WORKER_CRASHED with its signal and what it wrote to stderr', async () => {
+      const stderr = captureStderr();
       const pool = makePool({ size: 1 });
       const behind = pool.run('echo', 'still runs');
       const crashed = pool.run('nativeCrash', null);
@@ -252,7 +267,10 @@ describe('ProcessPool', () => {
       const err = await rejectsWith(crashed, 'WORKER_CRASHED');
       expect(err.details.signal).toBe('SIGABRT');
       expect(err.details.exitCode).toBe(null);
-      expect(await pool.run(1)).toBe(2);
+      // Node's abort report (native and JS stacks), forwarded to stderr and kept on the error.
+      expect(err.details.stderr).toContain('nativeCrash');
+      expect(stderr.text()).toContain(err.details.stderr);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('reports an error escaping the task (uncaught) as WORKER_CRASHED with it as the cause', async () => {
@@ -260,20 +278,23 @@ describe('ProcessPool', () => {
       const err = await rejectsWith(pool.run('throwLater', 'escaped'), 'WORKER_CRASHED');
       expect(err.cause).toBeInstanceOf(TypeError);
       expect((err.cause as Error).message).toBe('escaped');
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('retries a crashed task up to retries times, then gives up', async () => {
       const pool = makePool({ size: 1, retries: 2 });
       const err = await rejectsWith(pool.run('crash', 9), 'WORKER_CRASHED');
       expect(err.details.attempts).toBe(3);
-      expect(await pool.run(1)).toBe(2);
+      expect(await pool.run('default', 1)).toBe(2);
     });
 
     it('maps resourceLimits.maxOldGenerationSizeMb to the child heap limit: running out crashes only that task', async () => {
+      const stderr = captureStderr();
       const pool = makePool({ size: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } });
-      await rejectsWith(pool.run('allocateForever', null), 'WORKER_CRASHED');
-      expect(await pool.run(1)).toBe(2);
+      const err = await rejectsWith(pool.run('allocateForever', null), 'WORKER_CRASHED');
+      expect(err.details.stderr).toContain('FATAL ERROR: Reached heap limit');
+      expect(stderr.text()).toContain('FATAL ERROR: Reached heap limit');
+      expect(await pool.run('default', 1)).toBe(2);
     });
   });
 
@@ -339,10 +360,10 @@ describe('ProcessPool', () => {
     it('grows under load up to max and shrinks back to min after idleTimeout', async () => {
       const pool = makePool({ size: { min: 0, max: 2 }, idleTimeout: 50 });
       expect(pool.size).toBe(0);
-      expect(await Promise.all([pool.run(1), pool.run(2), pool.run(3)])).toEqual([2, 3, 4]);
+      expect(await Promise.all([pool.run('default', 1), pool.run('default', 2), pool.run('default', 3)])).toEqual([2, 3, 4]);
       expect(pool.stats().peakWorkers).toBe(2);
       await until(() => pool.size === 0, 'idle children to exit');
-      expect(await pool.run(5)).toBe(6);
+      expect(await pool.run('default', 5)).toBe(6);
     });
   });
 
@@ -352,7 +373,7 @@ describe('ProcessPool', () => {
       const tasks = [pool.run('sleepAsync', 20), pool.run('echo', 'a'), pool.run('echo', 'b')];
       const closing = pool.close();
       expect(pool.close()).toBe(closing);
-      await rejectsWith(pool.run(1), 'POOL_CLOSED');
+      await rejectsWith(pool.run('default', 1), 'POOL_CLOSED');
       throwsWith(() => pool.post('echo', 1), 'POOL_CLOSED');
       await closing;
       expect(await Promise.all(tasks)).toEqual([20, 'a', 'b']);
@@ -377,10 +398,10 @@ describe('ProcessPool', () => {
       {
         await using pool = createProcessPool({ filename: TASKS, isolation: 'process', size: 1 });
         seen = pool;
-        expect(await pool.run(1)).toBe(2);
+        expect(await pool.run('default', 1)).toBe(2);
       }
       expect(seen.size).toBe(0);
-      await rejectsWith(seen.run(1), 'POOL_CLOSED');
+      await rejectsWith(seen.run('default', 1), 'POOL_CLOSED');
     });
   });
 });

@@ -48,7 +48,7 @@ describe('Pool', () => {
 
     it('maps a sync iterable and the default export', async () => {
       const pool = makePool({ size: 2 });
-      expect(await collect(pool.map(null, [1, 2, 3]))).toEqual([2, 3, 4]);
+      expect(await collect(pool.map('default', [1, 2, 3]))).toEqual([2, 3, 4]);
       expect(await collect(pool.map('echo', new Set(['a', 'b'])))).toEqual(['a', 'b']);
       expect(await collect(pool.map('echo', []))).toEqual([]);
     });
@@ -166,7 +166,7 @@ describe('Pool', () => {
 
     it('post returns distinct ids and posted tasks keep the pool busy until delivered', async () => {
       const pool = makePool({ size: 1 });
-      const ids = [pool.post(null, 1), pool.post(null, 2), pool.post('echo', 'x')];
+      const ids = [pool.post('default', 1), pool.post('default', 2), pool.post('echo', 'x')];
       expect(new Set(ids).size).toBe(3);
       const iterator = pool.results()[Symbol.asyncIterator]();
       const got = [await iterator.next(), await iterator.next(), await iterator.next()].map((r) => r.value as TaskResult);
@@ -182,7 +182,7 @@ describe('Pool', () => {
       const pool = makePool({ size: 2 });
       const n = 20_000;
       const promises: Promise<unknown>[] = [];
-      for (let i = 0; i < n; i++) promises.push(i % 2 === 0 ? pool.run(i) : pool.run('echo', `v${i}`));
+      for (let i = 0; i < n; i++) promises.push(i % 2 === 0 ? pool.run('default', i) : pool.run('echo', `v${i}`));
       const values = await Promise.all(promises);
       for (let i = 0; i < n; i++) {
         if (values[i] !== (i % 2 === 0 ? i + 1 : `v${i}`)) expect.fail(`task ${i} resolved with ${String(values[i])}`);
@@ -244,7 +244,7 @@ describe('Pool', () => {
           const aborts = abortMode < 0.35;
           // waitForAbort (settles only through its signal) only for tasks that will be aborted.
           const [name, arg, expected] =
-            abortRunning && aborts && roll < 0.2 ? ['waitForAbort', null, undefined] : roll < 0.6 ? ['echo', key, key] : [null, i, i + 1];
+            abortRunning && aborts && roll < 0.2 ? ['waitForAbort', null, undefined] : roll < 0.6 ? ['echo', key, key] : ['default', i, i + 1];
           const posted = random() < 0.25;
           plan.set(key, `${String(name)}${posted ? ' posted' : ''}${aborts ? ` aborted(${abortMode.toFixed(2)})` : ''}`);
           try {

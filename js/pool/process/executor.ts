@@ -33,7 +33,7 @@ import { Context } from '../../context/context.js';
 import { refuseHandles } from '../../native/handles.js';
 import { heartbeat, type Heartbeat, type Watch } from '../../resilience/heartbeat.js';
 import { Wire } from '../../native/wire.js';
-import type { EndedBy, Executor, ExecutorHost, ExecutorTerms } from '../executor.js';
+import type { EndedBy, Executor, ExecutorHost, ExecutorTerms, TaskAbort } from '../executor.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import type { ProcessWorkerConfig } from './process-runtime.js';
 
@@ -72,6 +72,8 @@ interface Child {
   stallWatch?: Watch;
   /** Why it died, as it reported (a failed module load, an uncaught error). */
   error?: unknown;
+  /** The last STDERR_TAIL characters it wrote to stderr (a fatal error's report, for its crash). */
+  stderr: string;
   loadFailed?: boolean;
 }
 
@@ -84,6 +86,8 @@ type ChildMessage =
 
 const RUNTIME_FILE = (): string => join(packageInfo().root, 'dist', 'esm', 'pool', 'process', 'process-runtime.js');
 const TERMS: ExecutorTerms = { worker: 'process', ended: 'killed', place: 'a child process' };
+/** How much of a child's stderr a crash keeps (details.stderr). */
+const STDERR_TAIL = 4096;
 
 function noop(): void {}
 
@@ -140,12 +144,8 @@ export class ProcessExecutor implements Executor {
     return index;
   }
 
+  /** The front has checked `maxQueue` (it counts what is in flight), so this queue takes every task. */
   submit(id: number, func: number, priority: number, _cancellable: boolean, kind: number, payload: unknown): void {
-    if (this.#queue.length >= this.#options.maxQueue) {
-      throw new WeftError('QUEUE_FULL', `the pool's queue is full (${this.#options.maxQueue} tasks waiting)`, {
-        details: { maxQueue: this.#options.maxQueue },
-      });
-    }
     // A bytes payload is a view over the caller's memory and is sent only when a child is
     // free: snapshot it now, so later writes by the caller are never seen by the task.
     if (kind >= KIND_BYTES) payload = new Uint8Array(payload as Uint8Array);
@@ -170,7 +170,7 @@ export class ProcessExecutor implements Executor {
   }
 
   hasRoom(): boolean {
-    return this.#queue.length < this.#options.maxQueue;
+    return true; // the front counts room (see submit)
   }
 
   roomWaiters(delta: number): void {
@@ -185,11 +185,11 @@ export class ProcessExecutor implements Executor {
     return true;
   }
 
-  abort(id: number, reason: string): void {
+  abort(id: number, why: TaskAbort): void {
     const child = this.#childRunning(id);
     if (child === undefined || !child.proc.connected) return;
     try {
-      child.proc.send({ type: 'abort', id, reason }, noop);
+      child.proc.send({ type: 'abort', id, why }, noop);
     } catch {
       // going away: its exit settles the task
     }
@@ -244,11 +244,19 @@ export class ProcessExecutor implements Executor {
     const stallTimeout = this.#options.stallTimeout;
     const beatMs = stallTimeout === Infinity ? 0 : Math.max(1, Math.floor(stallTimeout / 4));
     const config: ProcessWorkerConfig = { fileUrl: this.#options.fileUrl, maxPayload: this.#options.maxPayload, beatMs };
+    // stderr comes through here: forwarded to this process's stderr as it arrives, its tail
+    // kept for the crash it may explain (V8's heap-limit report, an abort's stack).
     const proc = fork(RUNTIME_FILE(), [JSON.stringify(config)], {
       serialization: 'advanced',
       execArgv: this.#execArgv,
+      stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
     });
-    const child: Child = { proc, ready: false, task: undefined };
+    const child: Child = { proc, ready: false, task: undefined, stderr: '' };
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      child.stderr = (child.stderr + text).slice(-STDERR_TAIL);
+      process.stderr.write(text);
+    });
     if (beatMs > 0) child.beats = heartbeat(Context.background(), beatMs);
     this.#children.add(child);
     if (!this.#referenced) setRef(child, false);
@@ -256,11 +264,29 @@ export class ProcessExecutor implements Executor {
     proc.on('error', (err) => {
       child.error ??= err;
     });
-    // Handled once the IPC channel has closed too, so every message the child sent was seen
-    // first (a crash's 'fatal' report, a result sent just before exiting).
+    // Handled once its IPC channel and stderr have closed too, so every message the child
+    // sent was seen first (a crash's 'fatal' report, a result sent just before exiting), and
+    // all it wrote to stderr.
     proc.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-      if (proc.connected) proc.once('disconnect', () => this.#onExit(child, code, signal));
-      else this.#onExit(child, code, signal);
+      let waiting = 1;
+      const settled = () => {
+        if (--waiting === 0) this.#onExit(child, code, signal);
+      };
+      if (proc.connected) {
+        waiting++;
+        proc.once('disconnect', settled);
+      }
+      const stderr = proc.stderr;
+      if (stderr !== null && !stderr.destroyed && !stderr.readableEnded) {
+        waiting++;
+        // A grandchild that inherited the pipe could hold it open: stop reading it a second on.
+        const cutOff = setTimeout(() => stderr.destroy(), 1_000);
+        stderr.once('close', () => {
+          clearTimeout(cutOff);
+          settled();
+        });
+      }
+      settled();
     });
     proc.send({ type: 'init', workerData: this.#options.workerData }, (err: Error | null) => {
       if (err) child.error ??= err;
@@ -396,6 +422,7 @@ export class ProcessExecutor implements Executor {
       signal,
       error: child.error,
       loadFailed: child.loadFailed === true,
+      stderr: child.stderr,
     });
     this.#pump();
   }
@@ -413,8 +440,10 @@ function setRef(child: Child, on: boolean): void {
   if (on) {
     child.proc.ref();
     channel?.ref?.();
+    (child.proc.stderr as { ref?: () => void } | null)?.ref?.();
   } else {
     child.proc.unref();
     channel?.unref?.();
+    (child.proc.stderr as { unref?: () => void } | null)?.unref?.();
   }
 }

@@ -15,9 +15,10 @@
 import { performance } from 'node:perf_hooks';
 
 import { decode } from '../../native/codec.js';
-import { WeftError, serializeError } from '../../errors.js';
+import { serializeError } from '../../errors.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from '../outcome.js';
-import { TaskContext } from '../task-context.js';
+import { TaskContext, taskFunction } from '../task-context.js';
+import { taskAbortError, type TaskAbort } from '../executor.js';
 
 /** What the pool passes in `argv[2]` (JSON). */
 export interface ProcessWorkerConfig {
@@ -38,7 +39,7 @@ interface TaskMessage {
   payload: unknown;
 }
 
-type ParentMessage = { type: 'init'; workerData: unknown } | TaskMessage | { type: 'abort'; id: number; reason?: unknown };
+type ParentMessage = { type: 'init'; workerData: unknown } | TaskMessage | { type: 'abort'; id: number; why: TaskAbort };
 
 declare global {
   // eslint-disable-next-line no-var
@@ -81,15 +82,7 @@ function main(config: ProcessWorkerConfig): void {
   // goes silent, which is what the pool's stallTimeout watches for.
   if (config.beatMs > 0) setInterval(() => send({ type: 'beat' }), config.beatMs).unref();
 
-  const lookup = (name: string): TaskFunction => {
-    const candidate = name === '' || name === 'default' ? (module!.default ?? module) : module![name];
-    if (typeof candidate !== 'function') {
-      throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
-        details: { name, exports: Object.keys(module!) },
-      });
-    }
-    return candidate as TaskFunction;
-  };
+  const lookup = (name: string): TaskFunction => taskFunction(module!, name, config.fileUrl) as TaskFunction;
 
   const runNext = async (): Promise<void> => {
     if (busy) return;
@@ -131,7 +124,7 @@ function main(config: ProcessWorkerConfig): void {
       queue.push(msg);
       void runNext();
     } else if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) {
-      current.abort(new WeftError('CANCELED', 'the task was cancelled by the pool', { details: { reason: msg.reason } }));
+      current.abort(taskAbortError(msg.why));
     }
   });
 }

@@ -16,7 +16,7 @@ import { fromNative } from '../../errors.js';
 import { loadNative } from '../../native/loader.js';
 import { packageInfo } from '../../native/package-info.js';
 import { nativeCall } from '../../rate/call.js';
-import type { EndedBy, Executor, ExecutorHost, ExecutorTerms } from '../executor.js';
+import type { EndedBy, Executor, ExecutorHost, ExecutorTerms, TaskAbort } from '../executor.js';
 import type { ResolvedPoolOptions } from '../options.js';
 import { SharedRegistry } from '../shared-memory.js';
 import type { WorkerConfig } from './worker-runtime.js';
@@ -53,7 +53,10 @@ export class ThreadExecutor implements Executor {
     this.#options = options;
     this.#host = host;
     try {
-      this.#core = new (loadNative().PoolCore)(options.maxQueue === Infinity ? 2 ** 32 - 1 : options.maxQueue, host.wake);
+      // The front bounds what is in flight (maxQueue waiting beyond one task per worker); the
+      // native queue's own bound only backs it up, high enough never to refuse first.
+      const capacity = options.maxQueue === Infinity ? 2 ** 32 - 1 : Math.min(2 ** 32 - 1, options.maxQueue + options.max);
+      this.#core = new (loadNative().PoolCore)(capacity, host.wake);
     } catch (err) {
       throw fromNative(err, 'new Pool');
     }
@@ -100,8 +103,8 @@ export class ThreadExecutor implements Executor {
    * ('ready' not yet handled here), and a worker that is not running `id` ignores the
    * message. Rare (one abort), so cheap.
    */
-  abort(id: number, reason: string): void {
-    for (const info of this.#workers) info.worker.postMessage({ type: 'abort', id, reason });
+  abort(id: number, why: TaskAbort): void {
+    for (const info of this.#workers) info.worker.postMessage({ type: 'abort', id, why });
   }
 
   terminate(id: number): void {
@@ -170,7 +173,6 @@ export class ThreadExecutor implements Executor {
       workerData: options.workerData,
       resourceLimits: options.resourceLimits,
     });
-    if (!this.#referenced) worker.unref();
     const info: WorkerInfo = { worker, slot: undefined };
     this.#workers.add(info);
     // Shared buffers sent so far (queued tasks may use them): queued before any task it takes.
@@ -190,6 +192,8 @@ export class ThreadExecutor implements Executor {
       info.error = err;
     });
     worker.on('exit', (code) => this.#onExit(info, code));
+    // Last: adding a 'message' listener refs the worker's port again.
+    if (!this.#referenced) worker.unref();
   }
 
   #onExit(info: WorkerInfo, code: number): void {

@@ -8,13 +8,14 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 
 import { decode, fromSlot, KIND_SERIALIZED, needsBeside, slotNumber } from '../../native/codec.js';
-import { WeftError, fromNative } from '../../errors.js';
+import { fromNative } from '../../errors.js';
 import { loadNative } from '../../native/loader.js';
 import { argSlot, slotCalls } from '../../native/slot.js';
 import { holdsHandles, mayHoldHandles, revive } from '../../native/handles.js';
 import { encodeOutcome, encodedKind, isThenable, outcomeOk } from '../outcome.js';
 import { SharedBuffers } from '../shared-memory.js';
-import { TaskContext, type ContextEnvelope } from '../task-context.js';
+import { TaskContext, taskFunction, type ContextEnvelope } from '../task-context.js';
+import { taskAbortError, type TaskAbort } from '../executor.js';
 import { Wire } from '../../native/wire.js';
 
 const TAKE_TASK = Wire.TAKE_TASK;
@@ -63,15 +64,13 @@ async function main(config: WorkerConfig): Promise<void> {
   const functions: (TaskFunction | undefined)[] = [];
   let current: TaskContext | undefined;
 
-  const onMessage = (msg: { type: string; id?: number; reason?: unknown }): void => {
-    if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) {
-      current.abort(new WeftError('CANCELED', 'the task was cancelled by the pool', { details: { reason: msg.reason } }));
-    }
+  const onMessage = (msg: { type: string; id?: number; why?: TaskAbort }): void => {
+    if (msg.type === 'abort' && current !== undefined && current.taskId === msg.id) current.abort(taskAbortError(msg.why!));
   };
   // SharedArrayBuffers in task values arrive by id; the buffers come as messages, read
   // synchronously when an id is not known yet (this thread may not be in its event loop).
   const shared = new SharedBuffers(() => receiveMessageOnPort(parentPort!)?.message, (msg) => onMessage(msg as { type: string }));
-  parentPort!.on('message', (msg: { type: string; id?: number; reason?: unknown }) => {
+  parentPort!.on('message', (msg: { type: string; id?: number; why?: TaskAbort }) => {
     if (!shared.apply(msg)) onMessage(msg);
   });
   // Runs only while this thread's event loop runs (an awaited task, an idle slice): a
@@ -97,13 +96,7 @@ async function main(config: WorkerConfig): Promise<void> {
     } catch (err) {
       throw fromNative(err, 'Pool.run (finding the task function)');
     }
-    const candidate = name === '' || name === 'default' ? (module.default ?? module) : module[name];
-    if (typeof candidate !== 'function') {
-      throw new WeftError('INVALID_ARGUMENT', `the task module has no function export named '${name || 'default'}'`, {
-        details: { name, exports: Object.keys(module) },
-      });
-    }
-    return (functions[func] = candidate as TaskFunction);
+    return (functions[func] = taskFunction(module, name, config.fileUrl) as TaskFunction);
   };
 
   // take() fills `meta` ([status, id, func, kind, number]) and returns other values;
