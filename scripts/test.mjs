@@ -3,7 +3,7 @@
 // models), the check that js/ has no import cycles, then the vitest suites against the
 // built package. Fails on the first failing step.
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,7 +22,9 @@ const steps = [
   ['cargo', ['test', '-p', 'weft-core', '--release', '--lib', 'loom'], loomEnv],
   [join(root, 'node_modules', '.bin', 'vitest'), ['run', ...process.argv.slice(2)]],
 ];
+const timings = [];
 for (const [cmd, args, env] of steps) {
+  const started = performance.now();
   const shownEnv = Object.entries(env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   console.log(`\n> ${[...shownEnv, cmd.replace(root + '/', ''), ...args].join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -31,4 +33,8 @@ for (const [cmd, args, env] of steps) {
     process.exit(1);
   }
   if (r.status !== 0) process.exit(r.status ?? 1);
+  const label = cmd === process.execPath ? basename(args[0]) : [basename(cmd), args[0], env ? 'loom' : ''].join(' ').trim();
+  timings.push(`${label} ${((performance.now() - started) / 1000).toFixed(1)}s`);
 }
+// One line of where the time went, so a slower step shows up.
+console.log(`\nweft: npm test steps: ${timings.join(', ')}`);

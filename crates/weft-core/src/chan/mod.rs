@@ -135,10 +135,12 @@ impl DerefMut for Locked<'_> {
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        if let Some(ring) = self.ring() {
-            if !self.st.closed && self.st.senders.is_empty() && self.st.receivers.is_empty() {
-                ring.unmark();
-            }
+        if let Some(ring) = self.ring()
+            && !self.st.closed
+            && self.st.senders.is_empty()
+            && self.st.receivers.is_empty()
+        {
+            ring.unmark();
         }
     }
 }

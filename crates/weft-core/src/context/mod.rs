@@ -216,10 +216,10 @@ impl Context {
     pub fn value(&self, key: &str) -> Option<Value> {
         let mut node = Some(&self.0);
         while let Some(n) = node {
-            if let Kind::Value { key: k, value } = &n.kind {
-                if k == key {
-                    return Some(value.duplicate()); // one delivery more: its own pins
-                }
+            if let Kind::Value { key: k, value } = &n.kind
+                && k == key
+            {
+                return Some(value.duplicate()); // one delivery more: its own pins
             }
             node = n.parent.as_ref();
         }

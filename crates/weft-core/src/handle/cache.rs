@@ -98,7 +98,7 @@ impl<T: 'static> Cache<T> {
     }
 
     /// Entries for tests: (id, wrappers counted) pairs.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     fn counts(&self) -> Vec<(u32, usize)> {
         let mut v: Vec<_> = self
             .entries

@@ -275,23 +275,20 @@ impl Dispatcher {
         slot.attached.store(true, Ordering::Release);
         // Heard from at attach: silence counts from now.
         *slot.heard.lock() = (0, self.epoch.elapsed().as_millis() as u64);
-        let id = {
-            let mut workers = self.workers.write();
-            match workers
-                .iter()
-                .position(|s| !s.attached.load(Ordering::Acquire))
-            {
-                Some(free) => {
-                    workers[free] = slot;
-                    free
-                }
-                None => {
-                    workers.push(slot);
-                    workers.len() - 1
-                }
+        let mut workers = self.workers.write();
+        match workers
+            .iter()
+            .position(|s| !s.attached.load(Ordering::Acquire))
+        {
+            Some(free) => {
+                workers[free] = slot;
+                free
             }
-        };
-        id
+            None => {
+                workers.push(slot);
+                workers.len() - 1
+            }
+        }
     }
 
     /// Frees a worker's slot (after its thread is gone). Returns the task it was running,

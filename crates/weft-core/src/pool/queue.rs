@@ -142,10 +142,10 @@ impl TaskQueue {
 
     /// Takes the highest-priority, earliest task, if any.
     pub fn pop(&self) -> Option<Task> {
-        if self.high_len.load(Ordering::Acquire) > 0 {
-            if let Some(task) = Self::pop_ranked(&self.high, &self.high_len) {
-                return Some(task);
-            }
+        if self.high_len.load(Ordering::Acquire) > 0
+            && let Some(task) = Self::pop_ranked(&self.high, &self.high_len)
+        {
+            return Some(task);
         }
         if let Some(task) = self.normal.pop() {
             return Some(task.into_task(0));

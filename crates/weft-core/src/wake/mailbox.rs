@@ -71,10 +71,10 @@ impl<T> Mailbox<T> {
     /// Wakes the owner without an item (e.g. room appeared in a queue), unless a wakeup is
     /// already pending.
     pub fn nudge(&self) {
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
-            if let Some(waker) = self.waker.read().as_ref() {
-                waker();
-            }
+        if !self.scheduled.swap(true, Ordering::AcqRel)
+            && let Some(waker) = self.waker.read().as_ref()
+        {
+            waker();
         }
     }
 

@@ -204,10 +204,10 @@ impl Waiter {
 impl Drop for Waiter {
     /// A blocking waiter dropped with an outcome nobody took (its thread ended first).
     fn drop(&mut self) {
-        if let Wake::Thread { slot, .. } = &mut self.wake {
-            if let Some((_, delivery)) = slot.get_mut().take() {
-                delivery.discard();
-            }
+        if let Wake::Thread { slot, .. } = &mut self.wake
+            && let Some((_, delivery)) = slot.get_mut().take()
+        {
+            delivery.discard();
         }
     }
 }
