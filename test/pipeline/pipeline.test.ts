@@ -490,11 +490,20 @@ describe('pipeline teardown', () => {
 
   it('a ctx deadline rejects run() with DEADLINE_EXCEEDED', async () => {
     const seen = { aborted: 0 };
+    let started = 0;
     const [ctx, cancel] = Context.background().withTimeout(5);
     try {
-      const run = pipeline(naturals().gen).map((_n, { ctx: c }) => untilAborted(c.signal, seen)).run(ctx);
+      const run = pipeline(naturals().gen)
+        .map((_n, { ctx: c }) => {
+          started++;
+          return untilAborted(c.signal, seen);
+        })
+        .run(ctx);
       await rejectsWith(run, 'DEADLINE_EXCEEDED');
-      expect(seen.aborted).toBe(1);
+      // The deadline may pass before the first item starts (a loaded machine): every item
+      // that did start saw its signal abort.
+      expect(started).toBeLessThanOrEqual(1);
+      expect(seen.aborted).toBe(started);
     } finally {
       cancel();
     }
