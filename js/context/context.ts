@@ -306,7 +306,7 @@ export class Context {
   #wait(strong: boolean, what: string): Promise<void> {
     let waiting: Promise<unknown>;
     try {
-      waiting = notifier().wait((token, meta) => this.#native.wait(token, meta), undefined, what, 0, !strong);
+      waiting = notifier().wait((token, meta) => this.#native.wait(token, meta), undefined, what, 0, strong ? 'always' : 'never');
     } catch (err) {
       throw fromNative(err, what);
     }
