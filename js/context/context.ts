@@ -49,7 +49,9 @@ export class Context {
   readonly #key: string | symbol | undefined;
   readonly #value: unknown;
   #err: WeftError | undefined;
-  /** The cause given to this context's own cancel on this thread (kept as the object itself). */
+  /** Whether this context's own cancel ended it (on this thread, the one that made it). */
+  #cancelledHere = false;
+  /** The cause given to that cancel, kept as the object itself. */
   #localCause: unknown;
   #controller: AbortController | undefined;
   #done: Promise<void> | undefined;
@@ -285,6 +287,7 @@ export class Context {
       if (nativeCall(() => native.cancel(kind, slot, beside), 'Context cancel')) {
         // On this thread its err carries the cause itself, not a copy. Its own signal
         // aborts now; waits on it and its descendants settle on the next microtask.
+        child.#cancelledHere = true;
         child.#localCause = cause;
         if (child.#controller !== undefined) child.#controller.abort(child.err);
         pokeNotifier();
@@ -313,12 +316,29 @@ export class Context {
     return waiting.then(() => undefined);
   }
 
+  /**
+   * The context on this thread whose own cancel ended this one (itself or an ancestor), if
+   * any: the nearest one up the chain that a cancel function ended. Nothing between it and
+   * this one can have ended first with CANCELED (a cancel of an ended context does nothing,
+   * and contexts from other threads are only at the top of the chain); a deadline below it
+   * ends with DEADLINE_EXCEEDED, which `state` tells apart.
+   */
+  #cancelledBy(state: number): Context | undefined {
+    if (state !== CANCELED) return undefined;
+    for (let ctx: Context | undefined = this; ctx !== undefined; ctx = ctx.#parent) {
+      if (ctx.#cancelledHere) return ctx;
+    }
+    return undefined;
+  }
+
   #makeErr(state: number): WeftError {
     let options: { cause?: unknown } = {};
-    if (this.#localCause !== undefined) {
-      // Cancelled here with this cause: the object itself, and no native copy to read
-      // (each copy read carries pins of its own on the weft objects inside).
-      options = { cause: this.#localCause };
+    const source = this.#cancelledBy(state);
+    if (source !== undefined) {
+      // Cancelled on this thread: the cause itself (Go's context.Cause is the same value
+      // on every descendant), and no native copy to read (each copy read carries pins of
+      // its own on the weft objects inside). Other threads get a copy.
+      if (source.#localCause !== undefined) options = { cause: source.#localCause };
     } else {
       const beside = nativeCall(() => this.#native.cause(valueMeta), 'Context.err');
       if (valueMeta[0] === 1) options = { cause: decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside)) };
