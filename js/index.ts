@@ -28,8 +28,9 @@ export {
 export type { PoolOptions, RunOptions } from './pool/options.js';
 export type { TaskContext } from './pool/task-context.js';
 export { ProcessPool } from './pool/process-pool.js';
-export { Channel, type RecvResult, type SelectCase } from './chan/channel.js';
-export { select, selectSync, type SelectOptions, type SelectResult } from './chan/select.js';
+export { Channel, type RecvCase, type RecvResult, type SelectCase, type SendCase } from './chan/channel.js';
+export { select, selectSync, type AnyCase, type CaseResult, type DefaultResult, type SelectOptions, type SelectResult } from './chan/select.js';
+export { after, type AfterCase } from './chan/after.js';
 export { Barrier } from './sync/barrier.js';
 export { Cond } from './sync/cond.js';
 export { Mutex, type Release } from './sync/mutex.js';

@@ -28,21 +28,36 @@ const CASE_FIELDS = Wire.CASE_FIELDS;
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 
-/** What `recv` resolves with: `ok` is false once the channel is closed and drained. */
-export interface RecvResult<T> {
-  value: T | undefined;
-  ok: boolean;
-}
+/**
+ * What `recv` resolves with: `{ value, ok: true }` for a value, `{ value: undefined, ok: false }`
+ * once the channel is closed and drained (`if (r.ok) r.value` is a `T`).
+ */
+export type RecvResult<T> = { value: T; ok: true } | { value: undefined; ok: false };
 
-/** One case of a `select` (made by `sendCase` / `recvCase`). */
-export interface SelectCase {
+/** A select case receiving a `T` (made by `channel.recvCase()`). */
+export interface RecvCase<T = unknown> {
   /** @internal */
   readonly channel: Channel<unknown>;
   /** @internal */
-  readonly op: 'send' | 'recv';
+  readonly op: 'recv';
   /** @internal */
-  readonly value: unknown;
+  readonly value: undefined;
+  /** @internal Carries the element type only; never set. */
+  readonly element?: T;
 }
+
+/** A select case sending a `T` (made by `channel.sendCase(value)`). */
+export interface SendCase<T = unknown> {
+  /** @internal */
+  readonly channel: Channel<unknown>;
+  /** @internal */
+  readonly op: 'send';
+  /** @internal */
+  readonly value: T;
+}
+
+/** One channel case of a `select` (made by `sendCase` / `recvCase`). */
+export type SelectCase = RecvCase<unknown> | SendCase<unknown>;
 
 /** Longest poll before waiting (see `Channel.#spinUs`). */
 const SPIN_US = 20;
@@ -52,7 +67,7 @@ const tryMeta = new Float64Array(3);
 let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
 const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
-const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
+const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false as const });
 
 /**
  * Sends a number without waiting (spinning up to `spinUs` while full), through this
@@ -497,12 +512,12 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   }
 
   /** A select case sending `value` on this channel. */
-  sendCase(value: T): SelectCase {
+  sendCase(value: T): SendCase<T> {
     return { channel: this as Channel<unknown>, op: 'send', value };
   }
 
   /** A select case receiving from this channel. */
-  recvCase(): SelectCase {
+  recvCase(): RecvCase<T> {
     return { channel: this as Channel<unknown>, op: 'recv', value: undefined };
   }
 
