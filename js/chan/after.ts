@@ -13,7 +13,7 @@
  * }
  */
 import { WeftError } from '../errors.js';
-import { describeValue } from '../option-checks.js';
+import { describeValue } from '../describe.js';
 
 /** A select case that is ready `ms` milliseconds after the select starts (made by {@link after}). */
 export interface AfterCase {

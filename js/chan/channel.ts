@@ -14,6 +14,7 @@
  */
 import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, abortError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -122,8 +123,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    */
   constructor(capacity = 0) {
     if (typeof capacity !== 'number' || !(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity < 2 ** 32))) {
-      throw new WeftError('INVALID_ARGUMENT', `Channel capacity must be a non-negative integer or Infinity, got ${String(capacity)}`, {
-        details: { option: 'capacity' },
+      throw new WeftError('INVALID_ARGUMENT', `Channel capacity must be a non-negative integer or Infinity, got ${describeValue(capacity)}`, {
+        details: { option: 'capacity', value: capacity },
       });
     }
     const handle = adopting;
@@ -386,7 +387,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     checkWaitOptions(options, 'Channel.recvMany');
     if (options?.signal?.aborted) throw canceled('Channel.recvMany', options.signal.reason);
     if (!Number.isInteger(max) || max < 1) {
-      throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${String(max)}`, { details: { option: 'max' } });
+      throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${describeValue(max)}`, { details: { option: 'max', value: max } });
     }
     // A shared buffer: each native call's results are read before anything else runs.
     if (bulkMeta.length < max * BULK_FIELDS) bulkMeta = new Float64Array(max * BULK_FIELDS);

@@ -16,7 +16,7 @@
  */
 import { abandon, encode, encodedKind } from '../native/codec.js';
 import { WeftError, abortError, fromNative, isWeftError } from '../errors.js';
-import { describeValue } from '../option-checks.js';
+import { describeValue } from '../describe.js';
 import { loadNative } from '../native/loader.js';
 import { blockingWait, type BlockingOptions } from '../wait/blocking.js';
 import { checkWaitOptions, notifier, pokeNotifier, type WaitOptions } from '../wait/notifier.js';

@@ -17,6 +17,7 @@ import { setMaxListeners } from 'node:events';
 
 import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -82,7 +83,9 @@ export class Context {
    * app.get('/x', (req, res) => work(Context.fromSignal(req.signal)))
    */
   static fromSignal(signal: AbortSignal, parent: Context = Context.background()): Context {
-    if (!(signal instanceof AbortSignal)) throw new WeftError('INVALID_ARGUMENT', 'Context.fromSignal needs an AbortSignal');
+    if (!(signal instanceof AbortSignal)) {
+      throw new WeftError('INVALID_ARGUMENT', `Context.fromSignal needs an AbortSignal, got ${describe(signal)}`, { details: { param: 'signal', value: signal } });
+    }
     checkContext(parent, 'parent');
     const [ctx, cancel] = parent.#child(undefined, 'Context.fromSignal');
     if (signal.aborted) {
@@ -126,7 +129,7 @@ export class Context {
    */
   withTimeout(ms: number): [Context, CancelFunc] {
     if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms' } });
+      throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms', value: ms } });
     }
     return this.#child(ms, 'Context.withTimeout');
   }
@@ -136,7 +139,7 @@ export class Context {
     const at = deadline instanceof Date ? deadline.getTime() : deadline;
     if (typeof at !== 'number' || Number.isNaN(at)) {
       throw new WeftError('INVALID_ARGUMENT', `withDeadline needs a Date or epoch ms, got ${describe(deadline)}`, {
-        details: { option: 'deadline' },
+        details: { option: 'deadline', value: deadline },
       });
     }
     return this.#child(at - Date.now(), 'Context.withDeadline');
@@ -150,7 +153,9 @@ export class Context {
   withValue(key: string | symbol, value: unknown): Context {
     const wire = wireKey(key);
     if (wire === undefined) {
-      if (typeof key !== 'symbol') throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`);
+      if (typeof key !== 'symbol') {
+        throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`, { details: { param: 'key', value: key } });
+      }
       return new Context(nativeCall(() => this.#native.withValue('', KIND_UNDEFINED, 0, undefined), 'Context.withValue'), this, key, value);
     }
     const payload = encode(value);
@@ -360,7 +365,7 @@ export class Context {
 /** Checks that `value` is a Context, naming the option. @internal */
 export function checkContext(value: unknown, option: string): asserts value is Context {
   if (!(value instanceof Context)) {
-    throw new WeftError('INVALID_ARGUMENT', `${option} must be a Context, got ${describe(value)}`, { details: { option } });
+    throw new WeftError('INVALID_ARGUMENT', `${option} must be a Context, got ${describe(value)}`, { details: { option, value } });
   }
 }
 
@@ -395,7 +400,7 @@ function decodeCause(kind: number, raw: unknown): unknown {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
+  return describeValue(value);
 }
 
 /** Whether `err` says a context ended (CANCELED or DEADLINE_EXCEEDED). */

@@ -15,6 +15,7 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { WeftError, abortError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { loadNative } from '../native/loader.js';
 import { DrainFailures } from './drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
@@ -58,15 +59,15 @@ const DRAIN_BATCH = 1024;
 export function checkWaitOptions(options: WaitOptions | undefined, what: string): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} options must be an object, got ${options === null ? 'null' : typeof options}`);
+    throw new WeftError('INVALID_ARGUMENT', `${what} options must be an object, got ${describeValue(options)}`, { details: { param: 'options', value: options } });
   }
   const { signal, timeout } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} option signal must be an AbortSignal`, { details: { option: 'signal' } });
+    throw new WeftError('INVALID_ARGUMENT', `${what} option signal must be an AbortSignal, got ${describeValue(signal)}`, { details: { option: 'signal', value: signal } });
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
-      details: { option: 'timeout' },
+    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${describeValue(timeout)}`, {
+      details: { option: 'timeout', value: timeout },
     });
   }
 }
