@@ -26,7 +26,7 @@ describe('after(ms) as a select case', () => {
     expect(timers()).toBe(before + 1);
     await ch.send(7);
     expect(await waiting).toEqual({ index: 1, value: 7, ok: true });
-    expect(timers()).toBe(before);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('a channel case ready at once wins and leaves no timer', async () => {
@@ -34,7 +34,7 @@ describe('after(ms) as a select case', () => {
     ch.trySend('now');
     const before = timers();
     expect(await select([ch.recvCase(), after(0)])).toEqual({ index: 0, value: 'now', ok: true });
-    expect(timers()).toBe(before);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('the earliest of several after cases commits; after cases alone work as a sleep', async () => {
@@ -59,7 +59,7 @@ describe('after(ms) as a select case', () => {
       if (r.ok) seen.push(r.value);
     }
     expect(seen).toEqual([1, 2, 3, 'tick', 4, 'tick']);
-    expect(timers()).toBe(before);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 
   it('default ignores after cases (never ready at once)', async () => {
@@ -82,7 +82,7 @@ describe('after(ms) as a select case', () => {
     await rejectsWith(select([after(60_000)], { timeout: 1 }), 'TIMEOUT');
     const signal = AbortSignal.timeout(1);
     await rejectsWith(select([after(60_000)], { signal }), 'TIMEOUT');
-    expect(timers()).toBe(before);
+    expect(timers()).toBeLessThanOrEqual(before); // none left behind (a timer from before may have ended)
     expect(ch.waitingCount).toBe(0);
   });
 
