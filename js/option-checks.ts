@@ -7,21 +7,15 @@
 import { type Clock } from './time/clock.js';
 import { Context } from './context/context.js';
 import { WeftError } from './errors.js';
+import { describeValue } from './describe.js';
+
+export { describeValue };
 
 /** Throws INVALID_ARGUMENT for `scope`'s `option`. */
 export function invalidOption(scope: string, option: string, problem: string, value: unknown): never {
   throw new WeftError('INVALID_ARGUMENT', `${scope} option ${option} ${problem}, got ${describeValue(value)}`, {
-    details: { option, value: typeof value === 'object' || typeof value === 'function' ? describeValue(value) : value },
+    details: { option, value },
   });
-}
-
-/** A short description of a bad value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
 }
 
 /** The options object itself: undefined means `{}`. */

@@ -14,6 +14,7 @@
  */
 import { KIND_NUMBER, KIND_UNDEFINED, abandon, encode, encodedKind, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, abortError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -28,21 +29,36 @@ const CASE_FIELDS = Wire.CASE_FIELDS;
 
 type NativeChannel = InstanceType<ReturnType<typeof loadNative>['ChannelHandle']>;
 
-/** What `recv` resolves with: `ok` is false once the channel is closed and drained. */
-export interface RecvResult<T> {
-  value: T | undefined;
-  ok: boolean;
-}
+/**
+ * What `recv` resolves with: `{ value, ok: true }` for a value, `{ value: undefined, ok: false }`
+ * once the channel is closed and drained (`if (r.ok) r.value` is a `T`).
+ */
+export type RecvResult<T> = { value: T; ok: true } | { value: undefined; ok: false };
 
-/** One case of a `select` (made by `sendCase` / `recvCase`). */
-export interface SelectCase {
+/** A select case receiving a `T` (made by `channel.recvCase()`). */
+export interface RecvCase<T = unknown> {
   /** @internal */
   readonly channel: Channel<unknown>;
   /** @internal */
-  readonly op: 'send' | 'recv';
+  readonly op: 'recv';
   /** @internal */
-  readonly value: unknown;
+  readonly value: undefined;
+  /** @internal Carries the element type only; never set. */
+  readonly element?: T;
 }
+
+/** A select case sending a `T` (made by `channel.sendCase(value)`). */
+export interface SendCase<T = unknown> {
+  /** @internal */
+  readonly channel: Channel<unknown>;
+  /** @internal */
+  readonly op: 'send';
+  /** @internal */
+  readonly value: T;
+}
+
+/** One channel case of a `select` (made by `sendCase` / `recvCase`). */
+export type SelectCase = RecvCase<unknown> | SendCase<unknown>;
 
 /** Longest poll before waiting (see `Channel.#spinUs`). */
 const SPIN_US = 20;
@@ -52,7 +68,7 @@ const tryMeta = new Float64Array(3);
 let bulkMeta = new Float64Array(1024 * BULK_FIELDS);
 const bulkValues: unknown[] = [];
 const RESOLVED = Promise.resolve();
-const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false });
+const CLOSED_RESULT: RecvResult<never> = Object.freeze({ value: undefined, ok: false as const });
 
 /**
  * Sends a number without waiting (spinning up to `spinUs` while full), through this
@@ -107,8 +123,8 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
    */
   constructor(capacity = 0) {
     if (typeof capacity !== 'number' || !(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0 && capacity < 2 ** 32))) {
-      throw new WeftError('INVALID_ARGUMENT', `Channel capacity must be a non-negative integer or Infinity, got ${String(capacity)}`, {
-        details: { option: 'capacity' },
+      throw new WeftError('INVALID_ARGUMENT', `Channel capacity must be a non-negative integer or Infinity, got ${describeValue(capacity)}`, {
+        details: { option: 'capacity', value: capacity },
       });
     }
     const handle = adopting;
@@ -371,7 +387,7 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
     checkWaitOptions(options, 'Channel.recvMany');
     if (options?.signal?.aborted) throw canceled('Channel.recvMany', options.signal.reason);
     if (!Number.isInteger(max) || max < 1) {
-      throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${String(max)}`, { details: { option: 'max' } });
+      throw new WeftError('INVALID_ARGUMENT', `recvMany max must be a positive integer, got ${describeValue(max)}`, { details: { option: 'max', value: max } });
     }
     // A shared buffer: each native call's results are read before anything else runs.
     if (bulkMeta.length < max * BULK_FIELDS) bulkMeta = new Float64Array(max * BULK_FIELDS);
@@ -497,12 +513,12 @@ export class Channel<T = unknown> implements AsyncIterable<T> {
   }
 
   /** A select case sending `value` on this channel. */
-  sendCase(value: T): SelectCase {
+  sendCase(value: T): SendCase<T> {
     return { channel: this as Channel<unknown>, op: 'send', value };
   }
 
   /** A select case receiving from this channel. */
-  recvCase(): SelectCase {
+  recvCase(): RecvCase<T> {
     return { channel: this as Channel<unknown>, op: 'recv', value: undefined };
   }
 

@@ -17,6 +17,7 @@ import { setMaxListeners } from 'node:events';
 
 import { KIND_UNDEFINED, decode, encode, encodedKind, fromSlot, needsBeside, slotNumber } from '../native/codec.js';
 import { WeftError, deserializeError, fromNative, isWeftError, serializeError, type SerializedError } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -49,7 +50,9 @@ export class Context {
   readonly #key: string | symbol | undefined;
   readonly #value: unknown;
   #err: WeftError | undefined;
-  /** The cause given to this context's own cancel on this thread (kept as the object itself). */
+  /** Whether this context's own cancel ended it (on this thread, the one that made it). */
+  #cancelledHere = false;
+  /** The cause given to that cancel, kept as the object itself. */
   #localCause: unknown;
   #controller: AbortController | undefined;
   #done: Promise<void> | undefined;
@@ -80,7 +83,9 @@ export class Context {
    * app.get('/x', (req, res) => work(Context.fromSignal(req.signal)))
    */
   static fromSignal(signal: AbortSignal, parent: Context = Context.background()): Context {
-    if (!(signal instanceof AbortSignal)) throw new WeftError('INVALID_ARGUMENT', 'Context.fromSignal needs an AbortSignal');
+    if (!(signal instanceof AbortSignal)) {
+      throw new WeftError('INVALID_ARGUMENT', `Context.fromSignal needs an AbortSignal, got ${describe(signal)}`, { details: { param: 'signal', value: signal } });
+    }
     checkContext(parent, 'parent');
     const [ctx, cancel] = parent.#child(undefined, 'Context.fromSignal');
     if (signal.aborted) {
@@ -124,7 +129,7 @@ export class Context {
    */
   withTimeout(ms: number): [Context, CancelFunc] {
     if (typeof ms !== 'number' || Number.isNaN(ms)) {
-      throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms' } });
+      throw new WeftError('INVALID_ARGUMENT', `withTimeout needs a number of ms, got ${describe(ms)}`, { details: { option: 'ms', value: ms } });
     }
     return this.#child(ms, 'Context.withTimeout');
   }
@@ -134,7 +139,7 @@ export class Context {
     const at = deadline instanceof Date ? deadline.getTime() : deadline;
     if (typeof at !== 'number' || Number.isNaN(at)) {
       throw new WeftError('INVALID_ARGUMENT', `withDeadline needs a Date or epoch ms, got ${describe(deadline)}`, {
-        details: { option: 'deadline' },
+        details: { option: 'deadline', value: deadline },
       });
     }
     return this.#child(at - Date.now(), 'Context.withDeadline');
@@ -148,7 +153,9 @@ export class Context {
   withValue(key: string | symbol, value: unknown): Context {
     const wire = wireKey(key);
     if (wire === undefined) {
-      if (typeof key !== 'symbol') throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`);
+      if (typeof key !== 'symbol') {
+        throw new WeftError('INVALID_ARGUMENT', `a context key must be a string or symbol, got ${describe(key)}`, { details: { param: 'key', value: key } });
+      }
       return new Context(nativeCall(() => this.#native.withValue('', KIND_UNDEFINED, 0, undefined), 'Context.withValue'), this, key, value);
     }
     const payload = encode(value);
@@ -285,6 +292,7 @@ export class Context {
       if (nativeCall(() => native.cancel(kind, slot, beside), 'Context cancel')) {
         // On this thread its err carries the cause itself, not a copy. Its own signal
         // aborts now; waits on it and its descendants settle on the next microtask.
+        child.#cancelledHere = true;
         child.#localCause = cause;
         if (child.#controller !== undefined) child.#controller.abort(child.err);
         pokeNotifier();
@@ -306,19 +314,36 @@ export class Context {
   #wait(strong: boolean, what: string): Promise<void> {
     let waiting: Promise<unknown>;
     try {
-      waiting = notifier().wait((token, meta) => this.#native.wait(token, meta), undefined, what, 0, !strong);
+      waiting = notifier().wait((token, meta) => this.#native.wait(token, meta), undefined, what, 0, strong ? 'always' : 'never');
     } catch (err) {
       throw fromNative(err, what);
     }
     return waiting.then(() => undefined);
   }
 
+  /**
+   * The context on this thread whose own cancel ended this one (itself or an ancestor), if
+   * any: the nearest one up the chain that a cancel function ended. Nothing between it and
+   * this one can have ended first with CANCELED (a cancel of an ended context does nothing,
+   * and contexts from other threads are only at the top of the chain); a deadline below it
+   * ends with DEADLINE_EXCEEDED, which `state` tells apart.
+   */
+  #cancelledBy(state: number): Context | undefined {
+    if (state !== CANCELED) return undefined;
+    for (let ctx: Context | undefined = this; ctx !== undefined; ctx = ctx.#parent) {
+      if (ctx.#cancelledHere) return ctx;
+    }
+    return undefined;
+  }
+
   #makeErr(state: number): WeftError {
     let options: { cause?: unknown } = {};
-    if (this.#localCause !== undefined) {
-      // Cancelled here with this cause: the object itself, and no native copy to read
-      // (each copy read carries pins of its own on the weft objects inside).
-      options = { cause: this.#localCause };
+    const source = this.#cancelledBy(state);
+    if (source !== undefined) {
+      // Cancelled on this thread: the cause itself (Go's context.Cause is the same value
+      // on every descendant), and no native copy to read (each copy read carries pins of
+      // its own on the weft objects inside). Other threads get a copy.
+      if (source.#localCause !== undefined) options = { cause: source.#localCause };
     } else {
       const beside = nativeCall(() => this.#native.cause(valueMeta), 'Context.err');
       if (valueMeta[0] === 1) options = { cause: decodeCause(valueMeta[1]!, fromSlot(valueMeta[1]!, valueMeta[2]!, beside)) };
@@ -340,7 +365,7 @@ export class Context {
 /** Checks that `value` is a Context, naming the option. @internal */
 export function checkContext(value: unknown, option: string): asserts value is Context {
   if (!(value instanceof Context)) {
-    throw new WeftError('INVALID_ARGUMENT', `${option} must be a Context, got ${describe(value)}`, { details: { option } });
+    throw new WeftError('INVALID_ARGUMENT', `${option} must be a Context, got ${describe(value)}`, { details: { option, value } });
   }
 }
 
@@ -375,7 +400,7 @@ function decodeCause(kind: number, raw: unknown): unknown {
 }
 
 function describe(value: unknown): string {
-  return value === null ? 'null' : typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
+  return describeValue(value);
 }
 
 /** Whether `err` says a context ended (CANCELED or DEADLINE_EXCEEDED). */

@@ -11,6 +11,7 @@
  */
 import { Context, checkContext, type CancelFunc } from './context.js';
 import { WeftError } from '../errors.js';
+import { describeValue } from '../describe.js';
 
 /** Options for {@link Group}. */
 export interface GroupOptions {
@@ -41,7 +42,9 @@ export class Group {
   /** A group whose context derives from `parent` (default: background). */
   constructor(parent: Context = Context.background(), options: GroupOptions = {}) {
     checkContext(parent, 'parent');
-    if (typeof options !== 'object' || options === null) throw new WeftError('INVALID_ARGUMENT', 'Group options must be an object');
+    if (typeof options !== 'object' || options === null) {
+      throw new WeftError('INVALID_ARGUMENT', `Group options must be an object, got ${describeValue(options)}`, { details: { param: 'options', value: options } });
+    }
     this.#limit = checkLimit(options.limit ?? Infinity);
     this.#collect = options.collectErrors === true;
     [this.ctx, this.#cancel] = parent.withCancelCause();
@@ -138,6 +141,6 @@ function checkLimit(limit: unknown): number {
 
 function checkFunction(fn: unknown, what: string): void {
   if (typeof fn !== 'function') {
-    throw new WeftError('INVALID_ARGUMENT', `${what} needs a function, got ${fn === null ? 'null' : typeof fn}`);
+    throw new WeftError('INVALID_ARGUMENT', `${what} needs a function, got ${describeValue(fn)}`, { details: { param: 'fn', value: fn } });
   }
 }

@@ -21,6 +21,7 @@ import type { Readable, Writable } from 'node:stream';
 import { systemClock, type Clock } from '../time/clock.js';
 import { Context } from '../context/context.js';
 import { WeftError } from '../errors.js';
+import { describeValue } from '../option-checks.js';
 import { checkRunOptions } from '../pool/options.js';
 import { Pool } from '../pool/pool.js';
 import { PipelineRun, type PipelineIterator, type PipelineRunOptions, type PipelineSpec } from './run.js';
@@ -484,8 +485,5 @@ function invalid(stage: string, option: string, problem: string, value: unknown)
 }
 
 function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return typeof value === 'object' || typeof value === 'function' ? typeof value : String(value);
+  return describeValue(value);
 }

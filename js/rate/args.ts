@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../time/clock.js';
 import { WeftError } from '../errors.js';
+import { describeValue } from '../option-checks.js';
 
 /** Largest count a limiter takes (the largest integer a double holds exactly). */
 const MAX_COUNT = Number.MAX_SAFE_INTEGER;
@@ -16,10 +17,7 @@ function invalid(what: string, argument: string, must: string, value: unknown): 
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
+  return describeValue(value);
 }
 
 /** Whether `n` is a count a limiter takes: an integer in 0..2^53-1. */

@@ -9,7 +9,7 @@
  * await mu.withLock(() => shared[0]++)         // the same, released even if it throws
  * // in a worker: const unlock = mu.lockSync()
  */
-import { WeftError, fromNative } from '../errors.js';
+import { WeftError, fromNative, isWeftError } from '../errors.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { nativeCall } from '../rate/call.js';
 import { waitAsync, waitBlocking, wakeCall, type BlockingOptions, type WaitOptions } from './primitive.js';
@@ -57,7 +57,13 @@ export class Mutex {
 
   /** Releases the lock held by whoever locked it (Go's `Unlock`); INVALID_ARGUMENT if not held. */
   unlock(): void {
-    wakeCall(() => this.native.release(1), 'Mutex.unlock');
+    try {
+      wakeCall(() => this.native.release(1), 'Mutex.unlock');
+    } catch (err) {
+      // The semaphore underneath refuses a release of a unit nobody holds.
+      if (isWeftError(err, 'INVALID_ARGUMENT')) throw new WeftError('INVALID_ARGUMENT', 'Mutex.unlock: the mutex is not locked', { cause: err });
+      throw err;
+    }
   }
 }
 

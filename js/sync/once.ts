@@ -10,6 +10,7 @@
  * await init.do(() => loadModel())         // exactly one thread loads it
  */
 import { WeftError } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -78,7 +79,7 @@ export class Once {
 
 function checkFunction(fn: unknown, what: string): void {
   if (typeof fn !== 'function') {
-    throw new WeftError('INVALID_ARGUMENT', `${what} needs a function, got ${fn === null ? 'null' : typeof fn}`);
+    throw new WeftError('INVALID_ARGUMENT', `${what} needs a function, got ${describeValue(fn)}`, { details: { param: 'fn', value: fn } });
   }
 }
 

@@ -9,6 +9,7 @@
  * try { await work() } finally { slots.release(2) }
  */
 import { WeftError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { makeShareable, registerHandleType } from '../native/handles.js';
 import { loadNative } from '../native/loader.js';
 import { nativeCall } from '../rate/call.js';
@@ -92,7 +93,9 @@ export function takeAdopted(): NativeSemaphore | undefined {
  */
 export function newNative(size: number, what: string, operation: string): NativeSemaphore {
   if (!Number.isInteger(size) || size < 1 || size >= 2 ** 32) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} must be a positive integer below 2^32, got ${String(size)}`);
+    throw new WeftError('INVALID_ARGUMENT', `${what} must be a positive integer below 2^32, got ${describeValue(size)}`, {
+      details: { param: 'size', value: size },
+    });
   }
   try {
     return new (loadNative().SemaphoreHandle)(size);

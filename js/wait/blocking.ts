@@ -9,6 +9,7 @@
 import { isMainThread } from 'node:worker_threads';
 
 import { WeftError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { loadNative } from '../native/loader.js';
 import { RESULT_FIELDS, SLICE, WOULD_BLOCK, outcomeAt, type Outcome } from './outcome.js';
 
@@ -36,8 +37,8 @@ export function blockingWait(
   refuseOnMainThread(what, asyncForm);
   const timeout = options?.timeout ?? Infinity;
   if (typeof timeout !== 'number' || !(timeout >= 0)) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
-      details: { option: 'timeout' },
+    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${describeValue(timeout)}`, {
+      details: { option: 'timeout', value: timeout },
     });
   }
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;

@@ -3,11 +3,19 @@
  * primitives): one native Notifier per thread, whose mailbox counterparts on any thread
  * post outcomes to; one coalesced wakeup drains them all and settles the waiting promises
  * by token. Cancellation (AbortSignal, timeout) withdraws a wait natively, so a value is
- * either delivered or left where it was, never both and never neither. A pending wait keeps
- * its thread alive, as a pending timer does.
+ * either delivered or left where it was, never both and never neither.
+ *
+ * Which waits hold the event loop open (see {@link WaitHold}): on the main thread a pending
+ * wait does not by itself, as an unsettled promise does not: whatever can complete it holds
+ * the loop on its own (a Worker that will send, the timer of a `timeout`, I/O). In a
+ * worker thread it does: the threads that complete it (its parent, its siblings) do not
+ * hold the worker's loop, and the worker's own lifetime is its parent's to end.
  * @internal
  */
+import { isMainThread } from 'node:worker_threads';
+
 import { WeftError, abortError, fromNative } from '../errors.js';
+import { describeValue } from '../describe.js';
 import { loadNative } from '../native/loader.js';
 import { DrainFailures } from './drain-failures.js';
 import { RESULT_FIELDS, WAITING, outcomeAt, type Outcome } from './outcome.js';
@@ -23,6 +31,17 @@ export interface WaitOptions {
   /** Milliseconds before the wait gives up with TIMEOUT. Default: no limit. */
   timeout?: number;
 }
+
+/**
+ * Whether a pending wait holds its thread's event loop open: `peer` (the default: waits
+ * that another thread completes) only in worker threads, `always` for a wait that a native
+ * timer completes (a context's deadline), `never` for a wait that must not hold anything
+ * (a context's signal, as AbortSignal.timeout does not).
+ */
+export type WaitHold = 'peer' | 'always' | 'never';
+
+/** Whether a `peer` wait holds the loop on this thread. */
+const PEERS_HOLD = !isMainThread;
 
 interface Wait {
   resolve: (outcome: Outcome) => void;
@@ -40,15 +59,15 @@ const DRAIN_BATCH = 1024;
 export function checkWaitOptions(options: WaitOptions | undefined, what: string): void {
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} options must be an object, got ${options === null ? 'null' : typeof options}`);
+    throw new WeftError('INVALID_ARGUMENT', `${what} options must be an object, got ${describeValue(options)}`, { details: { param: 'options', value: options } });
   }
   const { signal, timeout } = options;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} option signal must be an AbortSignal`, { details: { option: 'signal' } });
+    throw new WeftError('INVALID_ARGUMENT', `${what} option signal must be an AbortSignal, got ${describeValue(signal)}`, { details: { option: 'signal', value: signal } });
   }
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${String(timeout)}`, {
-      details: { option: 'timeout' },
+    throw new WeftError('INVALID_ARGUMENT', `${what} option timeout must be a non-negative number of ms, got ${describeValue(timeout)}`, {
+      details: { option: 'timeout', value: timeout },
     });
   }
 }
@@ -76,8 +95,9 @@ class ThreadNotifier {
   };
 
   /**
-   * Ref'd while waits are pending: a thread (a worker above all) whose only work is to
-   * wait for a channel or a lock must stay alive, as a blocked goroutine does.
+   * Ref'd while waits that hold the loop are pending (see {@link WaitHold}): a worker
+   * whose only work is to wait for a channel or a lock must stay alive, as a blocked
+   * goroutine does.
    */
   readonly #keepAlive: NodeJS.Timeout;
 
@@ -90,15 +110,14 @@ class ThreadNotifier {
   /**
    * Starts a wait: `start(token, meta)` makes the native call, which either
    * settles now (its outcome is in `meta`) or registers a wait under `token`. `what`
-   * names the operation in errors. A `weak` wait does not keep the thread alive (a
-   * context's signal: like AbortSignal.timeout, it must not hold the process open).
+   * names the operation in errors. `hold` says whether it holds the event loop open.
    */
   wait(
     start: (token: number, meta: Float64Array) => unknown,
     options: WaitOptions | undefined,
     what: string,
     spinUs = 0,
-    weak = false,
+    hold: WaitHold = 'peer',
   ): Promise<Outcome> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(canceled(what, signal.reason));
@@ -108,8 +127,9 @@ class ThreadNotifier {
     const status = meta[0]!;
     if (status !== WAITING) return Promise.resolve(outcomeAt(meta, 1, status, returned));
     const promise = new Promise<Outcome>((resolve, reject) => {
-      const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined, strong: !weak };
-      if (!weak && this.#strong++ === 0) this.#keepAlive.ref();
+      const strong = hold === 'always' || (hold === 'peer' && PEERS_HOLD);
+      const wait: Wait = { resolve, reject, timer: undefined, signal, onAbort: undefined, strong };
+      if (strong && this.#strong++ === 0) this.#keepAlive.ref();
       this.#waits.set(token, wait);
       const timeout = options?.timeout;
       if (timeout !== undefined && timeout !== Infinity) {

@@ -295,6 +295,17 @@ describe('Channel across threads', () => {
       expect(full.tryRecv()).toBeUndefined();
     });
 
+    it('selectSync commits an after case when nothing is ready, a ready channel case first, and refuses after cases alone', async () => {
+      const pool = chanPool(1);
+      const ch = new Channel<string>(1);
+      expect(await pool.run('selectSyncAfter', { ch })).toEqual({
+        idle: { index: 1, value: undefined, ok: true },
+        ready: { index: 0, value: 'ready', ok: true },
+        alone: 'INVALID_ARGUMENT',
+      });
+      expect(ch.waitingCount).toBe(0);
+    });
+
     it('a blocked sendSync throws CHANNEL_CLOSED with its value when the channel closes', async () => {
       const pool = chanPool(1);
       const ch = new Channel<string>(1);

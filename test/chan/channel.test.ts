@@ -42,7 +42,7 @@ describe('Channel', () => {
     it.each([[-1], [1.5], ['x'], [NaN], [null], [-Infinity], [2 ** 32]])('rejects capacity %o with INVALID_ARGUMENT', (capacity) => {
       const err = throwsWith(() => new Channel(capacity as never), 'INVALID_ARGUMENT');
       expect(err).toBeInstanceOf(WeftError);
-      expect(err.details.option).toBe('capacity');
+      expect(err.details).toEqual({ option: 'capacity', value: capacity });
     });
   });
 

@@ -50,10 +50,48 @@ describe('Context on one thread', () => {
     cancel(why);
     cancel(new Error('later'));
     expect(ctx.err?.cause).toBe(why);
-    const copied = child.err?.cause as Error;
-    expect(copied).toBeInstanceOf(Error);
-    expect(copied.message).toBe('upstream closed');
+    expect(child.err?.cause).toBe(why);
     expect(isContextError(ctx.err)).toBe(true);
+  });
+
+  it('descendants on the cancelling thread get the cause itself (Go: context.Cause(child) == why)', async () => {
+    class UpstreamClosed extends Error {}
+    const [ctx, cancel] = Context.background().withCancelCause();
+    const [child] = ctx.withCancel();
+    const grandchild = child.withValue('k', 1);
+    const [timed, cancelTimed] = grandchild.withTimeout(60_000);
+    const signal = grandchild.signal;
+    const ended = new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    const why = new UpstreamClosed('upstream closed');
+    cancel(why);
+    for (const c of [child, grandchild, timed]) {
+      expect(c.err?.code).toBe('CANCELED');
+      expect(c.err?.cause).toBe(why);
+      expect(c.err?.cause).toBeInstanceOf(UpstreamClosed);
+    }
+    await ended;
+    expect((signal.reason as Error).cause).toBe(why);
+    cancelTimed(new Error('later')); // already ended: nothing changes
+    expect(timed.err?.cause).toBe(why);
+  });
+
+  it('a descendant ended first by its own cancel keeps its own cause', () => {
+    const [ctx, cancel] = Context.background().withCancelCause();
+    const [child, cancelChild] = ctx.withCancelCause();
+    const [grandchild] = child.withCancel();
+    cancelChild('child first');
+    cancel('parent later');
+    expect(grandchild.err?.cause).toBe('child first');
+    expect(ctx.err?.cause).toBe('parent later');
+  });
+
+  it('a descendant ended by its own deadline is DEADLINE_EXCEEDED without the ancestor cause', async () => {
+    const [ctx, cancel] = Context.background().withCancelCause();
+    const [timed] = ctx.withTimeout(1);
+    await timed.done;
+    cancel('later');
+    expect(timed.err?.code).toBe('DEADLINE_EXCEEDED');
+    expect(timed.err?.cause).toBeUndefined();
   });
 
   it('a child of an ended context is born ended', () => {
@@ -202,6 +240,22 @@ describe('Context in pool workers', () => {
     expect(seen.code).toBe('CANCELED');
     expect(seen.cause).toBe('stop now');
     expect(seen.checks).toBeGreaterThan(0);
+  });
+
+  it('a worker-thread descendant gets an equal copy of an Error cause', async () => {
+    const pool = makePool({ filename: CONTEXT_TASKS, size: 1 });
+    const started = new Channel<string>(1);
+    const [ctx, cancel] = Context.background().withCancelCause();
+    const running = pool.run('spinUntilEnded', { started }, { ctx });
+    expect((await started.recv()).value).toBe('spinning');
+    const why = new RangeError('too far');
+    cancel(why);
+    const seen = (await running) as { code: string; cause: unknown };
+    expect(seen.code).toBe('CANCELED');
+    expect(seen.cause).not.toBe(why);
+    expect(seen.cause).toBeInstanceOf(Error);
+    expect((seen.cause as Error).message).toBe('too far');
+    expect((seen.cause as Error).name).toBe('RangeError');
   });
 
   it('a deadline set on the main thread ends ctx.done in the worker; a cancel aborts the task signal', async () => {

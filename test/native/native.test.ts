@@ -45,7 +45,7 @@ describe('native addon', () => {
     const native = loadProbes();
     const err = nativeError(() => native.debugPanic('invariant xyz broken'), 'debugPanic');
     expect(isWeftError(err, 'INTERNAL')).toBe(true);
-    expect(err.message).toContain('native panic: invariant xyz broken');
+    expect(err.message).toContain('native panic: invariant xyz broken (at crates/weft-node/src/diagnostics.rs:');
     expect(err.message).toContain(err.id);
     // The addon still works after the panic was caught.
     expect(native.bufferLength(new Uint8Array(10))).toBe(10);

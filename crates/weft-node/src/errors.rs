@@ -1,7 +1,9 @@
 //! Error mapping at the FFI boundary: core errors become JS errors whose `code` is the
 //! weft code, and panics are caught here so none ever unwinds into Node.
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Once;
 
 use weft_core::{Error, ErrorCode};
 
@@ -22,21 +24,77 @@ pub fn invalid_argument(param: &str, problem: impl std::fmt::Display) -> JsError
     to_js(Error::invalid_argument(param, problem))
 }
 
-/// Runs `f`, turning a panic into an `INTERNAL` error instead of unwinding across the FFI
-/// boundary (which would abort the process).
+thread_local! {
+    /// Where the last panic on this thread happened (`file:line:column`), for its report.
+    static LAST_PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs the addon's panic hook (once; at load). A panic on a Node thread (the main
+/// thread or a worker) happens inside a call that catches it (`catch_unwind` on every
+/// export, [`guard`], [`contain`]) and reports it, as an `INTERNAL` error or one line on
+/// stderr where nothing can be thrown: for those the hook prints nothing and keeps where
+/// the panic happened for that report. On the core's own threads (named `weft-...`, e.g.
+/// the deadline timer), where nothing reports a panic, and whenever `WEFT_PANIC_STDERR=1`
+/// is set (to debug the addon), it also runs the default hook (message, and a backtrace
+/// per `RUST_BACKTRACE`, on stderr).
+pub fn install_panic_hook() {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let default = std::panic::take_hook();
+        let verbose = std::env::var_os("WEFT_PANIC_STDERR").is_some_and(|v| v == "1");
+        std::panic::set_hook(Box::new(move |info| {
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            // A panic while the thread-local is being torn down has nowhere to go.
+            let _ = LAST_PANIC_AT.try_with(|last| *last.borrow_mut() = at);
+            let core_thread = std::thread::current()
+                .name()
+                .is_some_and(|name| name.starts_with("weft-"));
+            if verbose || core_thread {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Where the panic just caught on this thread happened (taken: read once), if known.
+fn take_panic_location() -> Option<String> {
+    LAST_PANIC_AT
+        .try_with(|last| last.borrow_mut().take())
+        .ok()
+        .flatten()
+}
+
+/// A caught panic's report: its message, and where it happened when known.
+fn panic_report(payload: &(dyn std::any::Any + Send)) -> String {
+    match take_panic_location() {
+        Some(at) => format!("{} (at {at})", panic_text(payload)),
+        None => panic_text(payload),
+    }
+}
+
+/// Runs `f`, turning a panic into an `INTERNAL` error (its message and where it happened)
+/// instead of unwinding across the FFI boundary (which would abort the process).
 pub fn guard<T>(f: impl FnOnce() -> JsResult<T>) -> JsResult<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(payload) => Err(to_js(Error::internal(format!(
             "native panic: {}",
-            panic_text(&*payload)
+            panic_report(&*payload)
         )))),
     }
 }
 
 /// Runs `f` where nothing can be thrown (a finalizer, an env cleanup hook): a panic is
-/// reported on stderr instead of unwinding into Node, which would abort the process.
-pub use weft_core::error::contain;
+/// reported on stderr (one line: what, the message, where) instead of unwinding into
+/// Node, which would abort the process.
+pub fn contain(what: &str, f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        eprintln!("weft: native panic in {what}: {}", panic_report(&*payload));
+    }
+}
+
 use weft_core::error::panic_text;
 
 /// The shared paths a test can make panic once (`debugPanicNext`), to check that a panic

@@ -23,6 +23,12 @@ mod value;
 mod wait;
 mod wire;
 
+/// At load: the panic hook that keeps caught panics off stderr (errors.rs).
+#[napi_derive::module_init]
+fn init() {
+    errors::install_panic_hook();
+}
+
 /// The binding's modules form a DAG: each imports only modules below it.
 #[cfg(test)]
 mod layering {
