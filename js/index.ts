@@ -27,10 +27,10 @@ export {
 } from './pool/pool.js';
 export type { PoolOptions, RunOptions } from './pool/options.js';
 export type { TaskContext } from './pool/task-context.js';
-export type { TaskArg, TaskFunction, TaskName, TaskOutput, UntypedTasks } from './pool/task-types.js';
+export type { TaskArg, TaskArgs, TaskFunction, TaskName, TaskOutput, UntypedTasks } from './pool/task-types.js';
 export { ProcessPool } from './pool/process-pool.js';
 export { Channel, type RecvCase, type RecvResult, type SelectCase, type SendCase } from './chan/channel.js';
-export { select, selectSync, type AnyCase, type CaseResult, type DefaultResult, type SelectOptions, type SelectResult } from './chan/select.js';
+export { select, selectSync, type AnyCase, type CaseResult, type DefaultResult, type IndexOf, type SelectOptions, type SelectResult } from './chan/select.js';
 export { after, type AfterCase } from './chan/after.js';
 export { Barrier } from './sync/barrier.js';
 export { Cond } from './sync/cond.js';
@@ -45,7 +45,7 @@ export { revive } from './native/shareable.js';
 export { ManualClock, abortReason, sleep, systemClock, type Clock, type SleepOptions, type Timer } from './time/clock.js';
 export { AllLimiter, KeyedLimiter, RateLimiter, type KeyedLimiterOptions, type Limiter, type RateLimiterOptions, type Reservation } from './rate/index.js';
 export { Context, isContextError, type CancelFunc } from './context/context.js';
-export { Group, type GroupOptions } from './context/group.js';
+export { Group, type GroupFunction, type GroupOptions } from './context/group.js';
 export { Deferred, type DeferredOptions, type DeferredState } from './context/deferred.js';
 export { TaskGraph, type GraphFunction, type GraphRunOptions, type PoolNode } from './context/task-graph.js';
 export { backoff, isRetryable, retry, type BackoffOptions, type Jitter, type RetryAttempt, type RetryOptions } from './resilience/retry.js';
@@ -57,6 +57,7 @@ export {
   Pipeline,
   pipeline,
   type BatchOptions,
+  type CallbackSubscribable,
   type PipeToOptions,
   type PipelineOptions,
   type PoolStageOptions,

@@ -29,7 +29,7 @@ const CASE_FIELDS = Wire.CASE_FIELDS;
 
 /** Options of `select`. */
 export interface SelectOptions extends WaitOptions {
-  /** Go's `default` case: if no case is ready now, resolve at once with index -1. */
+  /** Go's `default` case: if no case is ready now, resolve at once with index -1. Default: false. */
   default?: boolean;
 }
 
@@ -53,7 +53,8 @@ export interface DefaultResult {
   ok: false;
 }
 
-type IndexOf<K> = K extends `${infer N extends number}` ? N : number;
+/** A tuple key (`'0'`, `'1'`, ...) as the number it names; `number` for an array's index type. */
+export type IndexOf<K> = K extends `${infer N extends number}` ? N : number;
 
 /**
  * Which case happened: a union over the cases, discriminated by `index` (the case's

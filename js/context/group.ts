@@ -20,12 +20,13 @@ export interface GroupOptions {
   /**
    * Collect every error: `wait` rejects with an AggregateError of all of them, in the
    * order they happened, instead of the first one alone. The context still ends at the
-   * first one.
+   * first one. Default: false.
    */
   collectErrors?: boolean;
 }
 
-type GroupFunction = (ctx: Context) => unknown;
+/** A function a {@link Group} runs: it gets the group's context, which ends when the group does. */
+export type GroupFunction = (ctx: Context) => unknown;
 
 /** An errgroup; see the module doc. */
 export class Group {

@@ -24,7 +24,9 @@ export type GraphFunction = (deps: Record<string, unknown>, ctx: Context) => unk
  * (by name) as the argument. Without `pool`, the pool given to `run`.
  */
 export interface PoolNode {
+  /** The name of the task module's export to run (`'default'` for the default export). */
   task: string;
+  /** The pool to run it on. Default: the `pool` option of {@link TaskGraph.run}. */
   pool?: Pool;
 }
 
@@ -32,7 +34,7 @@ export interface PoolNode {
 export interface GraphRunOptions {
   /** Most tasks running at once (default: Infinity). */
   concurrency?: number;
-  /** The pool for tasks given as `{ task }` without a pool of their own. */
+  /** The pool for tasks given as `{ task }` without a pool of their own. Default: none (such a task is then INVALID_ARGUMENT). */
   pool?: Pool;
   /**
    * Default true: the first failure ends the graph's context (running tasks see it) and

@@ -448,7 +448,7 @@ export function pipeline<T>(source: unknown, options: PipelineOptions = {}): Pip
  * An RxJS Observable as TypeScript infers it (from its last `subscribe` overload, which
  * takes a next callback): this overload gives `pipeline(of(1, 2))` its item type.
  */
-interface CallbackSubscribable<T> {
+export interface CallbackSubscribable<T> {
   subscribe(next: (value: T) => void): { unsubscribe(): void };
 }
 
