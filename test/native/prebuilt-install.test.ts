@@ -16,7 +16,7 @@
  * saying so, instead of failing on npm's timeouts.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,6 +284,24 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
         });
       });
     }
+
+    it('type-checks the typed-pool example under tsc --strict against the installed declarations', () => {
+      // The README's typed pool (test/types/typed-pool.ts and its task module), compiled in
+      // the consumer against what the tarball installed; @types/node is the optional peer.
+      const types = join(full, 'types-check');
+      mkdirSync(types, { recursive: true });
+      for (const file of ['typed-pool.ts', 'tasks.ts', 'tsconfig.json']) copyFileSync(join(repo, 'test', 'types', file), join(types, file));
+      writeFileSync(join(types, 'package.json'), '{ "type": "module" }\n');
+      const nodeTypes = join(full, 'node_modules', '@types', 'node');
+      mkdirSync(dirname(nodeTypes), { recursive: true });
+      if (!existsSync(nodeTypes)) symlinkSync(join(repo, 'node_modules', '@types', 'node'), nodeTypes, 'dir');
+      const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+      const r = spawnSync(process.execPath, [tsc, '-p', join(types, 'tsconfig.json'), '--skipLibCheck', 'false'], { cwd: types, env, encoding: 'utf8' });
+      expect(r.status, describeRun('tsc', r)).toBe(0);
+      // It resolved the installed package, not the repository's.
+      const trace = spawnSync(process.execPath, [tsc, '-p', join(types, 'tsconfig.json'), '--listFiles'], { cwd: types, env, encoding: 'utf8' });
+      expect(trace.stdout).toContain(join(full, 'node_modules', '@weft', 'core', 'dist', 'esm', 'index.d.ts'));
+    });
 
     // Online the unpublished platform package is a 404 from the registry; offline it is not
     // in the cache. Either way npm must skip the optional dependency, not fail.
