@@ -13,7 +13,11 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod element;
+pub mod error;
+pub mod job;
 pub mod pool;
 pub mod reduce;
 
 pub use element::Element;
+pub use error::KernelError;
+pub use job::Job;

@@ -11,7 +11,8 @@
 //! assert_eq!(weft_kernels::pool::install(|| rayon::current_num_threads()), 2);
 //! ```
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
@@ -69,10 +70,24 @@ fn default_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// How many kernel threads are alive, over every pool built so far (old pools' threads
+/// exit after their last kernel), so [`shutdown`] can wait for them.
+static LIVE: Mutex<usize> = Mutex::new(0);
+static LIVE_CHANGED: Condvar = Condvar::new();
+
+fn live() -> std::sync::MutexGuard<'static, usize> {
+    LIVE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn build(threads: usize) -> Result<Arc<ThreadPool>, PoolError> {
     ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("weft-kernel-{i}"))
+        .start_handler(|_| *live() += 1)
+        .exit_handler(|_| {
+            *live() -= 1;
+            LIVE_CHANGED.notify_all();
+        })
         .build()
         .map(Arc::new)
         .map_err(|e| PoolError::Spawn(e.to_string()))
@@ -138,6 +153,49 @@ pub fn install<R: Send>(op: impl FnOnce() -> R + Send) -> R {
         Ok(pool) => pool.install(op),
         Err(_) => op(),
     }
+}
+
+/// Runs `op` on one of the pool's threads without waiting for it (the async kernels'
+/// entry: `op` sends its result on). If the pool's threads cannot be started, `op` runs on
+/// a thread of its own.
+///
+/// ```
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// weft_kernels::pool::spawn(move || tx.send(6 * 7).unwrap());
+/// assert_eq!(rx.recv().unwrap(), 42);
+/// ```
+pub fn spawn(op: impl FnOnce() + Send + 'static) {
+    match current() {
+        Ok(pool) => pool.spawn(op),
+        Err(_) => {
+            std::thread::spawn(op);
+        }
+    }
+}
+
+/// Stops the pool and waits up to `timeout` for every kernel thread to exit (kernels
+/// running now finish first); true when none is left. The next kernel starts a new pool.
+/// The binding calls it when the process exits, so no kernel thread outlives the module.
+///
+/// ```standalone_crate
+/// weft_kernels::pool::install(|| ());
+/// assert!(weft_kernels::pool::shutdown(std::time::Duration::from_secs(5)));
+/// ```
+pub fn shutdown(timeout: Duration) -> bool {
+    drop(lock().pool.take());
+    let deadline = Instant::now() + timeout;
+    let mut n = live();
+    while *n > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        n = LIVE_CHANGED
+            .wait_timeout(n, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    true
 }
 
 #[cfg(test)]

@@ -14,8 +14,6 @@
 //! assert_eq!(min(&[3.0_f32, -1.0, 2.0]), -1.0);
 //! assert!(max(&[1.0, f64::NAN]).is_nan());
 //! ```
-use std::fmt;
-
 use rayon::prelude::*;
 
 use crate::element::Element;
@@ -29,27 +27,7 @@ pub const PARALLEL_FROM: usize = 1 << 17;
 /// Elements per parallel task: a multiple of [`BLOCK`], so tasks split only at block edges.
 const TASK: usize = 1 << 15;
 
-/// Why a kernel refused its input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KernelError {
-    /// Two arrays that must have the same length do not.
-    LengthMismatch { left: usize, right: usize },
-}
-
-impl fmt::Display for KernelError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KernelError::LengthMismatch { left, right } => {
-                write!(
-                    f,
-                    "the arrays must have the same length, got {left} and {right}"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for KernelError {}
+pub use crate::error::KernelError;
 
 /// One leaf: `terms.len()` (at most [`BLOCK`]) terms in 8 lanes, the lanes added pairwise.
 #[inline]
