@@ -1,0 +1,308 @@
+//! A TypedArray argument as the kernels see it: its element type and its memory, borrowed
+//! in place for a synchronous call, or held by the kernel for an asynchronous one (a copy
+//! of an ArrayBuffer's bytes, or a SharedArrayBuffer's own memory).
+//!
+//! The element types are listed once, in [`each_element_type!`]; every enum and dispatch
+//! here is generated from that list.
+// Parts of this module serve kernels whose exports land next.
+#![allow(dead_code, unused_macros, unused_imports)]
+
+use napi::bindgen_prelude::{
+    BigInt64Array, BigUint64Array, Float32Array, Float64Array, Int16Array, Int32Array, Int8Array,
+    JsValue, ToNapiValue, TypedArray, TypedArrayType, Uint16Array, Uint32Array, Uint8Array,
+};
+use napi::{sys, Result};
+
+use crate::errors::invalid_argument;
+
+/// Calls `$m!` with the element types: `(Variant, rust type, JS owned array type, JS name)`.
+macro_rules! each_element_type {
+    ($m:ident) => {
+        $m! {
+            F64 f64, Float64Array "Float64Array",
+            F32 f32, Float32Array "Float32Array",
+            I32 i32, Int32Array "Int32Array",
+            U32 u32, Uint32Array "Uint32Array",
+            I16 i16, Int16Array "Int16Array",
+            U16 u16, Uint16Array "Uint16Array",
+            I8 i8, Int8Array "Int8Array",
+            U8 u8, Uint8Array "Uint8Array",
+            I64 i64, BigInt64Array "BigInt64Array",
+            U64 u64, BigUint64Array "BigUint64Array",
+        }
+    };
+}
+pub(crate) use each_element_type;
+
+macro_rules! define_arrays {
+    ($($v:ident $t:ty, $js:ident $name:literal,)*) => {
+        /// A JS array's elements borrowed in place, by element type.
+        pub enum View<'a> { $($v(&'a mut [$t]),)* }
+        /// Elements the kernel owns (a copy in, or a result out), by element type.
+        pub enum Owned { $($v(Vec<$t>),)* }
+        /// An element type.
+        #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+        pub enum Kind { $($v,)* }
+
+        impl Kind {
+            /// The JS constructor's name.
+            pub fn name(self) -> &'static str {
+                match self { $(Kind::$v => $name,)* }
+            }
+            /// The size of one element in bytes.
+            pub fn width(self) -> usize {
+                match self { $(Kind::$v => std::mem::size_of::<$t>(),)* }
+            }
+        }
+
+        impl View<'_> {
+            /// The element type.
+            pub fn kind(&self) -> Kind {
+                match self { $(View::$v(_) => Kind::$v,)* }
+            }
+            /// A copy of the elements.
+            pub fn to_owned(&self) -> Owned {
+                match self { $(View::$v(xs) => Owned::$v(xs.to_vec()),)* }
+            }
+        }
+
+        impl Owned {
+            /// The elements, borrowed.
+            pub fn view(&mut self) -> View<'_> {
+                match self { $(Owned::$v(xs) => View::$v(xs),)* }
+            }
+            /// `len` zeros of type `kind`.
+            pub fn zeros(kind: Kind, len: usize) -> Owned {
+                match kind { $(Kind::$v => Owned::$v(vec![<$t>::default(); len]),)* }
+            }
+        }
+
+        impl ToNapiValue for Owned {
+            unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+                // SAFETY: `env` is the env napi-rs passed in for this conversion; the owned
+                // typed array takes over the Vec as its backing store.
+                unsafe {
+                    match val { $(Owned::$v(xs) => $js::to_napi_value(env, $js::new(xs)),)* }
+                }
+            }
+        }
+    };
+}
+each_element_type!(define_arrays);
+
+/// Runs `$body` with `$xs` bound to the elements of a [`View`] (`&mut [T]` for the matching
+/// `T`): the kernel call is written once and compiled for every element type.
+macro_rules! with_view {
+    ($view:expr, $xs:ident => $body:expr) => {
+        match $view {
+            $crate::compute::array::View::F64($xs) => $body,
+            $crate::compute::array::View::F32($xs) => $body,
+            $crate::compute::array::View::I32($xs) => $body,
+            $crate::compute::array::View::U32($xs) => $body,
+            $crate::compute::array::View::I16($xs) => $body,
+            $crate::compute::array::View::U16($xs) => $body,
+            $crate::compute::array::View::I8($xs) => $body,
+            $crate::compute::array::View::U8($xs) => $body,
+            $crate::compute::array::View::I64($xs) => $body,
+            $crate::compute::array::View::U64($xs) => $body,
+        }
+    };
+}
+pub(crate) use with_view;
+
+/// The element type of a JS TypedArray type (`Uint8ClampedArray` reads as `Uint8Array`).
+fn kind_of(t: TypedArrayType) -> Option<Kind> {
+    Some(match t {
+        TypedArrayType::Float64 => Kind::F64,
+        TypedArrayType::Float32 => Kind::F32,
+        TypedArrayType::Int32 => Kind::I32,
+        TypedArrayType::Uint32 => Kind::U32,
+        TypedArrayType::Int16 => Kind::I16,
+        TypedArrayType::Uint16 => Kind::U16,
+        TypedArrayType::Int8 => Kind::I8,
+        TypedArrayType::Uint8 | TypedArrayType::Uint8Clamped => Kind::U8,
+        TypedArrayType::BigInt64 => Kind::I64,
+        TypedArrayType::BigUint64 => Kind::U64,
+        _ => return None,
+    })
+}
+
+/// A TypedArray argument's memory: where it starts, its length and element type, and
+/// whether it lies in a SharedArrayBuffer.
+pub struct Region {
+    ptr: *mut u8,
+    len: usize,
+    kind: Kind,
+    shared: bool,
+}
+
+// SAFETY: a Region is a pointer and a length; whoever dereferences it ([`Region::view`])
+// upholds the lifetime rules stated there. Sending the numbers to a kernel thread is sound.
+unsafe impl Send for Region {}
+
+impl Region {
+    /// Reads a TypedArray argument named `param`: INVALID_ARGUMENT for a detached buffer or
+    /// an element type no kernel takes (Float16Array).
+    pub fn of(array: &TypedArray<'_>, param: &str) -> Result<Region> {
+        let kind = kind_of(array.typed_array_type).ok_or_else(|| {
+            invalid_argument(
+                param,
+                "must be a numeric TypedArray other than Float16Array",
+            )
+        })?;
+        let unreadable = || invalid_argument(param, "could not be read as a TypedArray");
+        let view = array.value();
+        let (mut raw_type, mut len, mut data, mut buffer, mut offset) =
+            (0, 0, std::ptr::null_mut(), std::ptr::null_mut(), 0);
+        // SAFETY: `view` is this call's TypedArray argument on this call's env; the call
+        // only writes the out-parameters.
+        let status = unsafe {
+            sys::napi_get_typedarray_info(
+                view.env,
+                view.value,
+                &mut raw_type,
+                &mut len,
+                &mut data,
+                &mut buffer,
+                &mut offset,
+            )
+        };
+        if status != sys::Status::napi_ok || buffer.is_null() {
+            return Err(unreadable());
+        }
+        let mut plain = false;
+        // SAFETY: `buffer` is the view's buffer, just returned for this env.
+        if unsafe { sys::napi_is_arraybuffer(view.env, buffer, &mut plain) } != sys::Status::napi_ok
+        {
+            return Err(unreadable());
+        }
+        // V8's IsArrayBuffer is false for a SharedArrayBuffer, the only other kind of
+        // buffer a TypedArray can have.
+        let shared = !plain;
+        if !shared {
+            let mut detached = false;
+            // SAFETY: as above; `buffer` is an ArrayBuffer.
+            let status =
+                unsafe { sys::napi_is_detached_arraybuffer(view.env, buffer, &mut detached) };
+            if status != sys::Status::napi_ok {
+                return Err(unreadable());
+            }
+            if detached {
+                return Err(invalid_argument(
+                    param,
+                    "is detached (its ArrayBuffer was transferred)",
+                ));
+            }
+        }
+        if len > 0 && (data.is_null() || !(data as usize).is_multiple_of(kind.width())) {
+            return Err(invalid_argument(
+                param,
+                "is not aligned to its element size",
+            ));
+        }
+        Ok(Region {
+            ptr: data as *mut u8,
+            len,
+            kind,
+            shared,
+        })
+    }
+
+    /// The element type.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the memory is a SharedArrayBuffer's (kept alive by the buffer, never
+    /// detached, and possibly written by other threads).
+    pub fn shared(&self) -> bool {
+        self.shared
+    }
+
+    /// Whether two regions share any byte.
+    pub fn overlaps(&self, other: &Region) -> bool {
+        let (a, b) = (self.ptr as usize, other.ptr as usize);
+        let (a_end, b_end) = (
+            a + self.len * self.kind.width(),
+            b + other.len * other.kind.width(),
+        );
+        a < b_end && b < a_end && self.len > 0 && other.len > 0
+    }
+
+    /// The elements in place.
+    ///
+    /// # Safety
+    /// For the returned lifetime the memory must stay allocated and no other live
+    /// reference may alias it: in a synchronous call the JS thread is blocked in the call
+    /// and its arguments keep their buffers alive (the caller checks overlaps between
+    /// arguments); for a SharedArrayBuffer held by an asynchronous call, the JS side keeps
+    /// the array reachable until the call settles. Writes by other threads to a
+    /// SharedArrayBuffer during the call race with the kernel as any unsynchronised
+    /// access to shared memory does: the result's values are then unspecified.
+    pub unsafe fn view<'a>(&self) -> View<'a> {
+        macro_rules! view_of {
+            ($($v:ident $t:ty, $js:ident $name:literal,)*) => {
+                match self.kind {
+                    // SAFETY: `ptr` is aligned for the element type (checked in `of`) and
+                    // spans `len` elements of the buffer; the caller upholds the lifetime
+                    // and aliasing rules above. An empty view uses a dangling pointer.
+                    $(Kind::$v => View::$v(if self.len == 0 {
+                        &mut []
+                    } else {
+                        unsafe { std::slice::from_raw_parts_mut(self.ptr as *mut $t, self.len) }
+                    }),)*
+                }
+            };
+        }
+        each_element_type!(view_of)
+    }
+}
+
+/// An array argument held by an asynchronous kernel: a copy of an ArrayBuffer-backed
+/// array (JS may write, transfer or drop the original meanwhile), or a SharedArrayBuffer's
+/// memory used in place.
+pub enum Held {
+    Copy(Owned),
+    Shared(Region),
+}
+
+impl Held {
+    /// Copies `region` unless it is shared. Runs on the JS thread, during the call.
+    pub fn take(region: Region) -> Held {
+        if region.shared() {
+            Held::Shared(region)
+        } else {
+            // SAFETY: called during the synchronous part of the call, on the JS thread,
+            // with the argument alive; the view lives only for the copy.
+            Held::Copy(unsafe { region.view() }.to_owned())
+        }
+    }
+
+    /// Whether the kernel works on the JS array itself (a SharedArrayBuffer).
+    pub fn in_place(&self) -> bool {
+        matches!(self, Held::Shared(_))
+    }
+
+    /// The elements.
+    pub fn view(&mut self) -> View<'_> {
+        match self {
+            Held::Copy(owned) => owned.view(),
+            // SAFETY: see `Region::view`: the JS facade keeps a SharedArrayBuffer-backed
+            // array reachable until the call settles, and a shared buffer is never detached.
+            Held::Shared(region) => unsafe { region.view() },
+        }
+    }
+
+    /// The copy, for returning it as the result (None when shared: the result is in place).
+    pub fn into_copy(self) -> Option<Owned> {
+        match self {
+            Held::Copy(owned) => Some(owned),
+            Held::Shared(_) => None,
+        }
+    }
+}
