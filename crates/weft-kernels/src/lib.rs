@@ -15,6 +15,7 @@
 pub mod element;
 pub mod error;
 pub mod job;
+pub mod matmul;
 pub mod pool;
 pub mod reduce;
 
