@@ -14,6 +14,7 @@
 
 pub mod element;
 pub mod error;
+pub mod hash;
 pub mod job;
 pub mod matmul;
 pub mod pool;
