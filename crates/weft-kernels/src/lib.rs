@@ -14,7 +14,9 @@
 
 pub mod element;
 pub mod error;
+pub mod hash;
 pub mod job;
+pub mod matmul;
 pub mod pool;
 pub mod reduce;
 
