@@ -21,10 +21,14 @@
 import { WeftError } from '../errors.js';
 import { describeValue } from '../describe.js';
 import { runSync } from './run.js';
+import { hash, hashMany, hashManySync, hashSync } from './hash.js';
+import { matmul, matmulSync } from './matmul.js';
 import { dot, dotSync, max, maxSync, min, minSync, sum, sumSync } from './reduce.js';
 
 export type { BigIntArray, ElementOf, FloatArray, NumericArray } from './arrays.js';
 export type { AsyncOptions } from './run.js';
+export type { Bytes, Digest, HashAlgorithm } from './hash.js';
+export type { MatmulOptions } from './matmul.js';
 
 /**
  * How many threads the kernel pool has (or will start with): `WEFT_THREADS` when set to a
@@ -54,4 +58,21 @@ function setThreads(n: number): void {
 }
 
 /** weft's compute kernels (see the module's documentation). */
-export const compute = { sum, sumSync, min, minSync, max, maxSync, dot, dotSync, threads, setThreads } as const;
+export const compute = {
+  sum,
+  sumSync,
+  min,
+  minSync,
+  max,
+  maxSync,
+  dot,
+  dotSync,
+  matmul,
+  matmulSync,
+  hash,
+  hashSync,
+  hashMany,
+  hashManySync,
+  threads,
+  setThreads,
+} as const;

@@ -553,6 +553,29 @@ export declare namespace kernels {
   export function dot(a: TypedArray, b: TypedArray): number
   /** `kernels.dotAsync(a, b, job)`. */
   export function dotAsync(a: TypedArray, b: TypedArray, job: kernels.KernelJob): Promise<number>
+  /**
+   * `kernels.hash(bytes, algo)`: bigint for xxh3-64 / xxh3-128, a 32-byte Uint8Array for
+   * sha256 / blake3.
+   */
+  export function hash(data: TypedArray, algoName: string): bigint | Uint8Array
+  /** `kernels.hashAsync(bytes, algo, job)`: as `hash`, off the calling thread. */
+  export function hashAsync(data: TypedArray, algoName: string, job: KernelJob): Promise<bigint | Uint8Array>
+  /** `kernels.hashMany(bufs, algo)`: one digest per buffer, computed in parallel. */
+  export function hashMany(bufs: Array<TypedArray>, algoName: string): Array<bigint | Uint8Array>
+  /** `kernels.hashManyAsync(bufs, algo, job)`: as `hashMany`, off the calling thread. */
+  export function hashManyAsync(bufs: Array<TypedArray>, algoName: string, job: KernelJob): Promise<Array<bigint | Uint8Array>>
+  /**
+   * `kernels.matmul(a, b, out, m, k, n)`: writes the m×n product of the m×k matrix `a` and
+   * the k×n matrix `b` (row-major) into `out`, which must not overlap them.
+   */
+  export function matmul(a: TypedArray, b: TypedArray, out: TypedArray, m: number, k: number, n: number): void
+  /**
+   * `kernels.matmulAsync(a, b, out, m, k, n, job)`: as `matmul`, off the calling thread.
+   * `out` null: the product comes back as a new array. `out` over a SharedArrayBuffer: it
+   * is written in place and the Promise resolves to undefined. Otherwise the product comes
+   * back as a new array for the facade to copy into `out`.
+   */
+  export function matmulAsync(a: TypedArray, b: TypedArray, out: TypedArray | undefined | null, m: number, k: number, n: number, job: kernels.KernelJob): Promise<Float32Array | Float64Array | undefined>
   export function max(a: TypedArray): number
   export function maxAsync(a: TypedArray, job: kernels.KernelJob): Promise<number>
   export function min(a: TypedArray): number

@@ -36,8 +36,11 @@ pub(crate) use each_element_type;
 
 macro_rules! define_arrays {
     ($($v:ident $t:ty, $js:ident $name:literal,)*) => {
-        /// A JS array's elements borrowed in place, by element type.
+        /// A JS array's elements borrowed in place for writing, by element type.
         pub enum View<'a> { $($v(&'a mut [$t]),)* }
+        /// A JS array's elements borrowed in place for reading, by element type.
+        #[derive(Clone, Copy)]
+        pub enum Slice<'a> { $($v(&'a [$t]),)* }
         /// Elements the kernel owns (a copy in, or a result out), by element type.
         pub enum Owned { $($v(Vec<$t>),)* }
         /// An element type.
@@ -60,16 +63,31 @@ macro_rules! define_arrays {
             pub fn kind(&self) -> Kind {
                 match self { $(View::$v(_) => Kind::$v,)* }
             }
+            /// The elements, read only.
+            pub fn slice(&self) -> Slice<'_> {
+                match self { $(View::$v(xs) => Slice::$v(xs),)* }
+            }
+        }
+
+        impl Slice<'_> {
+            /// The element type.
+            pub fn kind(&self) -> Kind {
+                match self { $(Slice::$v(_) => Kind::$v,)* }
+            }
             /// A copy of the elements.
-            pub fn to_owned(&self) -> Owned {
-                match self { $(View::$v(xs) => Owned::$v(xs.to_vec()),)* }
+            pub fn to_owned(self) -> Owned {
+                match self { $(Slice::$v(xs) => Owned::$v(xs.to_vec()),)* }
             }
         }
 
         impl Owned {
-            /// The elements, borrowed.
+            /// The elements, borrowed for writing.
             pub fn view(&mut self) -> View<'_> {
                 match self { $(Owned::$v(xs) => View::$v(xs),)* }
+            }
+            /// The elements, borrowed for reading.
+            pub fn slice(&self) -> Slice<'_> {
+                match self { $(Owned::$v(xs) => Slice::$v(xs),)* }
             }
             /// `len` zeros of type `kind`.
             pub fn zeros(kind: Kind, len: usize) -> Owned {
@@ -109,6 +127,25 @@ macro_rules! with_view {
     };
 }
 pub(crate) use with_view;
+
+/// As [`with_view!`], for a [`Slice`] (`$xs: &[T]`).
+macro_rules! with_slice {
+    ($slice:expr, $xs:ident => $body:expr) => {
+        match $slice {
+            $crate::compute::array::Slice::F64($xs) => $body,
+            $crate::compute::array::Slice::F32($xs) => $body,
+            $crate::compute::array::Slice::I32($xs) => $body,
+            $crate::compute::array::Slice::U32($xs) => $body,
+            $crate::compute::array::Slice::I16($xs) => $body,
+            $crate::compute::array::Slice::U16($xs) => $body,
+            $crate::compute::array::Slice::I8($xs) => $body,
+            $crate::compute::array::Slice::U8($xs) => $body,
+            $crate::compute::array::Slice::I64($xs) => $body,
+            $crate::compute::array::Slice::U64($xs) => $body,
+        }
+    };
+}
+pub(crate) use with_slice;
 
 /// The element type of a JS TypedArray type (`Uint8ClampedArray` reads as `Uint8Array`).
 fn kind_of(t: TypedArrayType) -> Option<Kind> {
@@ -234,6 +271,27 @@ impl Region {
         a < b_end && b < a_end && self.len > 0 && other.len > 0
     }
 
+    /// The elements in place, read only.
+    ///
+    /// # Safety
+    /// As [`Region::view`], except that other read-only views of the same memory may live
+    /// at the same time (only a writable view must not be aliased).
+    pub unsafe fn slice<'a>(&self) -> Slice<'a> {
+        macro_rules! slice_of {
+            ($($v:ident $t:ty, $js:ident $name:literal,)*) => {
+                match self.kind {
+                    // SAFETY: as in `view`; shared references may alias each other.
+                    $(Kind::$v => Slice::$v(if self.len == 0 {
+                        &[]
+                    } else {
+                        unsafe { std::slice::from_raw_parts(self.ptr as *const $t, self.len) }
+                    }),)*
+                }
+            };
+        }
+        each_element_type!(slice_of)
+    }
+
     /// The elements in place.
     ///
     /// # Safety
@@ -279,7 +337,7 @@ impl Held {
         } else {
             // SAFETY: called during the synchronous part of the call, on the JS thread,
             // with the argument alive; the view lives only for the copy.
-            Held::Copy(unsafe { region.view() }.to_owned())
+            Held::Copy(unsafe { region.slice() }.to_owned())
         }
     }
 
@@ -288,7 +346,17 @@ impl Held {
         matches!(self, Held::Shared(_))
     }
 
-    /// The elements.
+    /// The elements, read only (several held arrays may share a SharedArrayBuffer's
+    /// memory: read-only views of it may alias).
+    pub fn slice(&self) -> Slice<'_> {
+        match self {
+            Held::Copy(owned) => owned.slice(),
+            // SAFETY: see `Region::slice` and `view` below.
+            Held::Shared(region) => unsafe { region.slice() },
+        }
+    }
+
+    /// The elements, for writing (the caller makes sure no other held array overlaps).
     pub fn view(&mut self) -> View<'_> {
         match self {
             Held::Copy(owned) => owned.view(),

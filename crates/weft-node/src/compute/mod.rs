@@ -9,7 +9,10 @@
 //!   SharedArrayBuffer-backed input is used in place (the facade keeps it reachable until
 //!   the Promise settles).
 mod array;
+mod dims;
+mod hash;
 mod job;
+mod matmul;
 mod reduce;
 mod run;
 mod threads;

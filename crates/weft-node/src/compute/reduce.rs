@@ -4,7 +4,7 @@ use napi::{Env, Result};
 use napi_derive::napi;
 use weft_kernels::{reduce, KernelError};
 
-use super::array::{Held, Region, View};
+use super::array::{Held, Region, Slice};
 use super::job::KernelJob;
 use super::run::{run_async, run_sync};
 use super::value::KernelValue;
@@ -13,8 +13,8 @@ use super::value::KernelValue;
 macro_rules! with_float_view {
     ($view:expr, $param:literal, $xs:ident => $body:expr) => {
         match $view {
-            View::F64($xs) => $body,
-            View::F32($xs) => $body,
+            Slice::F64($xs) => $body,
+            Slice::F32($xs) => $body,
             other => Err(KernelError::invalid(
                 $param,
                 format!(
@@ -34,13 +34,13 @@ macro_rules! reductions {
             let a = Region::of(&a, "a")?;
             // SAFETY: sync form: the JS thread is blocked in this call and `a` is its
             // argument (see `Region::view`).
-            run_sync(move |_job| with_float_view!(unsafe { a.view() }, "a", xs => Ok($kernel(xs))))
+            run_sync(move |_job| with_float_view!(unsafe { a.slice() }, "a", xs => Ok($kernel(xs))))
         }
 
         #[napi(catch_unwind, namespace = "kernels", js_name = $js_async, ts_return_type = "Promise<number>")]
         pub fn $async_fn<'e>(env: &'e Env, a: TypedArray<'_>, job: &KernelJob) -> Result<Object<'e>> {
-            let mut a = Held::take(Region::of(&a, "a")?);
-            run_async(env, job, move |_job| with_float_view!(a.view(), "a", xs => Ok($kernel(xs))))
+            let a = Held::take(Region::of(&a, "a")?);
+            run_async(env, job, move |_job| with_float_view!(a.slice(), "a", xs => Ok($kernel(xs))))
         }
     )*};
 }
@@ -52,10 +52,10 @@ reductions! {
 }
 
 /// `Σ aᵢ·bᵢ` for two float views of one element type.
-fn dot_views(a: View<'_>, b: View<'_>) -> std::result::Result<f64, KernelError> {
+fn dot_views(a: Slice<'_>, b: Slice<'_>) -> std::result::Result<f64, KernelError> {
     match (a, b) {
-        (View::F64(a), View::F64(b)) => reduce::dot(a, b),
-        (View::F32(a), View::F32(b)) => reduce::dot(a, b),
+        (Slice::F64(a), Slice::F64(b)) => reduce::dot(a, b),
+        (Slice::F32(a), Slice::F32(b)) => reduce::dot(a, b),
         (a, b) => Err(KernelError::invalid(
             "b",
             format!(
@@ -72,7 +72,7 @@ fn dot_views(a: View<'_>, b: View<'_>) -> std::result::Result<f64, KernelError> 
 pub fn dot(a: TypedArray<'_>, b: TypedArray<'_>) -> Result<KernelValue> {
     let (a, b) = (Region::of(&a, "a")?, Region::of(&b, "b")?);
     // SAFETY: sync form (see `Region::view`); both views only read, so they may overlap.
-    run_sync(move |_job| dot_views(unsafe { a.view() }, unsafe { b.view() }))
+    run_sync(move |_job| dot_views(unsafe { a.slice() }, unsafe { b.slice() }))
 }
 
 /// `kernels.dotAsync(a, b, job)`.
@@ -88,7 +88,7 @@ pub fn dot_async<'e>(
     b: TypedArray<'_>,
     job: &KernelJob,
 ) -> Result<Object<'e>> {
-    let mut a = Held::take(Region::of(&a, "a")?);
-    let mut b = Held::take(Region::of(&b, "b")?);
-    run_async(env, job, move |_job| dot_views(a.view(), b.view()))
+    let a = Held::take(Region::of(&a, "a")?);
+    let b = Held::take(Region::of(&b, "b")?);
+    run_async(env, job, move |_job| dot_views(a.slice(), b.slice()))
 }

@@ -11,6 +11,8 @@ pub enum KernelValue {
     Undefined,
     Number(f64),
     BigInt(i128),
+    /// An unsigned bigint too wide for `BigInt` (an XXH3-128 digest).
+    UBigInt(u128),
     Array(Owned),
     List(Vec<KernelValue>),
 }
@@ -23,6 +25,7 @@ impl ToNapiValue for KernelValue {
                 KernelValue::Undefined => <()>::to_napi_value(env, ()),
                 KernelValue::Number(n) => f64::to_napi_value(env, n),
                 KernelValue::BigInt(n) => BigInt::to_napi_value(env, BigInt::from(n)),
+                KernelValue::UBigInt(n) => BigInt::to_napi_value(env, BigInt::from(n)),
                 KernelValue::Array(a) => Owned::to_napi_value(env, a),
                 KernelValue::List(items) => Vec::<KernelValue>::to_napi_value(env, items),
             }
