@@ -146,7 +146,7 @@ async function main(argv) {
   const footer = [
     ...retries,
     ...(skipLines.length === 0 ? [] : ['', 'Not run:', ...skipLines.map((l) => `- ${l}`)]),
-    ...((prepared.notes ?? []).length === 0 ? [] : ['', 'Notes:', ...prepared.notes.map((n) => `- ${n}`)]),
+    ...((prepared.setup ?? []).length === 0 ? [] : ['', 'Setup:', ...prepared.setup.map((line) => `- ${line}`)]),
   ];
   console.log(`\n${title}\n`);
   console.log(rows.length === 0 ? 'nothing to run: every selected case was skipped' : renderTable(rows, suite.reference));

@@ -60,7 +60,7 @@ export async function numpyInfo() {
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
-/** One line for the suite's notes: numpy, its BLAS and how many threads that runs. */
+/** One line of the suite's setup: numpy, its BLAS and how many threads that runs. */
 export function describeNumpy(info) {
   const pools = info.threadpools.map((p) => `${p.internal_api} ${p.version}, ${p.num_threads} thread(s)` +
     `${p.architecture ? `, kernels for ${p.architecture}` : ''}${p.threading_layer ? `, ${p.threading_layer}` : ''}`);

@@ -50,5 +50,5 @@ export async function ensurePeers(log) {
 /** require() from the bench-local peers folder. */
 export const requirePeer = createRequire(join(peersDir, 'package.json'));
 
-/** A peer's installed version (for the notes). */
+/** A peer's installed version (for the suite's setup lines). */
 export const peerVersion = (name) => requirePeer(`${name}/package.json`).version;

@@ -106,7 +106,7 @@ function installOf(impl) {
 
 /**
  * Run once by the driver: which (case, impl) pairs this build and machine can run, and the
- * first-use installs of the peers those need. Returns { skipped, notes }.
+ * first-use installs of the peers those need. Returns { skipped, setup }.
  */
 async function prepare({ cases }) {
   const compute = await weft();
@@ -137,28 +137,28 @@ async function prepare({ cases }) {
   }
 
   const needed = new Set(runnable.flatMap((c) => c.impls.map(installOf)).filter(Boolean));
-  const notes = [`weft's kernel pool: ${DEFAULT_THREADS} thread(s) by default; CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} core(s)`];
+  const setup = [`weft's kernel pool: ${DEFAULT_THREADS} thread(s) by default; CPU: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} core(s)`];
   const failedInstalls = new Map();
   if (needed.has('numpy')) {
     const why = await ensureNumpy(log);
     if (why) failedInstalls.set('numpy', why);
-    else notes.push(describeNumpy(await numpyInfo()));
+    else setup.push(describeNumpy(await numpyInfo()));
   }
   if (LOCAL_PEERS.some((p) => needed.has(p))) {
     const why = await ensurePeers(log);
     for (const p of LOCAL_PEERS) if (why) failedInstalls.set(p, why);
-    if (!why) notes.push(`bench-local peers: ${LOCAL_PEERS.map((p) => `${p} ${peerVersion(p)}`).join(', ')} (gpu.js without its optional gl)`);
+    if (!why) setup.push(`bench-local peers: ${LOCAL_PEERS.map((p) => `${p} ${peerVersion(p)}`).join(', ')} (gpu.js without its optional gl)`);
   }
   const rootPeers = ['hash-wasm', '@node-rs/xxhash'].filter((p) => runnable.some((c) => c.impls.includes(p)));
-  if (rootPeers.length > 0) notes.push(`root devDependencies: ${rootPeers.map((p) => `${p} ${require(`${p}/package.json`).version}`).join(', ')}`);
-  if (peersOnly) notes.push('COMPUTE_BENCH_PEERS=1: cases without their weft kernels ran their other impls');
+  if (rootPeers.length > 0) setup.push(`root devDependencies: ${rootPeers.map((p) => `${p} ${require(`${p}/package.json`).version}`).join(', ')}`);
+  if (peersOnly) setup.push('COMPUTE_BENCH_PEERS=1: cases without their weft kernels ran their other impls');
   for (const c of runnable) {
     for (const impl of c.impls) {
       const why = failedInstalls.get(installOf(impl));
       if (why) skipped.push({ case: c.name, impl, why });
     }
   }
-  return { skipped, notes };
+  return { skipped, setup };
 }
 
 /** Loads what `impl` runs with: weft's compute (pool resized), a peer library, or nothing. */
