@@ -78,6 +78,10 @@ macro_rules! define_arrays {
             pub fn to_owned(self) -> Owned {
                 match self { $(Slice::$v(xs) => Owned::$v(xs.to_vec()),)* }
             }
+            /// The number of elements.
+            pub fn len(self) -> usize {
+                match self { $(Slice::$v(xs) => xs.len(),)* }
+            }
         }
 
         impl Owned {
@@ -88,6 +92,25 @@ macro_rules! define_arrays {
             /// The elements, borrowed for reading.
             pub fn slice(&self) -> Slice<'_> {
                 match self { $(Owned::$v(xs) => Slice::$v(xs),)* }
+            }
+            /// The element type.
+            pub fn kind(&self) -> Kind {
+                match self { $(Owned::$v(_) => Kind::$v,)* }
+            }
+            /// The allocation's size in bytes.
+            pub fn capacity_bytes(&self) -> usize {
+                match self { $(Owned::$v(xs) => xs.capacity() * std::mem::size_of::<$t>(),)* }
+            }
+            /// Replaces the elements with a copy of `from` (of the same type), reusing the
+            /// allocation.
+            fn refill(&mut self, from: Slice<'_>) {
+                match (self, from) {
+                    $((Owned::$v(to), Slice::$v(from)) => {
+                        to.clear();
+                        to.extend_from_slice(from);
+                    })*
+                    (to, from) => *to = from.to_owned(),
+                }
             }
             /// `len` zeros of type `kind`.
             pub fn zeros(kind: Kind, len: usize) -> Owned {
@@ -337,7 +360,7 @@ impl Held {
         } else {
             // SAFETY: called during the synchronous part of the call, on the JS thread,
             // with the argument alive; the view lives only for the copy.
-            Held::Copy(unsafe { region.slice() }.to_owned())
+            Held::Copy(spare::copy_of(unsafe { region.slice() }))
         }
     }
 
@@ -367,10 +390,70 @@ impl Held {
     }
 
     /// The copy, for returning it as the result (None when shared: the result is in place).
-    pub fn into_copy(self) -> Option<Owned> {
-        match self {
-            Held::Copy(owned) => Some(owned),
+    pub fn into_copy(mut self) -> Option<Owned> {
+        match &mut self {
+            Held::Copy(owned) => Some(std::mem::replace(owned, Owned::U8(Vec::new()))),
             Held::Shared(_) => None,
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Held::Copy(owned) = self {
+            spare::give(std::mem::replace(owned, Owned::U8(Vec::new())));
+        }
+    }
+}
+
+/// Copy buffers kept for reuse: an async kernel's copy of a large input goes back here
+/// when the kernel ends, so the next call copies into memory that is already mapped
+/// instead of paying a page fault per 4 KiB (which costs more than the copy itself).
+mod spare {
+    use std::sync::{Mutex, PoisonError};
+
+    use super::{Owned, Slice};
+
+    /// Buffers smaller than this are not kept (malloc reuses them anyway).
+    const KEEP_FROM: usize = 1 << 20;
+    /// The most bytes kept, over every buffer.
+    const KEEP_AT_MOST: usize = 256 << 20;
+
+    static SPARE: Mutex<Vec<Owned>> = Mutex::new(Vec::new());
+
+    /// A copy of `from`, in a kept buffer of its type that is large enough when there is one.
+    pub fn copy_of(from: Slice<'_>) -> Owned {
+        let bytes = from.len() * from.kind().width();
+        if bytes < KEEP_FROM {
+            return from.to_owned();
+        }
+        let reused = {
+            let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+            spare
+                .iter()
+                .position(|b| b.kind() == from.kind() && b.capacity_bytes() >= bytes)
+                .map(|i| spare.swap_remove(i))
+        };
+        match reused {
+            Some(mut buffer) => {
+                buffer.refill(from);
+                buffer
+            }
+            None => from.to_owned(),
+        }
+    }
+
+    /// Keeps `buffer` for a later copy, dropping the oldest kept ones beyond the cap.
+    pub fn give(buffer: Owned) {
+        let bytes = buffer.capacity_bytes();
+        if !(KEEP_FROM..=KEEP_AT_MOST).contains(&bytes) {
+            return;
+        }
+        let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+        spare.push(buffer);
+        let mut total: usize = spare.iter().map(Owned::capacity_bytes).sum();
+        while total > KEEP_AT_MOST {
+            total -= spare.remove(0).capacity_bytes();
         }
     }
 }
