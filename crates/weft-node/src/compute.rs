@@ -5,7 +5,7 @@
 use napi::bindgen_prelude::{Float32ArraySlice, Float64ArraySlice};
 use napi::Result;
 use napi_derive::napi;
-use weft_kernels::{pool, reduce};
+use weft_kernels::{pool, reduce, Job};
 
 use crate::errors::{guard, invalid_argument};
 
@@ -14,14 +14,26 @@ macro_rules! reductions {
     ($($js:literal $rust:ident => $kernel:path, $slice:ident;)*) => {$(
         #[napi(catch_unwind, namespace = "kernels", js_name = $js)]
         pub fn $rust(xs: $slice<'_>) -> Result<f64> {
-            guard(|| Ok($kernel(&xs)))
+            guard(|| {
+                $kernel(&xs, &Job::new())
+                    .map(f64::from)
+                    .map_err(|e| invalid_argument("a", e))
+            })
         }
     )*};
 }
 
+/// The sum as a JS number.
+fn sum_number<T: weft_kernels::Element>(
+    xs: &[T],
+    job: &Job,
+) -> std::result::Result<f64, weft_kernels::KernelError> {
+    reduce::sum(xs, job).map(reduce::Total::to_f64)
+}
+
 reductions! {
-    "sumF64" sum_f64 => reduce::sum, Float64ArraySlice;
-    "sumF32" sum_f32 => reduce::sum, Float32ArraySlice;
+    "sumF64" sum_f64 => sum_number, Float64ArraySlice;
+    "sumF32" sum_f32 => sum_number, Float32ArraySlice;
     "minF64" min_f64 => reduce::min, Float64ArraySlice;
     "minF32" min_f32 => reduce::min, Float32ArraySlice;
     "maxF64" max_f64 => reduce::max, Float64ArraySlice;
@@ -31,13 +43,13 @@ reductions! {
 /// `kernels.dotF64(a, b)`: the dot product; INVALID_ARGUMENT when the lengths differ.
 #[napi(catch_unwind, namespace = "kernels", js_name = "dotF64")]
 pub fn dot_f64(a: Float64ArraySlice<'_>, b: Float64ArraySlice<'_>) -> Result<f64> {
-    guard(|| reduce::dot(&a, &b).map_err(|e| invalid_argument("b", e)))
+    guard(|| reduce::dot(&a, &b, &Job::new()).map_err(|e| invalid_argument("b", e)))
 }
 
 /// `kernels.dotF32(a, b)`: as `dotF64`, for Float32Arrays.
 #[napi(catch_unwind, namespace = "kernels", js_name = "dotF32")]
 pub fn dot_f32(a: Float32ArraySlice<'_>, b: Float32ArraySlice<'_>) -> Result<f64> {
-    guard(|| reduce::dot(&a, &b).map_err(|e| invalid_argument("b", e)))
+    guard(|| reduce::dot(&a, &b, &Job::new()).map_err(|e| invalid_argument("b", e)))
 }
 
 /// `kernels.threads()`: the kernel pool's size.
