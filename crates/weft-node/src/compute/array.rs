@@ -352,6 +352,54 @@ pub enum Held {
     Shared(Region),
 }
 
+/// Where a kernel writes its output array: the caller's array in place, or a new array
+/// the kernel allocates and hands back.
+pub enum Target {
+    InPlace(Region),
+    New(Kind, usize),
+}
+
+impl Target {
+    /// For an async call: `out` itself when it lies in a SharedArrayBuffer, else a new
+    /// array of `kind` and `len` (the facade copies it into `out`, if any, when it lands).
+    pub fn for_async(out: Option<Region>, kind: Kind, len: usize) -> Target {
+        match out {
+            Some(out) if out.shared() => Target::InPlace(out),
+            _ => Target::New(kind, len),
+        }
+    }
+
+    /// The memory the kernel writes, if it is the caller's.
+    pub fn region(&self) -> Option<&Region> {
+        match self {
+            Target::InPlace(r) => Some(r),
+            Target::New(..) => None,
+        }
+    }
+
+    /// Runs `work` on the output and returns what JS gets: nothing when it was written in
+    /// place, else the new array.
+    pub fn write(
+        self,
+        work: impl FnOnce(View<'_>) -> std::result::Result<(), weft_kernels::KernelError>,
+    ) -> std::result::Result<super::value::KernelValue, weft_kernels::KernelError> {
+        match self {
+            Target::InPlace(region) => {
+                // SAFETY: the caller's output: in a sync call JS is blocked and its argument
+                // keeps it alive; in an async one it is a SharedArrayBuffer the facade keeps
+                // reachable. Inputs overlapping it were copied (`Held::input`).
+                work(unsafe { region.view() })?;
+                Ok(super::value::KernelValue::Undefined)
+            }
+            Target::New(kind, len) => {
+                let mut owned = Owned::zeros(kind, len);
+                work(owned.view())?;
+                Ok(super::value::KernelValue::Array(owned))
+            }
+        }
+    }
+}
+
 impl Held {
     /// Copies `region` unless it is shared. Runs on the JS thread, during the call.
     pub fn take(region: Region) -> Held {
@@ -361,6 +409,28 @@ impl Held {
             // SAFETY: called during the synchronous part of the call, on the JS thread,
             // with the argument alive; the view lives only for the copy.
             Held::Copy(spare::copy_of(unsafe { region.slice() }))
+        }
+    }
+
+    /// An input of a sync call: read in place, unless it overlaps the memory the kernel
+    /// writes (`out`), in which case it is copied first.
+    pub fn input_sync(region: Region, out: Option<&Region>) -> Held {
+        if out.is_some_and(|o| o.overlaps(&region)) {
+            // SAFETY: sync call, JS thread, argument alive; the view lives for the copy.
+            Held::Copy(spare::copy_of(unsafe { region.slice() }))
+        } else {
+            Held::Shared(region)
+        }
+    }
+
+    /// An input of an async call ([`Held::take`]), also copied when it is a
+    /// SharedArrayBuffer's memory that the kernel writes through `out`.
+    pub fn input_async(region: Region, out: Option<&Region>) -> Held {
+        if region.shared() && out.is_some_and(|o| o.overlaps(&region)) {
+            // SAFETY: during the call, on the JS thread; the view lives for the copy.
+            Held::Copy(spare::copy_of(unsafe { region.slice() }))
+        } else {
+            Held::take(region)
         }
     }
 

@@ -10,10 +10,12 @@
 //!   the Promise settles).
 mod array;
 mod dims;
+mod elementwise;
 mod hash;
 mod job;
 mod matmul;
 mod reduce;
 mod run;
 mod threads;
+mod typed;
 mod value;
