@@ -86,6 +86,24 @@ export function isShared(a: ArrayBufferView): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
 }
 
+/**
+ * Whether `buffer` was detached (transferred, e.g. by postMessage or structuredClone): its
+ * memory is gone and every view of it reads as empty. A SharedArrayBuffer never is.
+ */
+export function isDetached(buffer: ArrayBufferLike): boolean {
+  if (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer) return false;
+  const detached = (buffer as { detached?: unknown }).detached;
+  if (typeof detached === 'boolean') return detached;
+  // Before ArrayBuffer.prototype.detached (Node 20): only a detached buffer refuses a view.
+  if (buffer.byteLength !== 0) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Whether the array's elements are bigints. */
 export function isBigIntArray(a: NumericArray): a is BigIntArray {
   return a instanceof BigInt64Array || a instanceof BigUint64Array;

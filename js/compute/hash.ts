@@ -4,7 +4,7 @@
  * @internal
  */
 import { describeValue } from '../describe.js';
-import { invalidArgument } from './arrays.js';
+import { invalidArgument, isDetached } from './arrays.js';
 import { asyncOptions, runAsync, runSync, type AsyncOptions } from './run.js';
 
 /** The hash functions `hash` and `hashMany` take. */
@@ -26,15 +26,21 @@ function algorithm(what: string, algo: unknown): HashAlgorithm {
 }
 
 function bytesOf(what: string, param: string, value: unknown): Uint8Array {
+  let buffer: ArrayBufferLike;
+  if (ArrayBuffer.isView(value)) buffer = value.buffer;
+  else if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) buffer = value;
+  else return invalidArgument(what, param, `must be a TypedArray, DataView, Buffer, ArrayBuffer or SharedArrayBuffer, got ${describeValue(value)}`);
+  // A detached buffer has no bytes to hash (and a DataView over one cannot even say where it starts).
+  if (isDetached(buffer)) invalidArgument(what, param, 'is detached (its ArrayBuffer was transferred)');
   if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) return new Uint8Array(value);
-  return invalidArgument(what, param, `must be a TypedArray, DataView, Buffer, ArrayBuffer or SharedArrayBuffer, got ${describeValue(value)}`);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(buffer, value.byteOffset, value.byteLength);
+  return new Uint8Array(buffer);
 }
 
 function buffers(what: string, bufs: unknown): Uint8Array[] {
   if (!Array.isArray(bufs)) invalidArgument(what, 'bufs', `must be an array of buffers, got ${describeValue(bufs)}`);
-  return bufs.map((b, i) => bytesOf(what, `bufs[${i}]`, b));
+  // Array.from visits holes too (as undefined), unlike map.
+  return Array.from(bufs as unknown[], (b, i) => bytesOf(what, `bufs[${i}]`, b));
 }
 
 /**

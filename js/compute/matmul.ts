@@ -3,7 +3,7 @@
  * @internal
  */
 import { describeValue } from '../describe.js';
-import { floatArray, invalidArgument, sameType, type FloatArray } from './arrays.js';
+import { floatArray, invalidArgument, isDetached, sameType, type FloatArray } from './arrays.js';
 import { asyncOptions, runAsync, runSync, syncOptions, writeBack, type AsyncOptions } from './run.js';
 
 /** The shape of a product: `a` is m×k, `b` is k×n, the product m×n (all row-major). */
@@ -29,6 +29,18 @@ function shape(what: string, options: MatmulOptions): void {
   }
 }
 
+/** Refuses `array` (the argument `param`) unless it has `expected` (= `product`) elements. */
+function checkLength(what: string, param: string, array: FloatArray, expected: number, product: string): void {
+  if (array.length === expected) return;
+  if (isDetached(array.buffer)) invalidArgument(what, param, 'is detached (its ArrayBuffer was transferred)');
+  invalidArgument(what, param, `has ${array.length} elements, but ${product} = ${expected}`);
+}
+
+/** The refusal of an m×n product that no array can hold. */
+function tooLarge(what: string, elements: number): never {
+  return invalidArgument(what, 'm', `and n ask for a product of m*n = ${elements} elements, which could not be allocated`);
+}
+
 function checked<T extends FloatArray>(what: string, a: T, b: T, options: MatmulOptions<T>): void {
   floatArray(what, 'a', a);
   floatArray(what, 'b', b);
@@ -38,10 +50,21 @@ function checked<T extends FloatArray>(what: string, a: T, b: T, options: Matmul
     floatArray(what, 'out', options.out);
     sameType(what, a, 'out', options.out, false);
   }
+  const { m, k, n, out } = options;
+  checkLength(what, 'a', a, m * k, 'm*k');
+  checkLength(what, 'b', b, k * n, 'k*n');
+  if (out !== undefined) checkLength(what, 'out', out, m * n, 'm*n');
+  else if (!Number.isSafeInteger(m * n)) tooLarge(what, m * n);
 }
 
-function newLike<T extends FloatArray>(a: T, length: number): T {
-  return (a instanceof Float64Array ? new Float64Array(length) : new Float32Array(length)) as T;
+/** A new array of `a`'s type for the product, or INVALID_ARGUMENT when it cannot be had. */
+function newLike<T extends FloatArray>(what: string, a: T, length: number): T {
+  try {
+    return (a instanceof Float64Array ? new Float64Array(length) : new Float32Array(length)) as T;
+  } catch (err) {
+    if (err instanceof RangeError) tooLarge(what, length);
+    throw err;
+  }
 }
 
 /**
@@ -59,7 +82,7 @@ export function matmulSync<T extends FloatArray>(a: T, b: T, options: MatmulOpti
   const opts = syncOptions(what, options, KEYS);
   if (options === undefined) invalidArgument(what, 'options', 'must give m, k and n');
   checked(what, a, b, opts);
-  const out = opts.out ?? newLike(a, opts.m * opts.n);
+  const out = opts.out ?? newLike(what, a, opts.m * opts.n);
   runSync(what, (k) => k.matmul(a, b, out, opts.m, opts.k, opts.n));
   return out;
 }

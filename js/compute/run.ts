@@ -98,10 +98,11 @@ export async function runAsync<R>(what: string, options: AsyncOptions, arrays: r
   signal?.addEventListener('abort', cancel, { once: true });
   let progressError: { error: unknown } | undefined;
   let last = -1;
-  const report = (): void => {
+  const report = (ended: boolean): void => {
     if (onProgress === undefined || progressError !== undefined) return;
     const [done, total] = job.progress() as [number, number];
-    if (done === last) return;
+    // A kernel still queued behind others has declared no total yet: nothing to report.
+    if (done === last || (total === 0 && !ended)) return;
     last = done;
     try {
       onProgress(done, total);
@@ -111,10 +112,10 @@ export async function runAsync<R>(what: string, options: AsyncOptions, arrays: r
       job.cancel();
     }
   };
-  const timer = onProgress === undefined ? undefined : setInterval(report, PROGRESS_EVERY_MS);
+  const timer = onProgress === undefined ? undefined : setInterval(() => report(false), PROGRESS_EVERY_MS);
   try {
     const result = await pending;
-    report();
+    report(true);
     if (progressError !== undefined) throw progressError.error;
     return result;
   } catch (err) {

@@ -5,10 +5,10 @@ use napi_derive::napi;
 use weft_kernels::matmul::matmul as kernel;
 use weft_kernels::{Job, KernelError};
 
-use super::array::{Held, Owned, Region, Slice, View};
+use super::array::{Held, Kind, Owned, Region, Slice, View};
 use super::dims::dim;
 use super::job::KernelJob;
-use super::run::{run_async, run_sync};
+use super::run::{kernel_error, run_async, run_sync};
 use super::value::KernelValue;
 use crate::errors::invalid_argument;
 
@@ -31,6 +31,34 @@ fn product(
             ),
         )),
     }
+}
+
+/// The refusal of an m×n product that cannot be allocated (`elements` is `m*n`).
+fn too_large(elements: impl std::fmt::Display) -> KernelError {
+    KernelError::invalid(
+        "m",
+        format!(
+            "and n ask for a product of m*n = {elements} elements, which could not be allocated"
+        ),
+    )
+}
+
+/// `len` zeros of `a`'s element type `kind` to write the product into, or an error when
+/// the memory cannot be had: a failed allocation must not abort the process.
+fn product_buffer(kind: Kind, len: usize) -> std::result::Result<Owned, KernelError> {
+    fn zeros<T: Clone + Default>(len: usize) -> Option<Vec<T>> {
+        let mut xs = Vec::new();
+        xs.try_reserve_exact(len).ok()?;
+        xs.resize(len, T::default());
+        Some(xs)
+    }
+    let owned = match kind {
+        Kind::F64 => zeros(len).map(Owned::F64),
+        Kind::F32 => zeros(len).map(Owned::F32),
+        // `product` refuses the other types.
+        other => Some(Owned::zeros(other, 0)),
+    };
+    owned.ok_or_else(|| too_large(len))
 }
 
 fn dims(m: f64, k: f64, n: f64) -> Result<(usize, usize, usize)> {
@@ -109,14 +137,14 @@ pub fn matmul_async<'e>(
     let mn = dims
         .0
         .checked_mul(dims.2)
-        .ok_or_else(|| invalid_argument("m", "m*n is too large"))?;
+        .ok_or_else(|| kernel_error(too_large(format!("{}*{}", dims.0, dims.2))))?;
     run_async(env, job, move |job| {
         if let Some(out) = shared_out {
             let mut out = Held::Shared(out);
             product(a.slice(), b.slice(), out.view(), dims, job)?;
             return Ok(KernelValue::Undefined);
         }
-        let mut out = Owned::zeros(kind, mn);
+        let mut out = product_buffer(kind, mn)?;
         product(a.slice(), b.slice(), out.view(), dims, job)?;
         Ok(KernelValue::Array(out))
     })
