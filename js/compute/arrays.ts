@@ -69,11 +69,16 @@ export function floatArray(what: string, param: string, value: unknown): FloatAr
 /** Checks that `b` has `a`'s element type (and, with `sameLength`, its length). */
 export function sameType(what: string, a: NumericArray, param: string, b: NumericArray, sameLength = true): void {
   if (elementType(a) !== elementType(b)) {
-    invalidArgument(what, param, `must be a ${elementType(a)} like a, got ${b.constructor.name}`);
+    invalidArgument(what, param, `must be ${article(elementType(a))} like a, got ${b.constructor.name}`);
   }
   if (sameLength && a.length !== b.length) {
     invalidArgument(what, param, `must have a's length ${a.length}, got ${b.length}`);
   }
+}
+
+/** `name` with its indefinite article: 'an Int8Array', 'a Float64Array'. */
+export function article(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** The array's element type by name (`Uint8ClampedArray` counts as `Uint8Array`). */

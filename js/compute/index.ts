@@ -23,12 +23,59 @@ import { describeValue } from '../describe.js';
 import { runSync } from './run.js';
 import { hash, hashMany, hashManySync, hashSync } from './hash.js';
 import { matmul, matmulSync } from './matmul.js';
-import { dot, dotSync, max, maxSync, min, minSync, sum, sumSync } from './reduce.js';
+import {
+  countNaN,
+  countNaNSync,
+  countNonZero,
+  countNonZeroSync,
+  dot,
+  dotSync,
+  histogram,
+  histogramSync,
+  max,
+  maxSync,
+  mean,
+  meanSync,
+  min,
+  minMax,
+  minMaxSync,
+  minSync,
+  std,
+  stdSync,
+  sum,
+  sumSync,
+  variance,
+  varianceSync,
+} from './reduce.js';
+import {
+  add,
+  addSync,
+  axpy,
+  axpySync,
+  clamp,
+  clampSync,
+  copy,
+  copySync,
+  div,
+  divSync,
+  fill,
+  fillSync,
+  mul,
+  mulSync,
+  scale,
+  scaleSync,
+  sub,
+  subSync,
+} from './elementwise.js';
+import { scan, scanSync, searchSorted, searchSortedSync, unique, uniqueSync } from './scan.js';
 
 export type { BigIntArray, ElementOf, FloatArray, NumericArray } from './arrays.js';
 export type { AsyncOptions } from './run.js';
 export type { Bytes, Digest, HashAlgorithm } from './hash.js';
 export type { MatmulOptions } from './matmul.js';
+export type { Histogram, HistogramOptions, VarianceOptions } from './reduce.js';
+export type { OutOptions } from './elementwise.js';
+export type { ScanOf, ScanOptions, SearchOptions } from './scan.js';
 
 /**
  * How many threads the kernel pool has (or will start with): `WEFT_THREADS` when set to a
@@ -61,12 +108,50 @@ function setThreads(n: number): void {
 export const compute = {
   sum,
   sumSync,
+  mean,
+  meanSync,
+  variance,
+  varianceSync,
+  std,
+  stdSync,
   min,
   minSync,
   max,
   maxSync,
+  minMax,
+  minMaxSync,
+  countNonZero,
+  countNonZeroSync,
+  countNaN,
+  countNaNSync,
   dot,
   dotSync,
+  histogram,
+  histogramSync,
+  scan,
+  scanSync,
+  unique,
+  uniqueSync,
+  searchSorted,
+  searchSortedSync,
+  add,
+  addSync,
+  sub,
+  subSync,
+  mul,
+  mulSync,
+  div,
+  divSync,
+  scale,
+  scaleSync,
+  clamp,
+  clampSync,
+  copy,
+  copySync,
+  fill,
+  fillSync,
+  axpy,
+  axpySync,
   matmul,
   matmulSync,
   hash,

@@ -549,10 +549,21 @@ export declare namespace kernels {
     /** `[done, total]` in the kernel's own units (elements, bytes or rows). */
     progress(): Array<number>
   }
-  /** `kernels.dot(a, b)`: the dot product of two float arrays of one type and length. */
+  /** `kernels.dot(a, b)`: `Σ aᵢ·bᵢ` of two arrays of one type and length. */
   export function dot(a: TypedArray, b: TypedArray): number
   /** `kernels.dotAsync(a, b, job)`. */
   export function dotAsync(a: TypedArray, b: TypedArray, job: kernels.KernelJob): Promise<number>
+  /**
+   * `kernels.elementwise(op, a, b, out, p1, p2)`: `out = a op b` (add, sub, mul, div),
+   * `out = a * p1` (scale), `out = clamp(a, p1, p2)` (clamp) or `out = a` (copy).
+   */
+  export function elementwise(op: string, a: TypedArray, b: TypedArray | undefined | null, out: TypedArray, p1?: number | bigint | undefined | null, p2?: number | bigint | undefined | null): void
+  /**
+   * `kernels.elementwiseAsync(op, a, b, out, p1, p2, job)`: as `elementwise`, off the
+   * calling thread; resolves to the output as a new array unless `out` lies in a
+   * SharedArrayBuffer (written in place: resolves to undefined).
+   */
+  export function elementwiseAsync(op: string, a: TypedArray, b: TypedArray | undefined | null, out: TypedArray | undefined | null, p1: number | bigint | undefined | null, p2: number | bigint | undefined | null, job: KernelJob): Promise<any>
   /**
    * `kernels.hash(bytes, algo)`: bigint for xxh3-64 / xxh3-128, a 32-byte Uint8Array for
    * sha256 / blake3.
@@ -565,6 +576,21 @@ export declare namespace kernels {
   /** `kernels.hashManyAsync(bufs, algo, job)`: as `hashMany`, off the calling thread. */
   export function hashManyAsync(bufs: Array<TypedArray>, algoName: string, job: KernelJob): Promise<Array<bigint | Uint8Array>>
   /**
+   * `kernels.histogram(a, bins, lo, hi)`: numpy.histogram's counts and edges (`lo`/`hi`
+   * undefined: the range of the finite values).
+   */
+  export function histogram(a: TypedArray, bins: number, lo?: number | undefined | null, hi?: number | undefined | null): [Float64Array, Float64Array]
+  /** `kernels.histogramAsync(a, bins, lo, hi, job)`. */
+  export function histogramAsync(a: TypedArray, bins: number, lo: number | undefined | null, hi: number | undefined | null, job: kernels.KernelJob): Promise<[Float64Array, Float64Array]>
+  /** `kernels.inPlace(op, a, p, x)`: `a += p * x` (axpy: `a` is y) or `a.fill(p)` (fill). */
+  export function inPlace(op: string, a: TypedArray, p: number | bigint, x?: TypedArray | undefined | null): void
+  /**
+   * `kernels.inPlaceAsync(op, a, p, x, job)`: as `inPlace`, off the calling thread;
+   * resolves to the new contents of `a` for the facade to copy in (undefined when `a`
+   * lies in a SharedArrayBuffer and was written in place).
+   */
+  export function inPlaceAsync(op: string, a: TypedArray, p: number | bigint, x: TypedArray | undefined | null, job: KernelJob): Promise<any>
+  /**
    * `kernels.matmul(a, b, out, m, k, n)`: writes the m×n product of the m×k matrix `a` and
    * the k×n matrix `b` (row-major) into `out`, which must not overlap them.
    */
@@ -576,16 +602,32 @@ export declare namespace kernels {
    * back as a new array for the facade to copy into `out`.
    */
   export function matmulAsync(a: TypedArray, b: TypedArray, out: TypedArray | undefined | null, m: number, k: number, n: number, job: kernels.KernelJob): Promise<Float32Array | Float64Array | undefined>
-  export function max(a: TypedArray): number
-  export function maxAsync(a: TypedArray, job: kernels.KernelJob): Promise<number>
-  export function min(a: TypedArray): number
-  export function minAsync(a: TypedArray, job: kernels.KernelJob): Promise<number>
+  /**
+   * `kernels.reduce(name, a, ddof)`: sum, mean, variance, std, min, max, minMax,
+   * countNonZero or countNaN of `a`.
+   */
+  export function reduce(name: string, a: TypedArray, ddof: number): number | bigint | Array<number | bigint>
+  /** `kernels.reduceAsync(name, a, ddof, job)`: as `reduce`, off the calling thread. */
+  export function reduceAsync(name: string, a: TypedArray, ddof: number, job: kernels.KernelJob): Promise<number | bigint | Array<number | bigint>>
+  /** `kernels.scan(a, out, exclusive)`: prefix sums of `a` into `out`. */
+  export function scan(a: TypedArray, out: TypedArray, exclusive: boolean): void
+  /**
+   * `kernels.scanAsync(a, out, exclusive, job)`: as `scan`, off the calling thread; the
+   * sums come back as a new array unless `out` lies in a SharedArrayBuffer.
+   */
+  export function scanAsync(a: TypedArray, out: TypedArray | undefined | null, exclusive: boolean, job: kernels.KernelJob): Promise<any>
+  /** `kernels.searchSorted(a, values, side)`: where each value would go in the sorted `a`. */
+  export function searchSorted(a: TypedArray, values: TypedArray, sideName: string): Uint32Array
+  /** `kernels.searchSortedAsync(a, values, side, job)`. */
+  export function searchSortedAsync(a: TypedArray, values: TypedArray, sideName: string, job: kernels.KernelJob): Promise<Uint32Array>
   /** `kernels.setThreads(n)`: resizes the kernel pool (1 to 1024 threads). */
   export function setThreads(n: number): void
-  export function sum(a: TypedArray): number
-  export function sumAsync(a: TypedArray, job: kernels.KernelJob): Promise<number>
   /** `kernels.threads()`: the kernel pool's size. */
   export function threads(): number
+  /** `kernels.unique(a)`: the sorted `a` without adjacent repeats, as a new array. */
+  export function unique(a: TypedArray): any
+  /** `kernels.uniqueAsync(a, job)`. */
+  export function uniqueAsync(a: TypedArray, job: kernels.KernelJob): Promise<any>
 }
 
 export declare namespace probes {

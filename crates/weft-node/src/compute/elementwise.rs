@@ -13,15 +13,18 @@ use super::typed::{same, same_mut, Scalar, Typed};
 use super::value::KernelValue;
 use crate::errors::invalid_argument;
 
-type KernelResult = std::result::Result<KernelValue, KernelError>;
-
 fn binary_op(name: &str) -> Result<BinaryOp> {
     Ok(match name {
         "add" => BinaryOp::Add,
         "sub" => BinaryOp::Sub,
         "mul" => BinaryOp::Mul,
         "div" => BinaryOp::Div,
-        _ => return Err(invalid_argument("op", format!("is not add, sub, mul or div: {name:?}"))),
+        _ => {
+            return Err(invalid_argument(
+                "op",
+                format!("is not add, sub, mul or div: {name:?}"),
+            ))
+        }
     })
 }
 
@@ -31,7 +34,11 @@ fn scalar(v: Either<f64, BigInt>) -> Scalar {
         Either::A(n) => Scalar::Number(n),
         Either::B(b) => {
             let (signed, words) = (b.sign_bit, b.words);
-            let magnitude = words.iter().take(2).rev().fold(0_u128, |acc, &w| (acc << 64) | w as u128);
+            let magnitude = words
+                .iter()
+                .take(2)
+                .rev()
+                .fold(0_u128, |acc, &w| (acc << 64) | w as u128);
             let n = magnitude as i128;
             Scalar::BigInt(if signed { n.wrapping_neg() } else { n })
         }
@@ -48,18 +55,43 @@ enum Op {
 }
 
 impl Op {
-    fn run(self, a: Slice<'_>, b: Option<Slice<'_>>, out: View<'_>, job: &Job) -> std::result::Result<(), KernelError> {
-        fn typed<T: Typed>(op: Op, a: &[T], b: Option<Slice<'_>>, out: View<'_>, job: &Job) -> std::result::Result<(), KernelError> {
+    fn run(
+        self,
+        a: Slice<'_>,
+        b: Option<Slice<'_>>,
+        out: View<'_>,
+        job: &Job,
+    ) -> std::result::Result<(), KernelError> {
+        fn typed<T: Typed>(
+            op: Op,
+            a: &[T],
+            b: Option<Slice<'_>>,
+            out: View<'_>,
+            job: &Job,
+        ) -> std::result::Result<(), KernelError> {
             let out = same_mut::<T>(out, "out")?;
             match op {
                 Op::Binary(op) => {
-                    let b = same::<T>(b.ok_or_else(|| KernelError::invalid("b", "is missing"))?, "b")?;
+                    let b = same::<T>(
+                        b.ok_or_else(|| KernelError::invalid("b", "is missing"))?,
+                        "b",
+                    )?;
                     kernels::binary(op, a, b, out, job)
                 }
                 Op::Scale(alpha) => match T::ARRAY {
-                    super::array::Kind::F64 => kernels::scale(as_f64(a), alpha, as_f64_mut(out), job),
-                    super::array::Kind::F32 => kernels::scale(as_f32(a), alpha, as_f32_mut(out), job),
-                    kind => Err(KernelError::invalid("x", format!("must be a Float64Array or Float32Array, got {}", kind.name()))),
+                    super::array::Kind::F64 => {
+                        kernels::scale(as_f64(a), alpha, as_f64_mut(out), job)
+                    }
+                    super::array::Kind::F32 => {
+                        kernels::scale(as_f32(a), alpha, as_f32_mut(out), job)
+                    }
+                    kind => Err(KernelError::invalid(
+                        "x",
+                        format!(
+                            "must be a Float64Array or Float32Array, got {}",
+                            kind.name()
+                        ),
+                    )),
                 },
                 Op::Clamp(lo, hi) => kernels::clamp(a, T::scalar(lo), T::scalar(hi), out, job),
                 Op::Copy => kernels::copy(a, out, job),
@@ -101,15 +133,25 @@ pub fn elementwise(
     let op = parse(&op, p1, p2)?;
     let out = Region::of(&out, "out")?;
     let a = Held::input_sync(Region::of(&a, "a")?, Some(&out));
-    let b = b.map(|b| Region::of(&b, "b").map(|b| Held::input_sync(b, Some(&out)))).transpose()?;
+    let b = b
+        .map(|b| Region::of(&b, "b").map(|b| Held::input_sync(b, Some(&out))))
+        .transpose()?;
     let target = Target::InPlace(out);
-    run_sync(move |job| target.write(|out| op.run(a.slice(), b.as_ref().map(Held::slice), out, job))).map(|_| ())
+    run_sync(move |job| {
+        target.write(|out| op.run(a.slice(), b.as_ref().map(Held::slice), out, job))
+    })
+    .map(|_| ())
 }
 
 /// `kernels.elementwiseAsync(op, a, b, out, p1, p2, job)`: as `elementwise`, off the
 /// calling thread; resolves to the output as a new array unless `out` lies in a
 /// SharedArrayBuffer (written in place: resolves to undefined).
-#[napi(catch_unwind, namespace = "kernels", js_name = "elementwiseAsync", ts_return_type = "Promise<any>")]
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    js_name = "elementwiseAsync",
+    ts_return_type = "Promise<any>"
+)]
 #[allow(clippy::too_many_arguments)]
 pub fn elementwise_async<'e>(
     env: &'e Env,
@@ -127,12 +169,19 @@ pub fn elementwise_async<'e>(
     let out = out.map(|o| Region::of(&o, "out")).transpose()?;
     let target = Target::for_async(out, kind, len);
     let a = Held::input_async(ra, target.region());
-    let b = b.map(|b| Region::of(&b, "b").map(|b| Held::input_async(b, target.region()))).transpose()?;
-    run_async(env, job, move |job| target.write(|out| op.run(a.slice(), b.as_ref().map(Held::slice), out, job)))
+    let b = b
+        .map(|b| Region::of(&b, "b").map(|b| Held::input_async(b, target.region())))
+        .transpose()?;
+    run_async(env, job, move |job| {
+        target.write(|out| op.run(a.slice(), b.as_ref().map(Held::slice), out, job))
+    })
 }
 
 fn parse(op: &str, p1: Option<Either<f64, BigInt>>, p2: Option<Either<f64, BigInt>>) -> Result<Op> {
-    let need = |p: Option<Either<f64, BigInt>>, name: &str| p.map(scalar).ok_or_else(|| invalid_argument(name, "is missing"));
+    let need = |p: Option<Either<f64, BigInt>>, name: &str| {
+        p.map(scalar)
+            .ok_or_else(|| invalid_argument(name, "is missing"))
+    };
     Ok(match op {
         "scale" => match need(p1, "alpha")? {
             Scalar::Number(alpha) => Op::Scale(alpha),
@@ -152,16 +201,39 @@ enum InPlace {
 }
 
 impl InPlace {
-    fn run(self, a: View<'_>, x: Option<Slice<'_>>, job: &Job) -> std::result::Result<(), KernelError> {
-        fn typed<T: Typed>(op: InPlace, a: &mut [T], x: Option<Slice<'_>>, job: &Job) -> std::result::Result<(), KernelError> {
+    fn run(
+        self,
+        a: View<'_>,
+        x: Option<Slice<'_>>,
+        job: &Job,
+    ) -> std::result::Result<(), KernelError> {
+        fn typed<T: Typed>(
+            op: InPlace,
+            a: &mut [T],
+            x: Option<Slice<'_>>,
+            job: &Job,
+        ) -> std::result::Result<(), KernelError> {
             match op {
                 InPlace::Fill(v) => kernels::fill(a, T::scalar(v), job),
                 InPlace::Axpy(alpha) => {
-                    let x = same::<T>(x.ok_or_else(|| KernelError::invalid("x", "is missing"))?, "x")?;
+                    let x = same::<T>(
+                        x.ok_or_else(|| KernelError::invalid("x", "is missing"))?,
+                        "x",
+                    )?;
                     match T::ARRAY {
-                        super::array::Kind::F64 => kernels::axpy(alpha, as_f64(x), as_f64_mut(a), job),
-                        super::array::Kind::F32 => kernels::axpy(alpha, as_f32(x), as_f32_mut(a), job),
-                        kind => Err(KernelError::invalid("y", format!("must be a Float64Array or Float32Array, got {}", kind.name()))),
+                        super::array::Kind::F64 => {
+                            kernels::axpy(alpha, as_f64(x), as_f64_mut(a), job)
+                        }
+                        super::array::Kind::F32 => {
+                            kernels::axpy(alpha, as_f32(x), as_f32_mut(a), job)
+                        }
+                        kind => Err(KernelError::invalid(
+                            "y",
+                            format!(
+                                "must be a Float64Array or Float32Array, got {}",
+                                kind.name()
+                            ),
+                        )),
                     }
                 }
             }
@@ -175,23 +247,40 @@ fn in_place_op(op: &str, p: Either<f64, BigInt>) -> Result<InPlace> {
         ("axpy", Scalar::Number(alpha)) => InPlace::Axpy(alpha),
         ("axpy", Scalar::BigInt(_)) => return Err(invalid_argument("alpha", "must be a number")),
         ("fill", v) => InPlace::Fill(v),
-        _ => return Err(invalid_argument("op", format!("is not axpy or fill: {op:?}"))),
+        _ => {
+            return Err(invalid_argument(
+                "op",
+                format!("is not axpy or fill: {op:?}"),
+            ))
+        }
     })
 }
 
 /// `kernels.inPlace(op, a, p, x)`: `a += p * x` (axpy: `a` is y) or `a.fill(p)` (fill).
 #[napi(catch_unwind, namespace = "kernels", js_name = "inPlace")]
-pub fn in_place(op: String, a: TypedArray<'_>, p: Either<f64, BigInt>, x: Option<TypedArray<'_>>) -> Result<()> {
+pub fn in_place(
+    op: String,
+    a: TypedArray<'_>,
+    p: Either<f64, BigInt>,
+    x: Option<TypedArray<'_>>,
+) -> Result<()> {
     let op = in_place_op(&op, p)?;
     let target = Target::InPlace(Region::of(&a, "y")?);
-    let x = x.map(|x| Region::of(&x, "x").map(|x| Held::input_sync(x, target.region()))).transpose()?;
+    let x = x
+        .map(|x| Region::of(&x, "x").map(|x| Held::input_sync(x, target.region())))
+        .transpose()?;
     run_sync(move |job| target.write(|a| op.run(a, x.as_ref().map(Held::slice), job))).map(|_| ())
 }
 
 /// `kernels.inPlaceAsync(op, a, p, x, job)`: as `inPlace`, off the calling thread;
 /// resolves to the new contents of `a` for the facade to copy in (undefined when `a`
 /// lies in a SharedArrayBuffer and was written in place).
-#[napi(catch_unwind, namespace = "kernels", js_name = "inPlaceAsync", ts_return_type = "Promise<any>")]
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    js_name = "inPlaceAsync",
+    ts_return_type = "Promise<any>"
+)]
 pub fn in_place_async<'e>(
     env: &'e Env,
     op: String,
@@ -206,12 +295,15 @@ pub fn in_place_async<'e>(
     if ra.shared() {
         let x = x.map(|x| Held::input_async(x, Some(&ra)));
         let target = Target::InPlace(ra);
-        return run_async(env, job, move |job| target.write(|a| op.run(a, x.as_ref().map(Held::slice), job)));
+        return run_async(env, job, move |job| {
+            target.write(|a| op.run(a, x.as_ref().map(Held::slice), job))
+        });
     }
     let mut a = Held::take(ra);
     let x = x.map(Held::take);
     run_async(env, job, move |job| {
         op.run(a.view(), x.as_ref().map(Held::slice), job)?;
-        Ok(a.into_copy().map_or(KernelValue::Undefined, KernelValue::Array))
+        Ok(a.into_copy()
+            .map_or(KernelValue::Undefined, KernelValue::Array))
     })
 }

@@ -16,6 +16,7 @@ mod job;
 mod matmul;
 mod reduce;
 mod run;
+mod scan;
 mod threads;
 mod typed;
 mod value;

@@ -108,7 +108,11 @@ impl Reduction {
 
 /// `kernels.reduce(name, a, ddof)`: sum, mean, variance, std, min, max, minMax,
 /// countNonZero or countNaN of `a`.
-#[napi(catch_unwind, namespace = "kernels", ts_return_type = "number | bigint | Array<number | bigint>")]
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    ts_return_type = "number | bigint | Array<number | bigint>"
+)]
 pub fn reduce(name: String, a: TypedArray<'_>, ddof: f64) -> Result<KernelValue> {
     let name = Reduction::named(&name)?;
     let a = Region::of(&a, "a")?;
@@ -117,8 +121,19 @@ pub fn reduce(name: String, a: TypedArray<'_>, ddof: f64) -> Result<KernelValue>
 }
 
 /// `kernels.reduceAsync(name, a, ddof, job)`: as `reduce`, off the calling thread.
-#[napi(catch_unwind, namespace = "kernels", js_name = "reduceAsync", ts_return_type = "Promise<number | bigint | Array<number | bigint>>")]
-pub fn reduce_async<'e>(env: &'e Env, name: String, a: TypedArray<'_>, ddof: f64, job: &KernelJob) -> Result<Object<'e>> {
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    js_name = "reduceAsync",
+    ts_return_type = "Promise<number | bigint | Array<number | bigint>>"
+)]
+pub fn reduce_async<'e>(
+    env: &'e Env,
+    name: String,
+    a: TypedArray<'_>,
+    ddof: f64,
+    job: &KernelJob,
+) -> Result<Object<'e>> {
     let name = Reduction::named(&name)?;
     let a = Held::take(Region::of(&a, "a")?);
     run_async(env, job, move |job| reduction(name, a.slice(), ddof, job))
@@ -140,8 +155,18 @@ pub fn dot(a: TypedArray<'_>, b: TypedArray<'_>) -> Result<KernelValue> {
 }
 
 /// `kernels.dotAsync(a, b, job)`.
-#[napi(catch_unwind, namespace = "kernels", js_name = "dotAsync", ts_return_type = "Promise<number>")]
-pub fn dot_async<'e>(env: &'e Env, a: TypedArray<'_>, b: TypedArray<'_>, job: &KernelJob) -> Result<Object<'e>> {
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    js_name = "dotAsync",
+    ts_return_type = "Promise<number>"
+)]
+pub fn dot_async<'e>(
+    env: &'e Env,
+    a: TypedArray<'_>,
+    b: TypedArray<'_>,
+    job: &KernelJob,
+) -> Result<Object<'e>> {
     let a = Held::take(Region::of(&a, "a")?);
     let b = Held::take(Region::of(&b, "b")?);
     run_async(env, job, move |job| dot_of(a.slice(), b.slice(), job))
@@ -150,7 +175,10 @@ pub fn dot_async<'e>(env: &'e Env, a: TypedArray<'_>, b: TypedArray<'_>, job: &K
 /// `[counts, edges]` as two Float64Arrays.
 fn histogram_of(a: Slice<'_>, bins: f64, range: Option<(f64, f64)>, job: &Job) -> KernelResult {
     if !(bins.fract() == 0.0 && bins >= 1.0 && bins <= u32::MAX as f64) {
-        return Err(KernelError::invalid("bins", format!("must be a positive integer, got {bins}")));
+        return Err(KernelError::invalid(
+            "bins",
+            format!("must be a positive integer, got {bins}"),
+        ));
     }
     let (counts, edges) = with_slice!(a, xs => histogram_kernel(xs, bins as usize, range, job))?;
     Ok(KernelValue::List(vec![
@@ -165,8 +193,17 @@ fn range_of(lo: Option<f64>, hi: Option<f64>) -> Option<(f64, f64)> {
 
 /// `kernels.histogram(a, bins, lo, hi)`: numpy.histogram's counts and edges (`lo`/`hi`
 /// undefined: the range of the finite values).
-#[napi(catch_unwind, namespace = "kernels", ts_return_type = "[Float64Array, Float64Array]")]
-pub fn histogram(a: TypedArray<'_>, bins: f64, lo: Option<f64>, hi: Option<f64>) -> Result<KernelValue> {
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    ts_return_type = "[Float64Array, Float64Array]"
+)]
+pub fn histogram(
+    a: TypedArray<'_>,
+    bins: f64,
+    lo: Option<f64>,
+    hi: Option<f64>,
+) -> Result<KernelValue> {
     let a = Region::of(&a, "a")?;
     let range = range_of(lo, hi);
     // SAFETY: sync form (see `Region::slice`); read only.
@@ -174,7 +211,12 @@ pub fn histogram(a: TypedArray<'_>, bins: f64, lo: Option<f64>, hi: Option<f64>)
 }
 
 /// `kernels.histogramAsync(a, bins, lo, hi, job)`.
-#[napi(catch_unwind, namespace = "kernels", js_name = "histogramAsync", ts_return_type = "Promise<[Float64Array, Float64Array]>")]
+#[napi(
+    catch_unwind,
+    namespace = "kernels",
+    js_name = "histogramAsync",
+    ts_return_type = "Promise<[Float64Array, Float64Array]>"
+)]
 pub fn histogram_async<'e>(
     env: &'e Env,
     a: TypedArray<'_>,
@@ -185,5 +227,7 @@ pub fn histogram_async<'e>(
 ) -> Result<Object<'e>> {
     let a = Held::take(Region::of(&a, "a")?);
     let range = range_of(lo, hi);
-    run_async(env, job, move |job| histogram_of(a.slice(), bins, range, job))
+    run_async(env, job, move |job| {
+        histogram_of(a.slice(), bins, range, job)
+    })
 }

@@ -27,6 +27,7 @@ pub trait Typed: weft_kernels::Element {
     /// array of this type would, so the conversion here is exact).
     fn scalar(x: Scalar) -> Self;
     /// One element as a JS value: a number, or a bigint for the 64-bit types.
+    #[allow(dead_code)]
     fn value(self) -> KernelValue;
     /// The elements as a [`Slice`].
     fn slice_like(xs: &[Self]) -> Slice<'_>;
@@ -78,7 +79,10 @@ pub fn same<'a, T: Typed>(s: Slice<'a>, param: &'static str) -> Result<&'a [T], 
 }
 
 /// As [`same`], for an array the kernel writes.
-pub fn same_mut<'a, T: Typed>(v: View<'a>, param: &'static str) -> Result<&'a mut [T], KernelError> {
+pub fn same_mut<'a, T: Typed>(
+    v: View<'a>,
+    param: &'static str,
+) -> Result<&'a mut [T], KernelError> {
     let kind = v.kind();
     T::view_of(v).ok_or_else(|| mismatch::<T>(param, kind))
 }
@@ -86,6 +90,15 @@ pub fn same_mut<'a, T: Typed>(v: View<'a>, param: &'static str) -> Result<&'a mu
 fn mismatch<T: Typed>(param: &'static str, got: Kind) -> KernelError {
     KernelError::invalid(
         param,
-        format!("must be a {} like a, got {}", T::ARRAY.name(), got.name()),
+        format!(
+            "must be {} {} like a, got {}",
+            if T::ARRAY.name().starts_with('I') {
+                "an"
+            } else {
+                "a"
+            },
+            T::ARRAY.name(),
+            got.name()
+        ),
     )
 }
