@@ -9,6 +9,10 @@
 //! against `n·u·Σ|xᵢ|` for a plain loop. The tree's shape depends only on `n`, never on
 //! the thread count, so results are the same on any pool. Integer sums are exact.
 //!
+//! Hot loops are compiled three times and picked at run time: baseline x86-64, AVX2+FMA,
+//! and AVX-512 (on CPUs with the Ice Lake set of AVX-512 extensions; others use AVX2).
+//! Results are the same on every path (no fused multiply-adds, same association).
+//!
 //! ```
 //! use weft_kernels::Job;
 //! use weft_kernels::reduce::{Total, max, min, sum};
@@ -27,6 +31,10 @@ pub use crate::error::KernelError;
 pub use crate::par::{PARALLEL_FROM, TASK};
 
 /// Elements summed per leaf (8 lanes of 16).
+///
+/// ```
+/// assert_eq!(weft_kernels::reduce::BLOCK, 128);
+/// ```
 pub const BLOCK: usize = 128;
 const LANES: usize = 8;
 /// Lanes of the comparison and counting loops.
