@@ -56,7 +56,7 @@ def main():
     ]
     for name, f, nbytes in cases:
         ms = median_ms(f)
-        print(f"{name:<24} {ms:8.2} ms  {nbytes / ms / 1e6:6.1f} GB/s")
+        print(f"{name:<24} {ms:8.2f} ms  {nbytes / ms / 1e6:6.1f} GB/s")
 
 
 main()

@@ -43,51 +43,150 @@ pub enum Kind {
 /// ```
 pub trait Element: Copy + Send + Sync + PartialOrd + Debug + Default + 'static {
     /// The type's family.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<i16 as Element>::KIND, weft_kernels::element::Kind::SmallInt);
+    /// ```
     const KIND: Kind;
     /// The JS name of the array that holds this type, for messages.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<u8 as Element>::ARRAY_NAME, "Uint8Array");
+    /// ```
     const ARRAY_NAME: &'static str;
     /// Zero (`+0` for floats).
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert!(<f64 as Element>::ZERO.is_sign_positive());
+    /// ```
     const ZERO: Self;
     /// The value no element is below: `-Infinity` for floats, `MIN` for integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<i8 as Element>::LOWEST, -128);
+    /// ```
     const LOWEST: Self;
     /// The value no element is above: `Infinity` for floats, `MAX` for integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<f32 as Element>::HIGHEST, f32::INFINITY);
+    /// ```
     const HIGHEST: Self;
     /// What [`min`](crate::reduce::min) and [`max`](crate::reduce::max) return: `f64` (a JS
     /// number) for floats and integers of at most 32 bits, the type itself (a JS bigint) for
     /// 64-bit integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// let lo: <i64 as Element>::Extreme = i64::MIN; // a bigint
+    /// let n: <u32 as Element>::Extreme = 1.5; // a number
+    /// ```
     type Extreme: Copy + Send + Sync + Debug + PartialEq + From<Self>;
     /// `Math.min()` and `Math.max()` of nothing (`Infinity`, `-Infinity`) where the result is
     /// a number; `None` for 64-bit integers, whose empty input is refused.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<u8 as Element>::EMPTY_EXTREMES, Some((f64::INFINITY, f64::NEG_INFINITY)));
+    /// assert_eq!(<u64 as Element>::EMPTY_EXTREMES, None);
+    /// ```
     const EMPTY_EXTREMES: Option<(Self::Extreme, Self::Extreme)>;
     /// What [`scan`](crate::scan::scan) writes: the type itself for floats and 64-bit
     /// integers, `f64` for integers of at most 32 bits (exact up to 2^53).
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// let out: Vec<<i32 as Element>::ScanOut> = vec![0.5_f64]; // Int32Array scans to Float64Array
+    /// ```
     type ScanOut: Element;
 
     /// The value as an `f64`: exact except for 64-bit integers beyond 2^53, which round.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::to_f64(u64::MAX), 2f64.powi(64));
+    /// ```
     fn to_f64(self) -> f64;
     /// An `f64` converted as Rust's `as` does (floats round; integers truncate toward zero
     /// and saturate, NaN gives 0).
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<u8 as Element>::from_f64(300.7), 255);
+    /// ```
     fn from_f64(x: f64) -> Self;
     /// The value as an `i128`: exact for integers; floats convert as `as` does.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::to_i128(u64::MAX), u64::MAX as i128);
+    /// ```
     fn to_i128(self) -> i128;
     /// An `i128` reduced modulo 2^bits for integers; floats round.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(<i8 as Element>::from_i128_wrapping(200), -56);
+    /// ```
     fn from_i128_wrapping(x: i128) -> Self;
     /// Whether the value is NaN (never for integers).
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert!(Element::is_nan(f32::NAN) && !Element::is_nan(3_u8));
+    /// ```
     fn is_nan(self) -> bool;
     /// `self + other`: IEEE for floats, wrapping for integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::wrapping_add(i32::MAX, 1), i32::MIN);
+    /// ```
     fn wrapping_add(self, other: Self) -> Self;
     /// `self - other`: IEEE for floats, wrapping for integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::wrapping_sub(0_u32, 1), u32::MAX);
+    /// ```
     fn wrapping_sub(self, other: Self) -> Self;
     /// `self * other`: IEEE for floats, wrapping for integers.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::wrapping_mul(0x10000_i32, 0x10000), 0);
+    /// ```
     fn wrapping_mul(self, other: Self) -> Self;
     /// `self / other`: IEEE for floats; integers truncate toward zero, `MIN / -1` wraps to
     /// `MIN`, and `x / 0` gives 0 (what storing JS's `Infinity` or `NaN` into an integer
     /// array gives; the kernels refuse a zero divisor for 64-bit integers before dividing).
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert_eq!(Element::div_trunc(-7_i16, 2), -3);
+    /// assert_eq!(Element::div_trunc(1.0_f64, 0.0), f64::INFINITY);
+    /// ```
     fn div_trunc(self, other: Self) -> Self;
     /// The order `TypedArray.prototype.sort` leaves (numeric, NaN last), with `-0` and `+0`
     /// equal: `self < other`, or `other` is NaN and `self` is not.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert!(f64::INFINITY.nan_last_lt(f64::NAN));
+    /// assert!(!(-0.0_f64).nan_last_lt(0.0));
+    /// ```
     fn nan_last_lt(self, other: Self) -> bool;
     /// JS's SameValueZero: `==`, except that NaN equals NaN.
+    ///
+    /// ```
+    /// use weft_kernels::Element;
+    /// assert!(f32::NAN.same_value_zero(f32::NAN) && (-0.0_f32).same_value_zero(0.0));
+    /// ```
     fn same_value_zero(self, other: Self) -> bool;
 }
 

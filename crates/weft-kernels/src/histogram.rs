@@ -17,6 +17,11 @@ use crate::par::{self, hot, PARALLEL_FROM, TASK};
 use crate::pool;
 
 /// The most bins [`histogram`] accepts (its counts take `8·bins` bytes per thread).
+///
+/// ```
+/// use weft_kernels::{Job, histogram::{MAX_BINS, histogram}};
+/// assert!(histogram(&[1.0_f64], MAX_BINS + 1, None, &Job::new()).is_err());
+/// ```
 pub const MAX_BINS: usize = 1 << 26;
 
 /// The float type numpy computes a histogram's edges in: `f32` for `f32` input, else `f64`.

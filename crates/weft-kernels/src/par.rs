@@ -11,8 +11,16 @@ use crate::job::Job;
 use crate::pool;
 
 /// Elements per chunk: a multiple of every block size the kernels use.
+///
+/// ```
+/// assert_eq!(weft_kernels::reduce::TASK % weft_kernels::reduce::BLOCK, 0);
+/// ```
 pub const TASK: usize = 1 << 15;
 /// Below this many elements a kernel runs on the calling thread (a pool hop costs more).
+///
+/// ```
+/// assert!(weft_kernels::reduce::PARALLEL_FROM > weft_kernels::reduce::TASK);
+/// ```
 pub const PARALLEL_FROM: usize = 1 << 17;
 
 /// The targets hot loops are compiled for besides baseline x86-64, chosen at run time.

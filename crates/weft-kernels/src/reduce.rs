@@ -9,6 +9,10 @@
 //! against `n·u·Σ|xᵢ|` for a plain loop. The tree's shape depends only on `n`, never on
 //! the thread count, so results are the same on any pool. Integer sums are exact.
 //!
+//! Hot loops are compiled three times and picked at run time: baseline x86-64, AVX2+FMA,
+//! and AVX-512 (on CPUs with the Ice Lake set of AVX-512 extensions; others use AVX2).
+//! Results are the same on every path (no fused multiply-adds, same association).
+//!
 //! ```
 //! use weft_kernels::Job;
 //! use weft_kernels::reduce::{Total, max, min, sum};
@@ -27,6 +31,10 @@ pub use crate::error::KernelError;
 pub use crate::par::{PARALLEL_FROM, TASK};
 
 /// Elements summed per leaf (8 lanes of 16).
+///
+/// ```
+/// assert_eq!(weft_kernels::reduce::BLOCK, 128);
+/// ```
 pub const BLOCK: usize = 128;
 const LANES: usize = 8;
 /// Lanes of the comparison and counting loops.
@@ -73,13 +81,13 @@ fn combine(lanes: [f64; LANES]) -> f64 {
 #[inline(always)]
 fn leaf<T: Element>(xs: &[T], term: impl Fn(T) -> f64) -> f64 {
     let mut lanes = [0.0_f64; LANES];
-    let mut groups = xs.chunks_exact(LANES);
-    for g in &mut groups {
+    let (groups, rest) = xs.as_chunks::<LANES>();
+    for g in groups {
         for l in 0..LANES {
             lanes[l] += term(g[l]);
         }
     }
-    for (l, &x) in groups.remainder().iter().enumerate() {
+    for (l, &x) in rest.iter().enumerate() {
         lanes[l] += term(x);
     }
     combine(lanes)
@@ -163,14 +171,14 @@ hot! {
             let hi = (lo + BLOCK).min(n);
             let (a, b) = (&a[lo..hi], &b[lo..hi]);
             let mut lanes = [0.0_f64; LANES];
-            let mut ga = a.chunks_exact(LANES);
-            let mut gb = b.chunks_exact(LANES);
-            for (x, y) in (&mut ga).zip(&mut gb) {
+            let (ga, ra) = a.as_chunks::<LANES>();
+            let (gb, rb) = b.as_chunks::<LANES>();
+            for (x, y) in ga.iter().zip(gb) {
                 for l in 0..LANES {
                     lanes[l] += x[l].to_f64() * y[l].to_f64();
                 }
             }
-            for (l, (x, y)) in ga.remainder().iter().zip(gb.remainder()).enumerate() {
+            for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
                 lanes[l] += x.to_f64() * y.to_f64();
             }
             combine(lanes)
@@ -350,28 +358,29 @@ hot! {
             let hi = xs.iter().fold(T::LOWEST, |m, &x| if x > m { x } else { m });
             return Extremes { lo, hi, nan: false, negative_zero: false, positive_zero: false };
         }
+        // Lanes of one type each: a NaN is kept in its own lane (`seen`), so every
+        // update is a compare and a blend of like vectors.
         let mut lo = [T::HIGHEST; WIDE_LANES];
         let mut hi = [T::LOWEST; WIDE_LANES];
-        let mut nan = [0_u8; WIDE_LANES];
+        let mut seen = [T::ZERO; WIDE_LANES];
         let mut groups = xs.chunks_exact(WIDE_LANES);
         for g in &mut groups {
             for l in 0..WIDE_LANES {
                 let x = g[l];
                 lo[l] = if x < lo[l] { x } else { lo[l] };
                 hi[l] = if x > hi[l] { x } else { hi[l] };
-                nan[l] |= x.is_nan() as u8;
+                seen[l] = if x.is_nan() { x } else { seen[l] };
             }
         }
         let mut found = Extremes { lo: T::HIGHEST, hi: T::LOWEST, nan: false, negative_zero: false, positive_zero: false };
-        for &x in groups.remainder() {
-            found.lo = if x < found.lo { x } else { found.lo };
-            found.hi = if x > found.hi { x } else { found.hi };
+        for &x in groups.remainder().iter().chain(&seen) {
             found.nan |= x.is_nan();
         }
-        for l in 0..WIDE_LANES {
-            found.lo = if lo[l] < found.lo { lo[l] } else { found.lo };
-            found.hi = if hi[l] > found.hi { hi[l] } else { found.hi };
-            found.nan |= nan[l] != 0;
+        for &x in groups.remainder().iter().chain(&lo) {
+            found.lo = if x < found.lo { x } else { found.lo };
+        }
+        for &x in groups.remainder().iter().chain(&hi) {
+            found.hi = if x > found.hi { x } else { found.hi };
         }
         if T::KIND == Kind::Float {
             // `<` does not order the zeros: look for the winning sign only when it matters.
