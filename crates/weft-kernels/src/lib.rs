@@ -17,6 +17,7 @@ pub mod error;
 pub mod job;
 pub mod pool;
 pub mod reduce;
+pub mod sort;
 
 pub use element::Element;
 pub use error::KernelError;
