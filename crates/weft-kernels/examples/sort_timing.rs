@@ -1,8 +1,10 @@
-//! Times `weft_kernels::sort` on 1 and 2 pool threads: median of 5 runs per case.
+//! Times the sort kernels on 1 and 2 pool threads: the median of 5 runs per case, in wall
+//! time and in CPU time of all the process's threads (Linux; other load on the machine
+//! inflates it less than wall time).
 //!
 //! `cargo run -p weft-kernels --release --example sort_timing [cases]`, where `cases` is a
 //! comma-separated subset of `f64,u32,f64-1m,sorted,reversed,argsort,top-k` (all by
-//! default). Set `RUNS` to change the number of runs.
+//! default). `RUNS` sets the number of runs, `THREADS` the pool sizes (default `1,2`).
 use std::time::Instant;
 
 use weft_kernels::{pool, sort, Job};
@@ -23,34 +25,59 @@ impl Rng {
     }
 }
 
-fn median_ms(runs: usize, mut once: impl FnMut() -> f64) -> f64 {
-    let mut ms: Vec<f64> = (0..runs).map(|_| once()).collect();
-    ms.sort_by(f64::total_cmp);
-    ms[ms.len() / 2]
+/// Nanoseconds the process's threads have run (Linux), else 0.
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
-/// Median time to sort a fresh copy of `data` (the copy is not timed).
-fn time_sort<T: sort::SortElement>(runs: usize, data: &[T]) -> f64 {
-    median_ms(runs, || {
-        let mut xs = data.to_vec();
-        let start = Instant::now();
-        sort::sort(&mut xs, false, &Job::new()).expect("not cancelled");
-        let ms = start.elapsed().as_secs_f64() * 1e3;
-        assert!(xs
-            .windows(2)
-            .all(|w| w[0].sort_key(false) <= w[1].sort_key(false)));
-        ms
-    })
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Median wall and CPU milliseconds of `run` over `runs` runs, each on a fresh `prepare()`
+/// (not timed).
+fn time<X>(runs: usize, prepare: impl Fn() -> X, run: impl Fn(X)) -> (f64, f64) {
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let x = prepare();
+        let (start, cpu_start) = (Instant::now(), cpu_ns());
+        run(x);
+        wall.push(start.elapsed().as_secs_f64() * 1e3);
+        cpu.push((cpu_ns() - cpu_start) as f64 / 1e6);
+    }
+    (median(wall), median(cpu))
+}
+
+fn time_sort<T: sort::SortElement>(runs: usize, data: &[T]) -> (f64, f64) {
+    time(
+        runs,
+        || data.to_vec(),
+        |mut xs| {
+            sort::sort(&mut xs, false, &Job::new()).expect("not cancelled");
+            assert!(xs
+                .windows(2)
+                .all(|w| w[0].sort_key(false) <= w[1].sort_key(false)));
+        },
+    )
 }
 
 fn main() {
     let cases = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "f64,u32,f64-1m,sorted,reversed,argsort,top-k".to_string());
-    let runs: usize = std::env::var("RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5);
+    let env = |name: &str, default: &str| std::env::var(name).unwrap_or(default.to_string());
+    let runs: usize = env("RUNS", "5").parse().expect("RUNS is a number");
+    let threads: Vec<usize> = env("THREADS", "1,2")
+        .split(',')
+        .map(|t| t.parse().expect("THREADS is a list of numbers"))
+        .collect();
     let wanted = |c: &str| cases.split(',').any(|w| w == c);
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let f64s: Vec<f64> = (0..10_000_000).map(|_| rng.unit()).collect();
@@ -59,10 +86,10 @@ fn main() {
     let mut sorted = f64s.clone();
     sort::sort(&mut sorted, false, &Job::new()).expect("not cancelled");
     let reversed: Vec<f64> = sorted.iter().rev().copied().collect();
-    for threads in [1, 2] {
-        pool::set_threads(threads).expect("1 and 2 are valid thread counts");
-        let line = |case: &str, ms: f64| {
-            println!("{threads} thread(s)  {case:<28} {ms:8.1} ms");
+    for threads in threads {
+        pool::set_threads(threads).expect("a valid thread count");
+        let line = |case: &str, (wall, cpu): (f64, f64)| {
+            println!("{threads} thread(s)  {case:<28} {wall:8.1} ms   cpu {cpu:8.1} ms");
         };
         if wanted("f64") {
             line("sort 10M random f64", time_sort(runs, &f64s));
@@ -80,24 +107,18 @@ fn main() {
             line("sort 10M reversed f64", time_sort(runs, &reversed));
         }
         if wanted("argsort") {
-            let ms = median_ms(runs, || {
-                let start = Instant::now();
+            let run = |()| {
                 let idx = sort::argsort(&f64s, false, &Job::new()).expect("not cancelled");
-                let ms = start.elapsed().as_secs_f64() * 1e3;
                 assert_eq!(idx.len(), f64s.len());
-                ms
-            });
-            line("argsort 10M random f64", ms);
+            };
+            line("argsort 10M random f64", time(runs, || (), run));
         }
         if wanted("top-k") {
-            let ms = median_ms(runs, || {
-                let start = Instant::now();
+            let run = |()| {
                 let top = sort::top_k(&f64s, 100, true, &Job::new()).expect("not cancelled");
-                let ms = start.elapsed().as_secs_f64() * 1e3;
                 assert_eq!(top.len(), 100);
-                ms
-            });
-            line("top_k(100) 10M random f64", ms);
+            };
+            line("top_k(100) 10M random f64", time(runs, || (), run));
         }
     }
 }

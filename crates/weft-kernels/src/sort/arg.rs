@@ -75,7 +75,7 @@ pub(crate) fn sorted_items<T: SortElement, I: Item>(
             *item = I::pack(x.tie_key(descending).to_u64(), start + i);
         }
     });
-    radix::sort(&mut items, I::INDEX_BITS, job, &|_| {})?;
+    radix::sort(&mut items, I::INDEX_BITS, job, &radix::keep, &radix::keep)?;
     Ok(items)
 }
 

@@ -109,11 +109,9 @@ fn as_keys<T: SortElement>(xs: &mut [T]) -> &mut [T::Key] {
 
 /// Maps bit patterns to their sort keys in place.
 fn encode<T: SortElement>(keys: &mut [T::Key], descending: bool) {
-    arg::for_chunks(keys, |_, c| {
-        for k in c {
-            *k = bytemuck::must_cast::<T::Key, T>(*k).sort_key(descending);
-        }
-    });
+    for k in keys {
+        *k = bytemuck::must_cast::<T::Key, T>(*k).sort_key(descending);
+    }
 }
 
 /// Maps sort keys back to bit patterns in place.
@@ -143,11 +141,13 @@ pub fn sort<T: SortElement>(xs: &mut [T], descending: bool, job: &Job) -> Result
         return on_pool(n, || counting::sort(xs, descending, job));
     }
     on_pool(n, || {
-        let keys = as_keys(xs);
-        encode::<T>(keys, descending);
-        radix::sort(keys, 0, job, &|run: &mut [T::Key]| {
-            decode::<T>(run, descending)
-        })
+        radix::sort(
+            as_keys(xs),
+            0,
+            job,
+            &|run| encode::<T>(run, descending),
+            &|run| decode::<T>(run, descending),
+        )
     })
 }
 
@@ -252,7 +252,7 @@ pub fn nth_element<T: SortElement>(xs: &mut [T], k: usize, job: &Job) -> Result<
     job.add_total(n as u64);
     on_pool(n, || {
         let keys = as_keys(xs);
-        encode::<T>(keys, false);
+        arg::for_chunks(keys, |_, c| encode::<T>(c, false));
         let result = job.check();
         if result.is_ok() {
             keys.select_nth_unstable(k);
@@ -321,7 +321,9 @@ pub fn top_k<T: SortElement>(
     if n < PARALLEL_FROM {
         job.advance(n as u64);
     }
-    on_pool(k, || radix::sort(&mut keys, 0, job, &|_| {}))?;
+    on_pool(k, || {
+        radix::sort(&mut keys, 0, job, &radix::keep, &radix::keep)
+    })?;
     Ok(keys
         .into_iter()
         .map(|key| T::from_sort_key(key, descending))

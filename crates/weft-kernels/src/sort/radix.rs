@@ -78,29 +78,44 @@ pub(crate) const COMPARISON_SORT_UP_TO: usize = 256;
 const KEYS_PER_BUCKET: usize = 1;
 /// ... but is at most this wide (the counters then fill 256 KiB, half of L2).
 const MAX_REGION_BITS: u32 = 16;
-/// A parallel region's digit width (one scatter stream per bucket, to memory).
-const PARALLEL_BITS: u32 = 11;
+/// Keys prepared and then measured while in cache.
+const PREPARE_BLOCK: usize = 1 << 12;
+
+/// A parallel region's digit width (one scatter stream per bucket, to memory), for keys
+/// that differ in their lowest `bits` bits. Wide keys (64-bit ones, floats' exponents)
+/// are often skewed in their top bits: a wider digit splits them into cache-sized buckets
+/// in one pass.
+fn parallel_bits(bits: u32) -> u32 {
+    if bits > 40 {
+        11.min(bits)
+    } else {
+        8.min(bits)
+    }
+}
 /// Parallel chunks are at least this long.
 const MIN_CHUNK: usize = 1 << 15;
 
 /// Sorts `keys` ascending by their bits from `low` up; below `low` they must already be
-/// ascending among keys equal above it. `finish` is then called exactly once on every key,
-/// over disjoint sorted subslices that together cover `keys` (each a run of the final
-/// order). On `Err(Canceled)` the keys are a permutation of the input, each passed to
-/// `finish` once all the same. Adds progress `keys.len()` as regions complete (the caller
-/// declares the total).
-pub(crate) fn sort<K: RadixKey, F: Fn(&mut [K]) + Sync>(
+/// ascending among keys equal above it.
+///
+/// `prepare` is first called exactly once on every key (over disjoint subslices), turning
+/// the input into keys; `finish` is called exactly once on every key at the end, over
+/// disjoint sorted subslices that together cover `keys` (each a run of the final order).
+/// On `Err(Canceled)` the keys are a permutation of the input, each passed to `prepare`
+/// and `finish` once all the same (or to neither, when the job was cancelled before the
+/// sort began). Adds progress `keys.len()` as regions complete (the caller declares the
+/// total).
+pub(crate) fn sort<K: RadixKey>(
     keys: &mut [K],
     low: u32,
     job: &Job,
-    finish: &F,
+    prepare: &KeyPass<'_, K>,
+    finish: &KeyPass<'_, K>,
 ) -> Result<(), KernelError> {
+    job.check()?;
     let n = keys.len();
     if n < PARALLEL_FROM {
-        if job.is_canceled() {
-            finish(keys);
-            return Err(KernelError::Canceled);
-        }
+        prepare(keys);
         if n <= COMPARISON_SORT_UP_TO {
             keys.sort_unstable();
         } else {
@@ -115,7 +130,7 @@ pub(crate) fn sort<K: RadixKey, F: Fn(&mut [K]) + Sync>(
     pool::install(|| {
         let region = Region {
             low,
-            top: true,
+            prepare: Some(prepare),
             job,
             finish,
         };
@@ -123,13 +138,20 @@ pub(crate) fn sort<K: RadixKey, F: Fn(&mut [K]) + Sync>(
     })
 }
 
+/// A pass over some keys in place (preparing or finishing them).
+pub(crate) type KeyPass<'a, K> = dyn Fn(&mut [K]) + Sync + 'a;
+
+/// No preparation.
+pub(crate) fn keep<K>(_: &mut [K]) {}
+
 /// What every parallel region of one sort shares.
 struct Region<'a, K> {
     low: u32,
-    /// Whether this is the whole input (sorted and reversed input return early).
-    top: bool,
+    /// Only for the whole input, which is prepared in its first pass and returns early
+    /// when already sorted or reversed.
+    prepare: Option<&'a KeyPass<'a, K>>,
     job: &'a Job,
-    finish: &'a (dyn Fn(&mut [K]) + Sync),
+    finish: &'a KeyPass<'a, K>,
 }
 
 /// One pass over a parallel chunk: which bits differ, and whether it is monotone.
@@ -145,21 +167,13 @@ struct Shape<K> {
 impl<K: RadixKey> Shape<K> {
     fn of(xs: &[K]) -> Self {
         let first = xs[0];
-        let mut differing = K::zeroed();
-        let (mut ascending, mut descending) = (true, true);
-        let mut prev = first;
-        for &x in xs {
-            differing = differing.or(x.xor(first));
-            ascending &= prev <= x;
-            descending &= prev >= x;
-            prev = x;
-        }
         Shape {
             first,
-            last: prev,
-            differing,
-            ascending,
-            descending,
+            last: xs[xs.len() - 1],
+            differing: xs.iter().fold(K::zeroed(), |acc, &x| acc.or(x.xor(first))),
+            // Random input stops these at its first few keys.
+            ascending: xs.windows(2).all(|w| w[0] <= w[1]),
+            descending: xs.windows(2).all(|w| w[0] >= w[1]),
         }
     }
 
@@ -194,6 +208,9 @@ impl<K: RadixKey> Region<'_, K> {
     ) -> Result<(), KernelError> {
         let n = home.len();
         if n < PARALLEL_FROM {
+            if let Some(prepare) = self.prepare {
+                prepare(if in_home { &mut *home } else { &mut *other });
+            }
             if self.job.is_canceled() {
                 if !in_home {
                     home.copy_from_slice(other);
@@ -219,27 +236,50 @@ impl<K: RadixKey> Region<'_, K> {
             }
             result
         };
-        if self.job.is_canceled() {
+        let shape = match self.prepare {
+            // The whole input, in `home`: prepared block by block, each block's shape
+            // taken while it is in cache.
+            Some(prepare) => home
+                .par_chunks_mut(chunk)
+                .map(|c| {
+                    c.chunks_mut(PREPARE_BLOCK)
+                        .map(|block| {
+                            prepare(block);
+                            Shape::of(block)
+                        })
+                        .reduce(Shape::then)
+                })
+                .reduce_with(|a, b| Some(a?.then(b?)))
+                .flatten(),
+            None => {
+                if self.job.is_canceled() {
+                    return done(home, other, Err(KernelError::Canceled));
+                }
+                let src: &[K] = if in_home { &*home } else { &*other };
+                src.par_chunks(chunk)
+                    .map(Shape::of)
+                    .reduce_with(Shape::then)
+            }
+        };
+        let Some(shape) = shape else {
+            return Ok(()); // empty (never: regions here are long)
+        };
+        if self.prepare.is_some() && self.job.is_canceled() {
             return done(home, other, Err(KernelError::Canceled));
         }
-        let src: &[K] = if in_home { &*home } else { &*other };
-        let shape = src
-            .par_chunks(chunk)
-            .map(Shape::of)
-            .reduce_with(Shape::then)
-            .unwrap_or_else(|| Shape::of(src));
         let hi = hi.min(shape.differing.significant_bits());
         if hi <= self.low || shape.ascending {
             return done(home, other, Ok(()));
         }
-        if self.top && shape.descending && in_home {
+        if self.prepare.is_some() && shape.descending {
             par_reverse(home, chunk);
             return done(home, other, Ok(()));
         }
-        let bits = PARALLEL_BITS.min(hi - self.low);
+        let bits = parallel_bits(hi - self.low);
         let shift = hi - bits;
         let mask = (1usize << bits) - 1;
         let buckets = 1usize << bits;
+        let src: &[K] = if in_home { &*home } else { &*other };
         let counts: Vec<Vec<usize>> = src
             .par_chunks(chunk)
             .map(|c| {
@@ -283,7 +323,7 @@ impl<K: RadixKey> Region<'_, K> {
             (h, o) = (ht, ot);
         }
         let inner = Region {
-            top: false,
+            prepare: None,
             ..*self
         };
         // Every bucket runs, cancelled or not, so that each ends in `home`, finished.

@@ -462,7 +462,7 @@ fn cancelling_midway_leaves_a_permutation_with_every_key_finished_once() {
     let job = Job::new();
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let result = pool::install(|| {
-        radix::sort(&mut keys, 0, &job, &|run: &mut [u64]| {
+        radix::sort(&mut keys, 0, &job, &radix::keep, &|run: &mut [u64]| {
             for k in run.iter_mut() {
                 *k = f64::from_sort_key(*k, false).to_bits();
             }
