@@ -34,7 +34,12 @@ pub(crate) fn sort<T: SortElement>(
         job.advance(n as u64);
         return Ok(());
     }
-    let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(MIN_CHUNK);
+    // Only large inputs ask the pool's size (they run on it).
+    let chunk = if n < PARALLEL_FROM {
+        n
+    } else {
+        n.div_ceil(rayon::current_num_threads() * 4).max(MIN_CHUNK)
+    };
     let counts = if n < PARALLEL_FROM {
         count(xs, descending, buckets)
     } else {

@@ -80,6 +80,8 @@ const KEYS_PER_BUCKET: usize = 1;
 const MAX_REGION_BITS: u32 = 16;
 /// Keys prepared and then measured while in cache.
 const PREPARE_BLOCK: usize = 1 << 12;
+/// Parallel chunks are at least this long.
+const MIN_CHUNK: usize = 1 << 15;
 
 /// A parallel region's digit width (one scatter stream per bucket, to memory), for keys
 /// that differ in their lowest `bits` bits. Wide keys (64-bit ones, floats' exponents)
@@ -92,8 +94,6 @@ fn parallel_bits(bits: u32) -> u32 {
         8.min(bits)
     }
 }
-/// Parallel chunks are at least this long.
-const MIN_CHUNK: usize = 1 << 15;
 
 /// Sorts `keys` ascending by their bits from `low` up; below `low` they must already be
 /// ascending among keys equal above it.
