@@ -312,7 +312,7 @@ impl<K: RadixKey> Region<'_, K> {
         }
         src.par_chunks(chunk)
             .zip(writers)
-            .for_each(|(c, mut w)| scatter_to_slices(c, &mut w, shift, mask));
+            .for_each(|(c, w)| scatter_to_slices(c, w, shift, mask));
         let (home, other) = if in_home { (src, dst) } else { (dst, src) };
         let mut parts: Vec<(&mut [K], &mut [K])> = Vec::with_capacity(buckets);
         let (mut h, mut o): (&mut [K], &mut [K]) = (home, other);
@@ -342,12 +342,14 @@ impl<K> Clone for Region<'_, K> {
 impl<K> Copy for Region<'_, K> {}
 
 /// Writes each key of `src` to the next free place of its bucket's slice.
-fn scatter_to_slices<K: RadixKey>(src: &[K], slices: &mut [&mut [K]], shift: u32, mask: usize) {
-    let mut next = vec![0usize; slices.len()];
+fn scatter_to_slices<K: RadixKey>(src: &[K], slices: Vec<&mut [K]>, shift: u32, mask: usize) {
+    let mut places: Vec<std::slice::IterMut<'_, K>> =
+        slices.into_iter().map(|s| s.iter_mut()).collect();
     for &x in src {
-        let d = x.digit(shift, mask);
-        slices[d][next[d]] = x;
-        next[d] += 1;
+        // Each bucket's slice has exactly as many places as the chunk has keys for it.
+        if let Some(place) = places[x.digit(shift, mask)].next() {
+            *place = x;
+        }
     }
 }
 
