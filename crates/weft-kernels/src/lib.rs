@@ -28,6 +28,7 @@ pub mod scan;
 pub mod search;
 #[cfg(test)]
 mod testing;
+pub mod sort;
 
 pub use element::Element;
 pub use error::KernelError;
