@@ -68,6 +68,20 @@ import {
   subSync,
 } from './elementwise.js';
 import { scan, scanSync, searchSorted, searchSortedSync, unique, uniqueSync } from './scan.js';
+import {
+  argsort,
+  argsortSync,
+  nthElement,
+  nthElementSync,
+  partition,
+  partitionSync,
+  sort,
+  sortBy,
+  sortBySync,
+  sortSync,
+  topK,
+  topKSync,
+} from './sort.js';
 
 export type { BigIntArray, ElementOf, FloatArray, NumericArray } from './arrays.js';
 export type { AsyncOptions } from './run.js';
@@ -76,6 +90,7 @@ export type { MatmulOptions } from './matmul.js';
 export type { Histogram, HistogramOptions, VarianceOptions } from './reduce.js';
 export type { OutOptions } from './elementwise.js';
 export type { ScanOf, ScanOptions, SearchOptions } from './scan.js';
+export type { SortOptions, TopKOptions } from './sort.js';
 
 /**
  * How many threads the kernel pool has (or will start with): `WEFT_THREADS` when set to a
@@ -106,6 +121,18 @@ function setThreads(n: number): void {
 
 /** weft's compute kernels (see the module's documentation). */
 export const compute = {
+  sort,
+  sortSync,
+  argsort,
+  argsortSync,
+  sortBy,
+  sortBySync,
+  nthElement,
+  nthElementSync,
+  partition,
+  partitionSync,
+  topK,
+  topKSync,
   sum,
   sumSync,
   mean,

@@ -549,6 +549,13 @@ export declare namespace kernels {
     /** `[done, total]` in the kernel's own units (elements, bytes or rows). */
     progress(): Array<number>
   }
+  /**
+   * `kernels.argsort(a, descending)`: the stable sorting permutation (Uint32Array, or
+   * Float64Array past 2^32 - 1 elements).
+   */
+  export function argsort(a: TypedArray, descending: boolean): Uint32Array | Float64Array
+  /** `kernels.argsortAsync(a, descending, job)`. */
+  export function argsortAsync(a: TypedArray, descending: boolean, job: kernels.KernelJob): Promise<Uint32Array | Float64Array>
   /** `kernels.dot(a, b)`: `Σ aᵢ·bᵢ` of two arrays of one type and length. */
   export function dot(a: TypedArray, b: TypedArray): number
   /** `kernels.dotAsync(a, b, job)`. */
@@ -603,6 +610,16 @@ export declare namespace kernels {
    */
   export function matmulAsync(a: TypedArray, b: TypedArray, out: TypedArray | undefined | null, m: number, k: number, n: number, job: kernels.KernelJob): Promise<Float32Array | Float64Array | undefined>
   /**
+   * `kernels.nthElement(a, k)`: reorders `a` in place so that `a[k]` is what sorting would
+   * put there, smaller before and larger after; returns `a[k]`.
+   */
+  export function nthElement(a: TypedArray, k: number): number | bigint
+  /**
+   * `kernels.nthElementAsync(a, k, job)`: resolves to `[value, contents]` (contents: the
+   * reordered copy, or undefined when reordered in place).
+   */
+  export function nthElementAsync(a: TypedArray, k: number, job: kernels.KernelJob): Promise<[number | bigint, any]>
+  /**
    * `kernels.reduce(name, a, ddof)`: sum, mean, variance, std, min, max, minMax,
    * countNonZero or countNaN of `a`.
    */
@@ -622,8 +639,32 @@ export declare namespace kernels {
   export function searchSortedAsync(a: TypedArray, values: TypedArray, sideName: string, job: kernels.KernelJob): Promise<Uint32Array>
   /** `kernels.setThreads(n)`: resizes the kernel pool (1 to 1024 threads). */
   export function setThreads(n: number): void
+  /**
+   * `kernels.sort(a, descending)`: sorts `a` in place in `TypedArray.prototype.sort()`'s
+   * order (numeric, -0 before +0, NaN last; descending: reversed, NaN still last).
+   */
+  export function sort(a: TypedArray, descending: boolean): void
+  /**
+   * `kernels.sortAsync(a, descending, job)`: resolves to `[undefined, contents]`, the sorted
+   * copy for the facade to write back (contents undefined: sorted in place, shared memory).
+   */
+  export function sortAsync(a: TypedArray, descending: boolean, job: kernels.KernelJob): Promise<[undefined, any]>
+  /**
+   * `kernels.sortBy(keys, values, descending)`: sorts `keys` (stably) and reorders
+   * `values` alike, both in place.
+   */
+  export function sortBy(keys: TypedArray, values: TypedArray, descending: boolean): void
+  /**
+   * `kernels.sortByAsync(keys, values, descending, job)`: resolves to `[keys, values]`, each
+   * the sorted copy for the facade to write back, or undefined when sorted in place.
+   */
+  export function sortByAsync(keys: TypedArray, values: TypedArray, descending: boolean, job: kernels.KernelJob): Promise<[any, any]>
   /** `kernels.threads()`: the kernel pool's size. */
   export function threads(): number
+  /** `kernels.topK(a, k, largest)`: the k largest (or smallest) elements, best first. */
+  export function topK(a: TypedArray, k: number, largest: boolean): any
+  /** `kernels.topKAsync(a, k, largest, job)`. */
+  export function topKAsync(a: TypedArray, k: number, largest: boolean, job: kernels.KernelJob): Promise<any>
   /** `kernels.unique(a)`: the sorted `a` without adjacent repeats, as a new array. */
   export function unique(a: TypedArray): any
   /** `kernels.uniqueAsync(a, job)`. */

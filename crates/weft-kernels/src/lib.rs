@@ -26,9 +26,9 @@ pub mod pool;
 pub mod reduce;
 pub mod scan;
 pub mod search;
+pub mod sort;
 #[cfg(test)]
 mod testing;
-pub mod sort;
 
 pub use element::Element;
 pub use error::KernelError;

@@ -17,6 +17,7 @@ mod matmul;
 mod reduce;
 mod run;
 mod scan;
+mod sort;
 mod threads;
 mod typed;
 mod value;

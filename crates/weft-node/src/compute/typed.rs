@@ -27,7 +27,6 @@ pub trait Typed: weft_kernels::Element {
     /// array of this type would, so the conversion here is exact).
     fn scalar(x: Scalar) -> Self;
     /// One element as a JS value: a number, or a bigint for the 64-bit types.
-    #[allow(dead_code)]
     fn value(self) -> KernelValue;
     /// The elements as a [`Slice`].
     fn slice_like(xs: &[Self]) -> Slice<'_>;
