@@ -9,7 +9,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { renderMarkdown, renderTable, summarize } from './lib/report.mjs';
-import { BenchError, WRONG_RESULT_EXIT, benchDir, knownFailureOf, listSuites, loadSuite } from './lib/suites.mjs';
+import { BenchError, WRONG_RESULT_EXIT, benchDir, knownFailureOf, listSuites, loadSuite, withoutSkipped } from './lib/suites.mjs';
 
 const execFileAsync = promisify(execFile);
 const workerPath = join(benchDir, 'worker-run.mjs');
@@ -131,16 +131,26 @@ async function main(argv) {
     return 1;
   }
   const opts = { runs: intOption(values.runs, 'runs', 7, 1), warmup: intOption(values.warmup, 'warmup', 1, 0) };
-  const suite = onlyCases(await loadSuite(name), values.case);
+  const selected = onlyCases(await loadSuite(name), values.case);
+  // A suite's prepare() (run once, here) installs what its impls need and says which cases
+  // or impls cannot run in this build or on this machine.
+  const prepared = (await selected.prepare?.({ cases: selected.cases })) ?? {};
+  const { suite, lines: skipLines } = withoutSkipped(selected, prepared.skipped);
+  for (const line of skipLines) process.stderr.write(`${suite.name}: not run: ${line}\n`);
   const retried = [];
-  const rows = summarize(suite, await runRounds(suite, opts, retried));
+  const rows = suite.cases.length === 0 ? [] : summarize(suite, await runRounds(suite, opts, retried));
   const title = `suite ${suite.name} · node ${process.version} ${platform()}-${arch()} · ` +
     `${opts.runs} counted run(s) + ${opts.warmup} warm-up per impl, each in a fresh process`;
   const retries = retried.length === 0 ? [] : ['', 'Runs retried after a known failure of a peer:',
     ...retried.map((r) => `- ${r.case} / ${r.impl}: ${r.why}${r.left ? ' (failed again: run left out)' : ''}`)];
+  const footer = [
+    ...retries,
+    ...(skipLines.length === 0 ? [] : ['', 'Not run:', ...skipLines.map((l) => `- ${l}`)]),
+    ...((prepared.setup ?? []).length === 0 ? [] : ['', 'Setup:', ...prepared.setup.map((line) => `- ${line}`)]),
+  ];
   console.log(`\n${title}\n`);
-  console.log(renderTable(rows, suite.reference));
-  if (retries.length > 0) console.log(retries.join('\n'));
+  console.log(rows.length === 0 ? 'nothing to run: every selected case was skipped' : renderTable(rows, suite.reference));
+  if (footer.length > 0) console.log(footer.join('\n'));
   const write = (path, text) => {
     const file = resolve(path);
     mkdirSync(dirname(file), { recursive: true });
@@ -154,7 +164,8 @@ async function main(argv) {
   }
   if (values.markdown) {
     const command = `npm run bench -- ${process.argv.slice(2).filter((a, i, all) => a !== '--markdown' && all[i - 1] !== '--markdown').join(' ')}`;
-    const file = write(values.markdown, `\`${command}\` · ${title}\n\n${renderMarkdown(rows, suite.reference)}\n${retries.join('\n')}\n`);
+    const table = rows.length === 0 ? 'nothing to run: every selected case was skipped' : renderMarkdown(rows, suite.reference);
+    const file = write(values.markdown, `\`${command}\` · ${title}\n\n${table}\n${footer.join('\n')}\n`);
     console.log(`wrote the Markdown table to ${file}`);
   }
   return 0;

@@ -288,6 +288,9 @@ const NAPI_ARGUMENT_STATUSES = new Set([
   'DetachableArraybufferExpected',
 ]);
 
+/** Where a caught native panic happened, as its message ends: `(at file:line:column)`. */
+const PANIC_LOCATION = /\(at ([^()]+:\d+:\d+)\)$/;
+
 /**
  * Turns an error thrown by the native binding into a WeftError (INTERNAL for anything
  * unrecognised, since the binding should only throw coded errors).
@@ -298,7 +301,9 @@ export function fromNative(err: unknown, operation: string): WeftError {
   if (err instanceof Error) {
     const match = NATIVE_MESSAGE.exec(err.message);
     if (match !== null && CODE_SET.has(match[1]!)) {
-      return new WeftError(match[1] as ErrorCode, match[2]!, { details: { operation } });
+      // A caught native panic ends with where it happened: `... (at src/file.rs:12:5)`.
+      const location = match[1] === 'INTERNAL' ? PANIC_LOCATION.exec(match[2]!)?.[1] : undefined;
+      return new WeftError(match[1] as ErrorCode, match[2]!, { details: location === undefined ? { operation } : { operation, location } });
     }
     const status = (err as Error & { code?: unknown }).code;
     if (typeof status === 'string' && NAPI_ARGUMENT_STATUSES.has(status)) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain .mjs without type declarations
 import { renderMarkdown, summarize } from '../bench/lib/report.mjs';
 // @ts-expect-error plain .mjs without type declarations
-import { WrongResult, check, knownFailureOf } from '../bench/lib/suites.mjs';
+import { WrongResult, check, knownFailureOf, listSuites, loadSuite, withoutSkipped } from '../bench/lib/suites.mjs';
 
 const samples = (byImpl: Record<string, number[]>, better: 'higher' | 'lower') =>
   new Map([['c', new Map(Object.entries(byImpl).map(([impl, values]) => [impl, new Map([['m', { unit: 'u', better, values }]])]))]]);
@@ -47,5 +47,28 @@ describe('bench harness', () => {
     const rows = summarize(suite, samples({ weft: [6], 'weft-b': [100], peer: [3] }, 'higher'));
     expect(rows.find((r: { impl: string }) => r.impl === 'weft')).toMatchObject({ ratio: 2, bestPeer: 'peer', vsBestPeer: 2 });
     expect(renderMarkdown(rows, 'absent')).toContain('| c | weft | m | 6.00 | 6.00 | 6.00 | u | 2.00x | peer | 2.00x |');
+  });
+
+  it('drops what a suite\'s prepare() skipped, one line per entry', () => {
+    const suite = { name: 's', cases: [{ name: 'a', impls: ['weft', 'peer', 'numpy'] }, { name: 'b', impls: ['weft', 'peer'] }, { name: 'c', impls: ['weft'] }] };
+    const { suite: left, lines } = withoutSkipped(suite, [
+      { case: 'a', impl: ['weft', 'numpy'], why: 'not available in this build' },
+      { case: 'b', why: 'not available in this build (compute.sortSync is missing)' },
+      { case: 'c', impl: 'weft', why: 'gone' },
+    ]);
+    expect(left.cases).toEqual([{ name: 'a', impls: ['peer'] }]); // c lost its only impl
+    expect(lines).toEqual([
+      'a / weft, numpy: not available in this build',
+      'b: not available in this build (compute.sortSync is missing)',
+      'c / weft: gone',
+    ]);
+    expect(withoutSkipped(suite).suite.cases).toEqual(suite.cases);
+  });
+
+  it('every suite\'s description loads and passes its checks', async () => {
+    for (const name of listSuites()) {
+      const suite = await loadSuite(name);
+      expect(suite.name).toBe(name);
+    }
   });
 });

@@ -51,7 +51,6 @@ describe('WeftError', () => {
 describe('error codes: the native engine and the facade agree', () => {
   /** The codes the facade decides on its side: no native call throws them. */
   const DECIDED_IN_JS = [
-    'CANCELED',
     'DEADLINE_EXCEEDED',
     'NATIVE_UNAVAILABLE',
     'TASK_FAILED',

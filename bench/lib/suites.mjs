@@ -55,6 +55,7 @@ export async function loadSuite(name) {
   if (typeof suite.measure !== 'function') fail('measure(caseDef, impl) must be an (async) function');
   if (!Array.isArray(suite.cases) || suite.cases.length === 0) fail('cases must be a non-empty array');
   if (typeof suite.reference !== 'string') fail('reference must name an impl');
+  if (suite.prepare !== undefined && typeof suite.prepare !== 'function') fail('prepare, when given, must be an (async) function');
   for (const key of ['ours', 'baselines']) {
     if (suite[key] !== undefined && !Array.isArray(suite[key])) fail(`${key} must be an array of impl names`);
   }
@@ -96,4 +97,26 @@ export function knownFailureOf(suite, impl, failure) {
   if (failure.wrongResult) return undefined;
   return suite.knownFailures?.find((k) => k.impl === impl && (k.exitCode === undefined || k.exitCode === failure.exitCode)
     && k.match.test(failure.stderr ?? ''));
+}
+
+/**
+ * The suite without what its `prepare()` skipped: each `{ case, impl, why }` entry drops that
+ * impl (or list of impls) from that case, an entry without `impl` drops the whole case, and so
+ * does losing every impl. One line per entry says what is not run and why, for the driver to
+ * print.
+ *
+ *   withoutSkipped(suite, [{ case: 'sort-f64', why: 'not available in this build' }])
+ *   // -> { suite: { ...suite, cases: [...without sort-f64] }, lines: ['sort-f64: not available in this build'] }
+ */
+export function withoutSkipped(suite, skipped = []) {
+  const implsOf = (s) => (s.impl === undefined ? [] : [s.impl].flat());
+  const lines = skipped.map((s) => `${s.case}${s.impl === undefined ? '' : ` / ${implsOf(s).join(', ')}`}: ${s.why}`);
+  const cases = [];
+  for (const c of suite.cases) {
+    const mine = skipped.filter((s) => s.case === c.name);
+    if (mine.some((s) => s.impl === undefined)) continue;
+    const impls = c.impls.filter((impl) => !mine.some((s) => implsOf(s).includes(impl)));
+    if (impls.length > 0) cases.push({ ...c, impls });
+  }
+  return { suite: { ...suite, cases }, lines };
 }

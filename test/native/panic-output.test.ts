@@ -28,10 +28,21 @@ describe('caught native panics', () => {
     const out = await run(env);
     expect(out.code).toBe(0);
     expect(out.stderr).toBe('');
-    const [guarded, failpoint] = out.stdout.trim().split('\n').map((line) => JSON.parse(line) as { code: string; message: string });
+    const [guarded, failpoint, kernelSync, kernelAsync, after] = out.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { code: string; message: string; location?: string; after?: number[] });
     expect(guarded!.code).toBe('INTERNAL');
     expect(guarded!.message).toMatch(/native panic: invariant xyz broken \(at crates\/weft-node\/src\/diagnostics\.rs:\d+:\d+\)/);
+    expect(guarded!.location).toMatch(/^crates\/weft-node\/src\/diagnostics\.rs:\d+:\d+$/);
     expect(failpoint!.code).toBe('INTERNAL');
+    // A panic in a kernel, on the kernel pool's threads, is caught there too.
+    expect(kernelSync!.code).toBe('INTERNAL');
+    expect(kernelSync!.message).toMatch(/failpoint kernel/);
+    expect(kernelAsync!.code).toBe('INTERNAL');
+    expect(kernelAsync!.message).toMatch(/failpoint kernel/);
+    expect(kernelAsync!.location).toMatch(/^crates\/weft-node\/src\/errors\.rs:\d+:\d+$/);
+    expect(after!.after).toEqual([1000, 1000]);
   });
 
   it('with WEFT_PANIC_STDERR=1, Rust reports them on stderr as usual', async () => {
@@ -39,6 +50,6 @@ describe('caught native panics', () => {
     expect(out.code).toBe(0);
     expect(out.stderr).toContain('panicked at');
     expect(out.stderr).toContain('invariant xyz broken');
-    expect(out.stdout.trim().split('\n')).toHaveLength(2);
+    expect(out.stdout.trim().split('\n')).toHaveLength(5);
   });
 });

@@ -28,16 +28,19 @@ pub enum ErrorCode {
     InvalidArgument,
     /// A broken invariant: a bug in weft.
     Internal,
+    /// The operation was cancelled (a compute kernel's job); the facade adds the reason.
+    Canceled,
 }
 
 impl ErrorCode {
     /// Every code, in declaration order.
-    pub const ALL: [ErrorCode; 5] = [
+    pub const ALL: [ErrorCode; 6] = [
         ErrorCode::QueueFull,
         ErrorCode::ChannelClosed,
         ErrorCode::PoolClosed,
         ErrorCode::InvalidArgument,
         ErrorCode::Internal,
+        ErrorCode::Canceled,
     ];
 
     /// The code's stable string, e.g. `"QUEUE_FULL"`.
@@ -48,6 +51,7 @@ impl ErrorCode {
             ErrorCode::PoolClosed => "POOL_CLOSED",
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Canceled => "CANCELED",
         }
     }
 
@@ -169,6 +173,7 @@ mod tests {
             ErrorCode::PoolClosed => 2,
             ErrorCode::InvalidArgument => 3,
             ErrorCode::Internal => 4,
+            ErrorCode::Canceled => 5,
         };
         let positions: Vec<usize> = ErrorCode::ALL.iter().map(|&c| position(c)).collect();
         assert_eq!(positions, (0..ErrorCode::ALL.len()).collect::<Vec<_>>());
@@ -187,7 +192,8 @@ mod tests {
                 "CHANNEL_CLOSED",
                 "POOL_CLOSED",
                 "INVALID_ARGUMENT",
-                "INTERNAL"
+                "INTERNAL",
+                "CANCELED"
             ]
         );
     }

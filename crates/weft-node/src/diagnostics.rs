@@ -78,7 +78,7 @@ pub fn debug_panic(message: String) -> Result<()> {
     guard(|| panic!("{message}"))
 }
 
-/// Makes the next call through failpoint `name` (channel, sync, handle, lookup, pool,
+/// Makes the next call through failpoint `name` (channel, sync, handle, lookup, pool, kernel,
 /// notifier, blocking, slot, worker) panic; `none` disarms them all, on any thread: tests use it to check that a panic in
 /// each export family becomes an `INTERNAL` error and the process lives on.
 ///

@@ -34,7 +34,8 @@ thread_local! {
 /// export, [`guard`], [`contain`]) and reports it, as an `INTERNAL` error or one line on
 /// stderr where nothing can be thrown: for those the hook prints nothing and keeps where
 /// the panic happened for that report. On the core's own threads (named `weft-...`, e.g.
-/// the deadline timer), where nothing reports a panic, and whenever `WEFT_PANIC_STDERR=1`
+/// the deadline timer; not the kernel pool's `weft-kernel-...`, whose panics reach the
+/// kernel's caller), where nothing reports a panic, and whenever `WEFT_PANIC_STDERR=1`
 /// is set (to debug the addon), it also runs the default hook (message, and a backtrace
 /// per `RUST_BACKTRACE`, on stderr).
 pub fn install_panic_hook() {
@@ -50,7 +51,7 @@ pub fn install_panic_hook() {
             let _ = LAST_PANIC_AT.try_with(|last| *last.borrow_mut() = at);
             let core_thread = std::thread::current()
                 .name()
-                .is_some_and(|name| name.starts_with("weft-"));
+                .is_some_and(|name| name.starts_with("weft-") && !name.starts_with("weft-kernel-"));
             if verbose || core_thread {
                 default(info);
             }
@@ -59,7 +60,7 @@ pub fn install_panic_hook() {
 }
 
 /// Where the panic just caught on this thread happened (taken: read once), if known.
-fn take_panic_location() -> Option<String> {
+pub fn take_panic_location() -> Option<String> {
     LAST_PANIC_AT
         .try_with(|last| last.borrow_mut().take())
         .ok()
@@ -67,7 +68,7 @@ fn take_panic_location() -> Option<String> {
 }
 
 /// A caught panic's report: its message, and where it happened when known.
-fn panic_report(payload: &(dyn std::any::Any + Send)) -> String {
+pub fn panic_report(payload: &(dyn std::any::Any + Send)) -> String {
     match take_panic_location() {
         Some(at) => format!("{} (at {at})", panic_text(payload)),
         None => panic_text(payload),
@@ -119,10 +120,12 @@ pub enum Failpoint {
     Slot = 128,
     /// A worker taking its next task.
     Worker = 256,
+    /// A compute kernel, on the kernel pool (sync and async forms).
+    Kernel = 512,
 }
 
 impl Failpoint {
-    const ALL: [Failpoint; 9] = [
+    const ALL: [Failpoint; 10] = [
         Failpoint::Channel,
         Failpoint::Sync,
         Failpoint::Handle,
@@ -132,6 +135,7 @@ impl Failpoint {
         Failpoint::Blocking,
         Failpoint::Slot,
         Failpoint::Worker,
+        Failpoint::Kernel,
     ];
 
     /// The name `debugPanicNext` takes.
@@ -146,6 +150,7 @@ impl Failpoint {
             Failpoint::Blocking => "blocking",
             Failpoint::Slot => "slot",
             Failpoint::Worker => "worker",
+            Failpoint::Kernel => "kernel",
         }
     }
 
