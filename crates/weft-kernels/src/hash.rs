@@ -159,7 +159,12 @@ impl fmt::Display for Digest {
 /// ```
 pub fn hash(data: &[u8], algo: HashAlgo, job: &Job) -> Result<Digest, KernelError> {
     job.add_total(data.len() as u64);
-    hash_in_chunks(data, algo, job, CHUNK)
+    if algo == HashAlgo::Blake3 && data.len() >= BLAKE3_PARALLEL_FROM {
+        // One trip to the pool for all the chunks.
+        pool::install(|| hash_in_chunks(data, algo, job, CHUNK))
+    } else {
+        hash_in_chunks(data, algo, job, CHUNK)
+    }
 }
 
 /// The hash of every buffer of `bufs` with `algo`, in their order, computed in parallel
@@ -176,7 +181,10 @@ pub fn hash(data: &[u8], algo: HashAlgo, job: &Job) -> Result<Digest, KernelErro
 /// assert_eq!(many, one_by_one);
 /// ```
 pub fn hash_many(bufs: &[&[u8]], algo: HashAlgo, job: &Job) -> Result<Vec<Digest>, KernelError> {
-    job.add_total(bufs.iter().map(|b| b.len() as u64).sum());
+    job.add_total(
+        bufs.iter()
+            .fold(0_u64, |total, b| total.saturating_add(b.len() as u64)),
+    );
     job.check()?;
     let groups = groups(bufs, GROUP_BYTES);
     let hash_group = |group: &[&[u8]]| -> Result<Vec<Digest>, KernelError> {

@@ -1,8 +1,8 @@
 //! Dense matrix product [`matmul`] of row-major `f32` or `f64` matrices, on the kernel pool.
 //!
-//! The product runs on the `gemm` crate's kernels (AVX2+FMA when the CPU has them, chosen
-//! at run time), one panel of output rows at a time, so a cancelled [`Job`] stops within a
-//! panel's time.
+//! The product runs on the `gemm` crate's kernels (AVX-512 or AVX2+FMA, whichever the CPU
+//! has, chosen at run time), one panel of output rows at a time, so a cancelled [`Job`]
+//! stops within a panel's time.
 //!
 //! ```
 //! use weft_kernels::{Job, matmul::matmul};

@@ -5,6 +5,16 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
+/// The crates' one-shot functions, sequential (BLAKE3 without its threads).
+fn reference(data: &[u8], algo: HashAlgo) -> Digest {
+    match algo {
+        HashAlgo::Xxh3_64 => Digest::U64(twox_hash::XxHash3_64::oneshot(data)),
+        HashAlgo::Xxh3_128 => Digest::U128(twox_hash::XxHash3_128::oneshot(data)),
+        HashAlgo::Sha256 => Digest::Bytes(sha2::Sha256::digest(data).into()),
+        HashAlgo::Blake3 => Digest::Bytes(*blake3::hash(data).as_bytes()),
+    }
+}
+
 fn hex(digest: Digest) -> String {
     digest.to_string()
 }
@@ -244,7 +254,7 @@ fn hashing_in_chunks_of_any_size_gives_the_one_shot_digest() {
     // blocks and BLAKE3 chunks; 1 << 17 and up takes BLAKE3's parallel path.
     let data = pattern(3 << 18 | 12_345);
     for algo in HashAlgo::ALL {
-        let whole = hash_whole(&data, algo);
+        let whole = reference(&data, algo);
         for chunk in [
             1,
             63,
@@ -266,6 +276,21 @@ fn hashing_in_chunks_of_any_size_gives_the_one_shot_digest() {
 }
 
 #[test]
+fn large_inputs_give_the_sequential_digest() {
+    // Past BLAKE3's parallel threshold and several chunks, ending mid-chunk.
+    let data = pattern(3 * CHUNK + 1);
+    for algo in HashAlgo::ALL {
+        let job = Job::new();
+        assert_eq!(
+            hash(&data, algo, &job),
+            Ok(reference(&data, algo)),
+            "{algo}"
+        );
+        assert_eq!(job.progress(), (data.len() as u64, data.len() as u64));
+    }
+}
+
+#[test]
 fn hash_many_equals_hash_per_buffer_in_order() {
     // Sizes from empty to several chunks, so groups hold one to hundreds of buffers.
     let mut lens: Vec<usize> = (0..600).map(|i| (i * 7919) % 3000).collect();
@@ -281,7 +306,7 @@ fn hash_many_equals_hash_per_buffer_in_order() {
     for algo in HashAlgo::ALL {
         let job = Job::new();
         let many = hash_many(&bufs, algo, &job).unwrap();
-        let one_by_one: Vec<Digest> = bufs.iter().map(|b| hash_whole(b, algo)).collect();
+        let one_by_one: Vec<Digest> = bufs.iter().map(|b| reference(b, algo)).collect();
         assert_eq!(many, one_by_one, "{algo}");
         assert_eq!(job.progress(), (total, total), "{algo}");
     }
