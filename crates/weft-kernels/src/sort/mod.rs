@@ -295,32 +295,7 @@ pub fn top_k<T: SortElement>(
     job.add_total((n + k) as u64);
     // The best elements are the smallest keys in the wanted direction.
     let descending = largest;
-    let scan = |c: &[T]| select::smallest(c.iter().map(|x| x.sort_key(descending)), k);
-    let mut keys = on_pool(n, || {
-        if n < PARALLEL_FROM {
-            return Ok(scan(xs));
-        }
-        use rayon::prelude::*;
-        xs.par_chunks(PARALLEL_FROM / 2)
-            .map(|c| {
-                job.check()?;
-                let best = scan(c);
-                job.advance(c.len() as u64);
-                Ok(best)
-            })
-            .reduce(
-                || Ok(Vec::new()),
-                |a: Result<Vec<_>, KernelError>, b| {
-                    let (mut a, b) = (a?, b?);
-                    a.extend(b);
-                    select::keep_smallest(&mut a, k);
-                    Ok(a)
-                },
-            )
-    })?;
-    if n < PARALLEL_FROM {
-        job.advance(n as u64);
-    }
+    let mut keys = on_pool(n, || select::smallest_keys(xs, k, descending, job))?;
     on_pool(k, || {
         radix::sort(&mut keys, 0, job, &radix::keep, &radix::keep)
     })?;
