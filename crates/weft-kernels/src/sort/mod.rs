@@ -8,7 +8,7 @@
 //! Elements are mapped to unsigned keys in that order ([`key`](SortElement::sort_key)) and
 //! radix-sorted: 32- and 64-bit types by a parallel most-significant-digit radix sort,
 //! 8- and 16-bit types by counting. Inputs of at most 256 elements are sorted by
-//! comparison. Large kernels run on the kernel [`pool`](crate::pool).
+//! comparison. Large kernels run on the [`kernel pool`](crate::pool).
 //!
 //! Cancellation ([`Job::cancel`]) is checked between passes and between buckets:
 //! - [`sort`] and [`nth_element`] then leave the slice a permutation of its input (every
