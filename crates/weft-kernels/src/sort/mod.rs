@@ -39,7 +39,12 @@ mod select;
 pub use key::{KeyBits, SortElement};
 pub use radix::RadixKey;
 
+use rayon::prelude::*;
+
 use radix::PARALLEL_FROM;
+
+/// Elements per parallel chunk of the element-wise passes.
+const CHUNK: usize = 1 << 16;
 
 /// The permutation [`argsort`] returns: `u32` indices, or `f64` ones (exact integers) when
 /// the input has more than `u32::MAX` elements (JS's `Float64Array` result).
@@ -90,6 +95,17 @@ pub(crate) fn insertion_sort<K: Ord + Copy>(xs: &mut [K]) {
             j -= 1;
         }
         xs[j] = x;
+    }
+}
+
+/// Runs `f` on each `CHUNK`-long chunk of `xs` with its start, in parallel when large.
+pub(crate) fn for_chunks<T: Send>(xs: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if xs.len() < PARALLEL_FROM {
+        f(0, xs);
+    } else {
+        xs.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, c)| f(i * CHUNK, c));
     }
 }
 
@@ -245,19 +261,19 @@ pub fn nth_element<T: SortElement>(xs: &mut [T], k: usize, job: &Job) -> Result<
     if k >= n {
         return Err(KernelError::invalid(
             "k",
-            format!("must be an index into the array (less than {n}), got {k}"),
+            format!("must be less than the array's length {n}, got {k}"),
         ));
     }
     job.check()?;
     job.add_total(n as u64);
     on_pool(n, || {
         let keys = as_keys(xs);
-        arg::for_chunks(keys, |_, c| encode::<T>(c, false));
+        for_chunks(keys, |_, c| encode::<T>(c, false));
         let result = job.check();
         if result.is_ok() {
             keys.select_nth_unstable(k);
         }
-        arg::for_chunks(keys, |_, c| decode::<T>(c, false));
+        for_chunks(keys, |_, c| decode::<T>(c, false));
         result
     })?;
     job.advance(n as u64);
