@@ -11,10 +11,10 @@
 //! comparison. Large kernels run on the [`kernel pool`](crate::pool).
 //!
 //! Memory: [`sort`] of 32- and 64-bit elements takes a scratch buffer as large as the
-//! input; [`argsort`] and [`sort_by`] take two buffers of 8 bytes per element (16 for
-//! 64-bit keys, or above `u32::MAX` elements) besides their results; [`top_k`] with a
-//! large `k` copies the keys. Large buffers are mapped with transparent huge pages where
-//! the system offers them.
+//! input. [`argsort`] and [`sort_by`] take two buffers of 8 bytes per element (16 for
+//! 64-bit keys, or above `u32::MAX` elements) besides their results, and [`sort_by`]
+//! copies the values. [`top_k`] with a large `k` copies the keys. Large buffers are
+//! mapped with transparent huge pages where the system offers them.
 //!
 //! Cancellation ([`Job::cancel`]) is checked between passes and between buckets:
 //! - [`sort`] and [`nth_element`] then leave the slice a permutation of its input (every
