@@ -1,15 +1,12 @@
 //! Stable orders: each element's tie key (NaNs all equal) packed above its index into one
 //! integer, radix-sorted on the key bits. The scatter passes are stable and the input is
 //! in index order, so equal keys stay in index order.
-use rayon::prelude::*;
-
+use super::for_chunks;
 use super::key::{KeyBits, SortElement};
-use super::radix::{self, RadixKey, PARALLEL_FROM};
+use super::radix::{self, RadixKey};
 use super::scratch::Scratch;
 use crate::error::KernelError;
 use crate::job::Job;
-
-const CHUNK: usize = 1 << 16;
 
 /// A key packed above an index.
 pub(crate) trait Item: RadixKey {
@@ -49,17 +46,6 @@ impl Item for u128 {
     #[inline(always)]
     fn key(self) -> u64 {
         (self >> 64) as u64
-    }
-}
-
-/// Runs `f` on each `CHUNK`-long chunk of `xs` with its start, in parallel when large.
-pub(crate) fn for_chunks<T: Send>(xs: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
-    if xs.len() < PARALLEL_FROM {
-        f(0, xs);
-    } else {
-        xs.par_chunks_mut(CHUNK)
-            .enumerate()
-            .for_each(|(i, c)| f(i * CHUNK, c));
     }
 }
 

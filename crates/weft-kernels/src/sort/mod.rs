@@ -8,7 +8,13 @@
 //! Elements are mapped to unsigned keys in that order ([`key`](SortElement::sort_key)) and
 //! radix-sorted: 32- and 64-bit types by a parallel most-significant-digit radix sort,
 //! 8- and 16-bit types by counting. Inputs of at most 256 elements are sorted by
-//! comparison. Large kernels run on the kernel [`pool`](crate::pool).
+//! comparison. Large kernels run on the [`kernel pool`](crate::pool).
+//!
+//! Memory: [`sort`] of 32- and 64-bit elements takes a scratch buffer as large as the
+//! input. [`argsort`] and [`sort_by`] take two buffers of 8 bytes per element (16 for
+//! 64-bit keys, or above `u32::MAX` elements) besides their results, and [`sort_by`]
+//! copies the values. [`top_k`] with a large `k` copies the keys. Large buffers are
+//! mapped with transparent huge pages where the system offers them.
 //!
 //! Cancellation ([`Job::cancel`]) is checked between passes and between buckets:
 //! - [`sort`] and [`nth_element`] then leave the slice a permutation of its input (every
@@ -39,7 +45,12 @@ mod select;
 pub use key::{KeyBits, SortElement};
 pub use radix::RadixKey;
 
+use rayon::prelude::*;
+
 use radix::PARALLEL_FROM;
+
+/// Elements per parallel chunk of the element-wise passes.
+const CHUNK: usize = 1 << 16;
 
 /// The permutation [`argsort`] returns: `u32` indices, or `f64` ones (exact integers) when
 /// the input has more than `u32::MAX` elements (JS's `Float64Array` result).
@@ -90,6 +101,17 @@ pub(crate) fn insertion_sort<K: Ord + Copy>(xs: &mut [K]) {
             j -= 1;
         }
         xs[j] = x;
+    }
+}
+
+/// Runs `f` on each `CHUNK`-long chunk of `xs` with its start, in parallel when large.
+pub(crate) fn for_chunks<T: Send>(xs: &mut [T], f: impl Fn(usize, &mut [T]) + Sync) {
+    if xs.len() < PARALLEL_FROM {
+        f(0, xs);
+    } else {
+        xs.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(i, c)| f(i * CHUNK, c));
     }
 }
 
@@ -245,19 +267,19 @@ pub fn nth_element<T: SortElement>(xs: &mut [T], k: usize, job: &Job) -> Result<
     if k >= n {
         return Err(KernelError::invalid(
             "k",
-            format!("must be an index into the array (less than {n}), got {k}"),
+            format!("must be less than the array's length {n}, got {k}"),
         ));
     }
     job.check()?;
     job.add_total(n as u64);
     on_pool(n, || {
         let keys = as_keys(xs);
-        arg::for_chunks(keys, |_, c| encode::<T>(c, false));
+        for_chunks(keys, |_, c| encode::<T>(c, false));
         let result = job.check();
         if result.is_ok() {
             keys.select_nth_unstable(k);
         }
-        arg::for_chunks(keys, |_, c| decode::<T>(c, false));
+        for_chunks(keys, |_, c| decode::<T>(c, false));
         result
     })?;
     job.advance(n as u64);
@@ -295,32 +317,7 @@ pub fn top_k<T: SortElement>(
     job.add_total((n + k) as u64);
     // The best elements are the smallest keys in the wanted direction.
     let descending = largest;
-    let scan = |c: &[T]| select::smallest(c.iter().map(|x| x.sort_key(descending)), k);
-    let mut keys = on_pool(n, || {
-        if n < PARALLEL_FROM {
-            return Ok(scan(xs));
-        }
-        use rayon::prelude::*;
-        xs.par_chunks(PARALLEL_FROM / 2)
-            .map(|c| {
-                job.check()?;
-                let best = scan(c);
-                job.advance(c.len() as u64);
-                Ok(best)
-            })
-            .reduce(
-                || Ok(Vec::new()),
-                |a: Result<Vec<_>, KernelError>, b| {
-                    let (mut a, b) = (a?, b?);
-                    a.extend(b);
-                    select::keep_smallest(&mut a, k);
-                    Ok(a)
-                },
-            )
-    })?;
-    if n < PARALLEL_FROM {
-        job.advance(n as u64);
-    }
+    let mut keys = on_pool(n, || select::smallest_keys(xs, k, descending, job))?;
     on_pool(k, || {
         radix::sort(&mut keys, 0, job, &radix::keep, &radix::keep)
     })?;
