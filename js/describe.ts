@@ -21,15 +21,24 @@ export function describeValue(value: unknown): string {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) {
     const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== '' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
+    // 'an Int32Array', 'a Uint8Array', 'a URL': a leading U reads as "you".
+    return typeof name === 'string' && name !== '' ? `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
   }
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? '[function]' : v));
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'function' ? '[function]' : typeof v === 'number' ? bareNumber(v) : v));
   } catch {
     text = undefined; // circular
   }
-  return text === undefined ? (Array.isArray(value) ? 'an array' : 'an object') : clip(text);
+  return text === undefined ? (Array.isArray(value) ? 'an array' : 'an object') : clip(text.replace(BARE_NUMBER, '$1'));
+}
+
+/** Marks a number JSON would misspell (NaN and ±Infinity become `null`, -0 becomes `0`) so it is shown as JS writes it. */
+const BARE = '\u0000';
+const BARE_NUMBER = /"\\u0000([^"]*)\\u0000"/g;
+
+function bareNumber(v: number): number | string {
+  return Number.isFinite(v) && !Object.is(v, -0) ? v : `${BARE}${Object.is(v, -0) ? '-0' : String(v)}${BARE}`;
 }
 
 function clip(text: string): string {

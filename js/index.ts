@@ -70,5 +70,23 @@ export type { PipelineIterator, PipelineRunOptions } from './pipeline/run.js';
 export { PipelineObservable, type PartialObserver, type PipelineSubscription } from './pipeline/sinks.js';
 export type { ObservableLike, ObserverLike, PipelineSource, ReadableLike } from './pipeline/sources.js';
 export type { StageInfo } from './pipeline/stages.js';
-export { compute, type FloatArray } from './compute/index.js';
+export {
+  compute,
+  type AsyncOptions,
+  type BigIntArray,
+  type Bytes,
+  type Digest,
+  type ElementOf,
+  type FloatArray,
+  type HashAlgorithm,
+  type Histogram,
+  type HistogramOptions,
+  type MatmulOptions,
+  type NumericArray,
+  type OutOptions,
+  type ScanOf,
+  type ScanOptions,
+  type SearchOptions,
+  type VarianceOptions,
+} from './compute/index.js';
 export type { ProcessPoolOptions } from './pool/process-pool.js';

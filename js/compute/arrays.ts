@@ -66,19 +66,19 @@ export function floatArray(what: string, param: string, value: unknown): FloatAr
   return value;
 }
 
-/** Checks that `b` has `a`'s element type (and, with `sameLength`, its length). */
-export function sameType(what: string, a: NumericArray, param: string, b: NumericArray, sameLength = true): void {
+/** Checks that `b` has `a`'s element type (and, with `sameLength`, its length); `first` is the name `a` goes by in the call. */
+export function sameType(what: string, a: NumericArray, param: string, b: NumericArray, sameLength = true, first = 'a'): void {
   if (elementType(a) !== elementType(b)) {
-    invalidArgument(what, param, `must be ${article(elementType(a))} like a, got ${b.constructor.name}`);
+    invalidArgument(what, param, `must be ${article(elementType(a))} like ${first}, got ${b.constructor.name}`);
   }
   if (sameLength && a.length !== b.length) {
-    invalidArgument(what, param, `must have a's length ${a.length}, got ${b.length}`);
+    invalidArgument(what, param, `must have ${first}'s length ${a.length}, got ${b.length}`);
   }
 }
 
-/** `name` with its indefinite article: 'an Int8Array', 'a Float64Array'. */
+/** `name` with its indefinite article: 'an Int8Array', 'a Float64Array', 'a Uint8Array' (said "you-int"). */
 export function article(name: string): string {
-  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
+  return `${/^[AEIO]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** The array's element type by name (`Uint8ClampedArray` counts as `Uint8Array`). */

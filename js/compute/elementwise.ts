@@ -4,7 +4,7 @@
  * @internal
  */
 import { describeValue } from '../describe.js';
-import { floatArray, invalidArgument, isBigIntArray, numericArray, sameType, type ElementOf, type FloatArray, type NumericArray } from './arrays.js';
+import { article, floatArray, invalidArgument, isBigIntArray, numericArray, sameType, type ElementOf, type FloatArray, type NumericArray } from './arrays.js';
 import { asyncOptions, runAsync, runSync, syncOptions, writeBack, type AsyncOptions } from './run.js';
 
 /** Where an element-wise kernel writes: `out` (same type and length as the input; may be the input itself), else a new array. */
@@ -18,7 +18,7 @@ type Binary = 'add' | 'sub' | 'mul' | 'div';
 function asElement(what: string, param: string, a: NumericArray, v: unknown): number | bigint {
   const big = isBigIntArray(a);
   if (big ? typeof v !== 'bigint' : typeof v !== 'number') {
-    invalidArgument(what, param, `must be a ${big ? 'bigint' : 'number'} for a ${a.constructor.name}, got ${describeValue(v)}`);
+    invalidArgument(what, param, `must be a ${big ? 'bigint' : 'number'} for ${article(a.constructor.name)}, got ${describeValue(v)}`);
   }
   const one = new (a.constructor as new (n: number) => NumericArray)(1);
   one[0] = v as never;
@@ -35,11 +35,11 @@ function newLike<A extends NumericArray>(a: A): A {
   return new (a.constructor as new (n: number) => A)(a.length);
 }
 
-function outOf<A extends NumericArray>(what: string, a: A, options: OutOptions<A>): A | undefined {
+function outOf<A extends NumericArray>(what: string, a: A, options: OutOptions<A>, first = 'a'): A | undefined {
   const { out } = options;
   if (out === undefined) return undefined;
   numericArray(what, 'out', out);
-  sameType(what, a, 'out', out);
+  sameType(what, a, 'out', out, true, first);
   return out;
 }
 
@@ -57,11 +57,12 @@ function intoAsync<A extends NumericArray>(
   options: AsyncOptions,
   arrays: readonly NumericArray[],
   start: (out: A | null, job: Parameters<Parameters<typeof runAsync>[3]>[1]) => Promise<unknown>,
+  param = 'out',
 ): Promise<A> {
   // A Uint8ClampedArray result is written into one the facade makes (the kernels hand back Uint8Arrays).
   const target = out ?? (a instanceof Uint8ClampedArray ? newLike(a) : undefined);
   return runAsync(what, options, target === undefined ? arrays : [...arrays, target], (_k, job) => start(target ?? null, job)).then((result) =>
-    target === undefined ? (result as A) : writeBack(what, 'out', target, result as A | undefined),
+    target === undefined ? (result as A) : writeBack(what, param, target, result as A | undefined),
   );
 }
 
@@ -72,6 +73,7 @@ function binarySync<A extends NumericArray>(op: Binary, a: A, b: A, options?: Ou
   noClamped(what, 'a', a);
   sameType(what, a, 'b', b);
   const out = outOf(what, a, syncOptions(what, options, ['out']));
+  if (out !== undefined) noClamped(what, 'out', out);
   return intoSync(what, a, out, (o) => runSync(what, (k) => k.elementwise(op, a, b, o, undefined, undefined)));
 }
 
@@ -84,6 +86,7 @@ function binaryAsync<A extends NumericArray>(op: Binary, a: A, b: A, options?: O
     sameType(what, a, 'b', b);
     const opts = asyncOptions(what, options, ['out']);
     const out = outOf(what, a, opts);
+    if (out !== undefined) noClamped(what, 'out', out);
     return intoAsync(what, a, out, opts, [a, b], (o, job) => runSync(what, (k) => k.elementwiseAsync(op, a, b, o, undefined, undefined, job)));
   } catch (err) {
     return Promise.reject(err);
@@ -92,7 +95,9 @@ function binaryAsync<A extends NumericArray>(op: Binary, a: A, b: A, options?: O
 
 /**
  * `out[i] = a[i] + b[i]`. Floats follow IEEE arithmetic; integers wrap modulo 2^bits
- * (two's complement, as numpy and `Math.imul` do). `out` may be `a` or `b`.
+ * (two's complement, as numpy and `Math.imul` do). `out` may be `a` or `b`. A
+ * Uint8ClampedArray `a` or `out` is INVALID_ARGUMENT (it clamps where these wrap): use a
+ * Uint8Array view of its buffer.
  *
  * @example
  * compute.addSync(new Int8Array([127, 1]), new Int8Array([1, 1])) // Int8Array [-128, 2]
@@ -152,7 +157,7 @@ export function scaleSync<A extends FloatArray>(x: A, alpha: number, options?: O
   const what = 'compute.scaleSync';
   floatArray(what, 'x', x);
   finiteNumber(what, 'alpha', alpha);
-  const out = outOf(what, x, syncOptions(what, options, ['out']));
+  const out = outOf(what, x, syncOptions(what, options, ['out']), 'x');
   return intoSync(what, x, out, (o) => runSync(what, (k) => k.elementwise('scale', x, undefined, o, alpha, undefined)));
 }
 /** {@link scaleSync} off the calling thread. @example await compute.scale(x, 2) */
@@ -162,7 +167,7 @@ export function scale<A extends FloatArray>(x: A, alpha: number, options?: OutOp
     floatArray(what, 'x', x);
     finiteNumber(what, 'alpha', alpha);
     const opts = asyncOptions(what, options, ['out']);
-    const out = outOf(what, x, opts);
+    const out = outOf(what, x, opts, 'x');
     return intoAsync(what, x, out, opts, [x], (o, job) => runSync(what, (k) => k.elementwiseAsync('scale', x, undefined, o, alpha, undefined, job)));
   } catch (err) {
     return Promise.reject(err);
@@ -216,7 +221,7 @@ export function copySync<A extends NumericArray>(src: A, dst: A): A {
   const what = 'compute.copySync';
   numericArray(what, 'src', src);
   numericArray(what, 'dst', dst);
-  sameType(what, src, 'dst', dst);
+  sameType(what, src, 'dst', dst, true, 'src');
   return intoSync(what, src, dst, (o) => runSync(what, (k) => k.elementwise('copy', src, undefined, o, undefined, undefined)));
 }
 /** {@link copySync} off the calling thread. @example await compute.copy(src, dst) */
@@ -225,9 +230,9 @@ export function copy<A extends NumericArray>(src: A, dst: A, options?: AsyncOpti
   try {
     numericArray(what, 'src', src);
     numericArray(what, 'dst', dst);
-    sameType(what, src, 'dst', dst);
+    sameType(what, src, 'dst', dst, true, 'src');
     const opts = asyncOptions(what, options);
-    return intoAsync(what, src, dst, opts, [src], (o, job) => runSync(what, (k) => k.elementwiseAsync('copy', src, undefined, o, undefined, undefined, job)));
+    return intoAsync(what, src, dst, opts, [src], (o, job) => runSync(what, (k) => k.elementwiseAsync('copy', src, undefined, o, undefined, undefined, job)), 'dst');
   } catch (err) {
     return Promise.reject(err);
   }
@@ -249,7 +254,7 @@ export function axpySync<A extends FloatArray>(alpha: number, x: A, y: A): A {
   finiteNumber(what, 'alpha', alpha);
   floatArray(what, 'x', x);
   floatArray(what, 'y', y);
-  sameType(what, x, 'y', y);
+  sameType(what, x, 'y', y, true, 'x');
   runSync(what, (k) => k.inPlace('axpy', y, alpha, x));
   return y;
 }
@@ -260,7 +265,7 @@ export function axpy<A extends FloatArray>(alpha: number, x: A, y: A, options?: 
     finiteNumber(what, 'alpha', alpha);
     floatArray(what, 'x', x);
     floatArray(what, 'y', y);
-    sameType(what, x, 'y', y);
+    sameType(what, x, 'y', y, true, 'x');
     const opts = asyncOptions(what, options);
     return inPlaceAsync(what, 'y', y, opts, [x, y], (job) => runSync(what, (k) => k.inPlaceAsync('axpy', y, alpha, x, job)));
   } catch (err) {

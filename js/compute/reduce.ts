@@ -103,11 +103,13 @@ export function mean(a: NumericArray, options?: AsyncOptions): Promise<number> {
 /**
  * The variance `Σ(aᵢ - mean)² / (n - ddof)`, two-pass (the mean first, then the squared
  * deviations, both pairwise), so it stays accurate when the mean is large beside the
- * spread. NaN when `n - ddof <= 0`.
+ * spread. NaN when empty. As numpy's, a divisor `n - ddof <= 0` is taken as 0: Infinity,
+ * or NaN when every deviation is 0 (a single element with `ddof: 1`).
  *
  * @example
  * compute.varianceSync(new Float64Array([1, 2, 3, 4])) // 1.25
  * compute.varianceSync(new Float64Array([1, 2, 3, 4]), { ddof: 1 }) // 1.6666666666666667
+ * compute.varianceSync(new Float64Array([5]), { ddof: 1 }) // NaN
  */
 export function varianceSync(a: NumericArray, options?: VarianceOptions): number {
   const what = 'compute.varianceSync';

@@ -3,7 +3,7 @@
  * @internal
  */
 import { describeValue } from '../describe.js';
-import { invalidArgument, numericArray, sameType, type BigIntArray, type NumericArray } from './arrays.js';
+import { article, elementType, invalidArgument, numericArray, sameType, type BigIntArray, type NumericArray } from './arrays.js';
 import { asyncOptions, runAsync, runSync, syncOptions, writeBack, type AsyncOptions } from './run.js';
 
 /** What `scan` gives for `A`: floats and 64-bit integers keep their type; smaller integers sum into a Float64Array. */
@@ -30,7 +30,8 @@ function scanArgs<A extends NumericArray>(what: string, a: A, options: ScanOptio
   if (typeof exclusive !== 'boolean') invalidArgument(what, 'options.exclusive', `must be a boolean, got ${describeValue(exclusive)}`);
   if (out !== undefined) {
     numericArray(what, 'out', out);
-    sameType(what, scanArray(a, 0), 'out', out, false);
+    const sums = scanArray(a, 0).constructor.name;
+    if (elementType(out) !== sums) invalidArgument(what, 'out', `must be ${article(sums)} (what scan writes for ${article(a.constructor.name)}), got ${out.constructor.name}`);
     if (out.length !== a.length) invalidArgument(what, 'out', `must have a's length ${a.length}, got ${out.length}`);
   }
   return { exclusive, out };

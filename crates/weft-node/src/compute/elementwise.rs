@@ -55,6 +55,15 @@ enum Op {
 }
 
 impl Op {
+    /// The names the JS API gives the input and the output (for messages).
+    fn params(self) -> (&'static str, &'static str) {
+        match self {
+            Op::Copy => ("src", "dst"),
+            Op::Scale(_) => ("x", "out"),
+            Op::Binary(_) | Op::Clamp(..) => ("a", "out"),
+        }
+    }
+
     fn run(
         self,
         a: Slice<'_>,
@@ -131,8 +140,9 @@ pub fn elementwise(
     p2: Option<Either<f64, BigInt>>,
 ) -> Result<()> {
     let op = parse(&op, p1, p2)?;
-    let out = Region::of(&out, "out")?;
-    let a = Held::input_sync(Region::of(&a, "a")?, Some(&out));
+    let (a_name, out_name) = op.params();
+    let out = Region::of(&out, out_name)?;
+    let a = Held::input_sync(Region::of(&a, a_name)?, Some(&out));
     let b = b
         .map(|b| Region::of(&b, "b").map(|b| Held::input_sync(b, Some(&out))))
         .transpose()?;
@@ -164,9 +174,10 @@ pub fn elementwise_async<'e>(
     job: &KernelJob,
 ) -> Result<Object<'e>> {
     let op = parse(&op, p1, p2)?;
-    let ra = Region::of(&a, "a")?;
+    let (a_name, out_name) = op.params();
+    let ra = Region::of(&a, a_name)?;
     let (kind, len) = (ra.kind(), ra.len());
-    let out = out.map(|o| Region::of(&o, "out")).transpose()?;
+    let out = out.map(|o| Region::of(&o, out_name)).transpose()?;
     let target = Target::for_async(out, kind, len);
     let a = Held::input_async(ra, target.region());
     let b = b
@@ -201,6 +212,14 @@ enum InPlace {
 }
 
 impl InPlace {
+    /// The name the JS API gives the array written in place (for messages).
+    fn param(self) -> &'static str {
+        match self {
+            InPlace::Axpy(_) => "y",
+            InPlace::Fill(_) => "a",
+        }
+    }
+
     fn run(
         self,
         a: View<'_>,
@@ -265,7 +284,7 @@ pub fn in_place(
     x: Option<TypedArray<'_>>,
 ) -> Result<()> {
     let op = in_place_op(&op, p)?;
-    let target = Target::InPlace(Region::of(&a, "y")?);
+    let target = Target::InPlace(Region::of(&a, op.param())?);
     let x = x
         .map(|x| Region::of(&x, "x").map(|x| Held::input_sync(x, target.region())))
         .transpose()?;
@@ -290,7 +309,7 @@ pub fn in_place_async<'e>(
     job: &KernelJob,
 ) -> Result<Object<'e>> {
     let op = in_place_op(&op, p)?;
-    let ra = Region::of(&a, "y")?;
+    let ra = Region::of(&a, op.param())?;
     let x = x.map(|x| Region::of(&x, "x")).transpose()?;
     if ra.shared() {
         let x = x.map(|x| Held::input_async(x, Some(&ra)));

@@ -3,7 +3,7 @@
 use napi::bindgen_prelude::{Object, TypedArray};
 use napi::{Env, Result};
 use napi_derive::napi;
-use weft_kernels::histogram::histogram as histogram_kernel;
+use weft_kernels::histogram::{histogram as histogram_kernel, MAX_BINS};
 use weft_kernels::reduce::{self, Total};
 use weft_kernels::{Job, KernelError};
 
@@ -174,10 +174,16 @@ pub fn dot_async<'e>(
 
 /// `[counts, edges]` as two Float64Arrays.
 fn histogram_of(a: Slice<'_>, bins: f64, range: Option<(f64, f64)>, job: &Job) -> KernelResult {
-    if !(bins.fract() == 0.0 && bins >= 1.0 && bins <= u32::MAX as f64) {
+    if !(bins.fract() == 0.0 && bins >= 1.0) {
         return Err(KernelError::invalid(
             "bins",
             format!("must be a positive integer, got {bins}"),
+        ));
+    }
+    if bins > MAX_BINS as f64 {
+        return Err(KernelError::invalid(
+            "bins",
+            format!("must be an integer from 1 to {MAX_BINS}, got {bins}"),
         ));
     }
     let (counts, edges) = with_slice!(a, xs => histogram_kernel(xs, bins as usize, range, job))?;
