@@ -87,6 +87,8 @@ export {
   type ScanOf,
   type ScanOptions,
   type SearchOptions,
+  type SortOptions,
+  type TopKOptions,
   type VarianceOptions,
 } from './compute/index.js';
 export type { ProcessPoolOptions } from './pool/process-pool.js';
