@@ -344,12 +344,13 @@ impl Region {
     }
 }
 
-/// An array argument held by an asynchronous kernel: a copy of an ArrayBuffer-backed
-/// array (JS may write, transfer or drop the original meanwhile), or a SharedArrayBuffer's
-/// memory used in place.
+/// An array argument as a kernel holds it: a copy (of an ArrayBuffer-backed array in an
+/// async call, which JS may write, transfer or drop meanwhile; or of an input overlapping
+/// the output), or the JS array's memory in place (in a sync call, or a SharedArrayBuffer's
+/// in an async one).
 pub enum Held {
     Copy(Owned),
-    Shared(Region),
+    InPlace(Region),
 }
 
 /// Where a kernel writes its output array: the caller's array in place, or a new array
@@ -404,7 +405,7 @@ impl Held {
     /// Copies `region` unless it is shared. Runs on the JS thread, during the call.
     pub fn take(region: Region) -> Held {
         if region.shared() {
-            Held::Shared(region)
+            Held::InPlace(region)
         } else {
             // SAFETY: called during the synchronous part of the call, on the JS thread,
             // with the argument alive; the view lives only for the copy.
@@ -419,7 +420,7 @@ impl Held {
             // SAFETY: sync call, JS thread, argument alive; the view lives for the copy.
             Held::Copy(spare::copy_of(unsafe { region.slice() }))
         } else {
-            Held::Shared(region)
+            Held::InPlace(region)
         }
     }
 
@@ -436,7 +437,7 @@ impl Held {
 
     /// Whether the kernel works on the JS array itself (a SharedArrayBuffer).
     pub fn in_place(&self) -> bool {
-        matches!(self, Held::Shared(_))
+        matches!(self, Held::InPlace(_))
     }
 
     /// The elements, read only (several held arrays may share a SharedArrayBuffer's
@@ -444,8 +445,9 @@ impl Held {
     pub fn slice(&self) -> Slice<'_> {
         match self {
             Held::Copy(owned) => owned.slice(),
-            // SAFETY: see `Region::slice` and `view` below.
-            Held::Shared(region) => unsafe { region.slice() },
+            // SAFETY: see `Region::slice`: in place only during a sync call (JS blocked, the
+            // argument alive) or for a SharedArrayBuffer the facade keeps reachable.
+            Held::InPlace(region) => unsafe { region.slice() },
         }
     }
 
@@ -453,9 +455,10 @@ impl Held {
     pub fn view(&mut self) -> View<'_> {
         match self {
             Held::Copy(owned) => owned.view(),
-            // SAFETY: see `Region::view`: the JS facade keeps a SharedArrayBuffer-backed
-            // array reachable until the call settles, and a shared buffer is never detached.
-            Held::Shared(region) => unsafe { region.view() },
+            // SAFETY: see `Region::view`: in place only during a sync call or for a
+            // SharedArrayBuffer (never detached) the facade keeps reachable until the call
+            // settles; inputs overlapping the written memory were copied.
+            Held::InPlace(region) => unsafe { region.view() },
         }
     }
 
@@ -463,7 +466,7 @@ impl Held {
     pub fn into_copy(mut self) -> Option<Owned> {
         match &mut self {
             Held::Copy(owned) => Some(std::mem::replace(owned, Owned::U8(Vec::new()))),
-            Held::Shared(_) => None,
+            Held::InPlace(_) => None,
         }
     }
 }

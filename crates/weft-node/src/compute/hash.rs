@@ -98,24 +98,12 @@ fn hash_held(
 )]
 pub fn hash_many(bufs: Vec<TypedArray<'_>>, algo_name: String) -> Result<KernelValue> {
     let algo = algo(&algo_name)?;
-    let regions: Vec<Region> = bufs
+    // Sync form: each buffer is read in place (`Held::input_sync` with no output).
+    let held: Vec<Held> = bufs
         .iter()
-        .map(|b| Region::of(b, "bufs"))
+        .map(|b| Region::of(b, "bufs").map(|r| Held::input_sync(r, None)))
         .collect::<Result<_>>()?;
-    run_sync(move |job| {
-        // SAFETY: sync form (see `Region::view`); the views are only read, so overlapping
-        // buffers are fine.
-        let views: Vec<&[u8]> = regions
-            .iter()
-            .map(|r| bytes(unsafe { r.slice() }, "bufs"))
-            .collect::<std::result::Result<_, _>>()?;
-        Ok(KernelValue::List(
-            hash_all(&views, algo, job)?
-                .into_iter()
-                .map(digest)
-                .collect(),
-        ))
-    })
+    run_sync(move |job| hash_held(&held, algo, job))
 }
 
 /// `kernels.hashManyAsync(bufs, algo, job)`: as `hashMany`, off the calling thread.

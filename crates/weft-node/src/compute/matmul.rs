@@ -140,7 +140,7 @@ pub fn matmul_async<'e>(
         .ok_or_else(|| kernel_error(too_large(format!("{}*{}", dims.0, dims.2))))?;
     run_async(env, job, move |job| {
         if let Some(out) = shared_out {
-            let mut out = Held::Shared(out);
+            let mut out = Held::InPlace(out);
             product(a.slice(), b.slice(), out.view(), dims, job)?;
             return Ok(KernelValue::Undefined);
         }
