@@ -140,8 +140,10 @@ export async function runAsync<R>(what: string, options: AsyncOptions, arrays: r
  */
 export function writeBack<A extends NumericArray>(what: string, param: string, target: A, result: A | undefined): A {
   if (result === undefined) return target;
-  // The kernels hand back a Uint8Array for a Uint8ClampedArray: the same bytes, shown as the caller's type.
-  if (target instanceof Uint8ClampedArray && !(result instanceof Uint8ClampedArray)) result = new Uint8ClampedArray(result.buffer, result.byteOffset, result.length) as A;
+  if (target instanceof Uint8ClampedArray && !(result instanceof Uint8ClampedArray)) {
+    // The kernels hand a Uint8ClampedArray's contents back as a Uint8Array: give it the target's type.
+    result = new Uint8ClampedArray(result.buffer, result.byteOffset, result.length) as A;
+  }
   if (target.length !== result.length) {
     throw new WeftError('INVALID_ARGUMENT', `${what}: ${param} was detached (transferred) while the kernel ran, so the result could not be written to it; it is in details.result`, {
       details: { operation: what, param, result },

@@ -27,6 +27,7 @@ function descendingOf(what: string, options: SortOptions): boolean {
 
 function indexOf(what: string, a: NumericArray, k: unknown, inclusive: boolean): number {
   const limit = inclusive ? a.length : a.length - 1;
+  if (limit < 0) invalidArgument(what, 'k', `must be an index into a, which is empty; got ${describeValue(k)}`);
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 0 || k > limit) {
     invalidArgument(what, 'k', `must be an integer from 0 to ${limit}, got ${describeValue(k)}`);
   }
@@ -124,7 +125,15 @@ export function sortBySync(keys: NumericArray, values: NumericArray, options?: S
   runSync(what, (k) => k.sortBy(keys, values, descending));
 }
 
-/** {@link sortBySync} off the calling thread; both arrays receive their new order when the kernel ends. @example await compute.sortBy(keys, values) */
+/**
+ * {@link sortBySync} off the calling thread; both arrays receive their new order when the
+ * kernel ends. If one was detached (transferred) meanwhile, the other still receives its
+ * order and the call rejects INVALID_ARGUMENT naming the detached one, its order in
+ * `details.result`.
+ *
+ * @example
+ * await compute.sortBy(keys, values)
+ */
 export function sortBy(keys: NumericArray, values: NumericArray, options?: SortOptions & AsyncOptions): Promise<void> {
   const what = 'compute.sortBy';
   try {
@@ -132,8 +141,20 @@ export function sortBy(keys: NumericArray, values: NumericArray, options?: SortO
     const opts = asyncOptions(what, options, ['descending']);
     const descending = descendingOf(what, opts);
     return runAsync(what, opts, [keys, values], (k, job) => k.sortByAsync(keys, values, descending, job)).then(([k2, v2]) => {
-      writeBack(what, 'keys', keys, k2 as NumericArray | undefined);
-      writeBack(what, 'values', values, v2 as NumericArray | undefined);
+      // Each array that is still there receives its new order, even when the other was
+      // detached meanwhile (that one's error, with its result, comes after).
+      let detached: unknown;
+      for (const [param, target, result] of [
+        ['keys', keys, k2],
+        ['values', values, v2],
+      ] as const) {
+        try {
+          writeBack(what, param, target, result as NumericArray | undefined);
+        } catch (err) {
+          detached ??= err;
+        }
+      }
+      if (detached !== undefined) throw detached;
     });
   } catch (err) {
     return Promise.reject(err);
@@ -149,14 +170,22 @@ export function sortBy(keys: NumericArray, values: NumericArray, options?: SortO
  * compute.nthElementSync(new Float64Array([5, 1, 4, 2, 3]), 2) // 3 (the median)
  */
 export function nthElementSync<A extends NumericArray>(a: A, k: number): ElementOf<A> {
-  const what = 'compute.nthElementSync';
+  return selectSync('compute.nthElementSync', a, k);
+}
+
+/** nthElementSync and partitionSync, their errors naming `what`. */
+function selectSync<A extends NumericArray>(what: string, a: A, k: number): ElementOf<A> {
   numericArray(what, 'a', a);
   return runSync(what, (n) => n.nthElement(a, indexOf(what, a, k, false))) as ElementOf<A>;
 }
 
 /** {@link nthElementSync} off the calling thread; `a` receives its new order when the kernel ends. @example const median = await compute.nthElement(xs, xs.length >> 1) */
 export function nthElement<A extends NumericArray>(a: A, k: number, options?: AsyncOptions): Promise<ElementOf<A>> {
-  const what = 'compute.nthElement';
+  return select('compute.nthElement', a, k, options);
+}
+
+/** nthElement and partition, their errors naming `what`. */
+function select<A extends NumericArray>(what: string, a: A, k: number, options: AsyncOptions | undefined): Promise<ElementOf<A>> {
   try {
     numericArray(what, 'a', a);
     const index = indexOf(what, a, k, false);
@@ -178,13 +207,13 @@ export function nthElement<A extends NumericArray>(a: A, k: number, options?: As
  * compute.partitionSync(xs, 10) // xs, its 10 smallest first
  */
 export function partitionSync<A extends NumericArray>(a: A, k: number): A {
-  nthElementSync(a, k);
+  selectSync('compute.partitionSync', a, k);
   return a;
 }
 
 /** {@link partitionSync} off the calling thread. @example await compute.partition(xs, 10) */
 export function partition<A extends NumericArray>(a: A, k: number, options?: AsyncOptions): Promise<A> {
-  return nthElement(a, k, options).then(() => a);
+  return select('compute.partition', a, k, options).then(() => a);
 }
 
 /**

@@ -253,7 +253,8 @@ pub fn sort_by<K: SortElement, V: SortElement>(
 /// before it sorts before or equal to it and everything after it sorts after or equal
 /// (NaN last), and returns `xs[k]`. `k` must be less than `xs.len()`.
 ///
-/// Progress: `xs.len()` when done. On `Err(Canceled)` `xs` is a permutation of its input.
+/// Progress: `xs.len()` when done. Cancellation is checked before and after the selection
+/// pass; on `Err(Canceled)` `xs` is a permutation of its input.
 ///
 /// ```
 /// use weft_kernels::{sort::nth_element, Job};
@@ -275,10 +276,11 @@ pub fn nth_element<T: SortElement>(xs: &mut [T], k: usize, job: &Job) -> Result<
     on_pool(n, || {
         let keys = as_keys(xs);
         for_chunks(keys, |_, c| encode::<T>(c, false));
-        let result = job.check();
-        if result.is_ok() {
+        // The selection is one pass: a cancel that arrives during it is seen right after.
+        let result = job.check().and_then(|()| {
             keys.select_nth_unstable(k);
-        }
+            job.check()
+        });
         for_chunks(keys, |_, c| decode::<T>(c, false));
         result
     })?;
