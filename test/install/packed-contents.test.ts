@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { spawnAsync } from '../fixtures/spawn-async.js';
+
 import { platformTriple } from '@weft/core';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -52,11 +54,13 @@ describe.skipIf(!supported)('packed tarballs', () => {
   let rootDir: string;
   let platformDir: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     unpacked = mkdtempSync(join(tmpdir(), 'weft-packed-'));
     // Its own output folder: other suites pack at the same time.
     const out = join(unpacked, 'tarballs');
-    const lines = run(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', out]).trim().split('\n');
+    const packed = await spawnAsync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', out], { cwd: repo, timeout: 900_000 });
+    if (packed.error || packed.status !== 0) throw new Error(`pack-prebuilt failed: ${packed.error?.message ?? packed.stderr}`);
+    const lines = packed.stdout.trim().split('\n');
     const { root, platform } = JSON.parse(lines.at(-1) ?? '') as { root: string; platform: string };
     rootDir = join(unpacked, 'root');
     platformDir = join(unpacked, 'platform');

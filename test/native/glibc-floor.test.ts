@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+import { spawnAsync } from '../fixtures/spawn-async.js';
+
 import { platformTriple } from '@weft/core';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,15 +32,13 @@ function glibcVersions(file: string): [number, number][] {
 }
 
 describe.skipIf(!haveObjdump)(`packed linux-x64-gnu addon's glibc floor${haveObjdump ? '' : ` (skipped: ${skipReason})`}`, () => {
-  it(`needs no glibc newer than ${FLOOR.join('.')}`, () => {
+  it(`needs no glibc newer than ${FLOOR.join('.')}`, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-glibc-'));
     try {
       // Its own output folder: other suites pack at the same time.
-      const packed = spawnSync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', dir], {
-        cwd: repo,
-        encoding: 'utf8',
-        timeout: 900_000,
-      });
+      // Not spawnSync: packing may build the shipped addon (minutes), which must not block
+      // this worker's event loop.
+      const packed = await spawnAsync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json', '--out', dir], { cwd: repo, timeout: 900_000 });
       expect(packed.status, packed.stderr).toBe(0);
       const { platform } = JSON.parse(packed.stdout.trim().split('\n').at(-1) ?? '') as { platform: string };
       expect(spawnSync('tar', ['xzf', platform, '-C', dir]).status).toBe(0);

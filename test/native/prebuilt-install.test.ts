@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { spawnAsync } from '../fixtures/spawn-async.js';
+
 import { platformTriple } from '@weft/core';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -185,15 +187,12 @@ describe.skipIf(!supported)(`prebuilt install (${triple}, ${offline ? `offline: 
   /** Set when an offline install could not go ahead: the install tests are then skipped, saying why. */
   let cannotInstall: string | undefined;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const packed = check(
       'node scripts/pack-prebuilt.mjs --json',
-      spawnSync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json'], {
-        cwd: repo,
-        encoding: 'utf8',
-        // Packing builds the shipped addon first when it is missing or stale.
-        timeout: 900_000,
-      }),
+      // Packing builds the shipped addon first when it is missing or stale: minutes, so
+      // not under spawnSync, which would block this worker's event loop meanwhile.
+      (await spawnAsync(process.execPath, [join(repo, 'scripts', 'pack-prebuilt.mjs'), '--json'], { cwd: repo, timeout: 900_000 })) as SpawnSyncReturns<string>,
     );
     const lines = packed.stdout.trim().split('\n');
     tarballs = JSON.parse(lines[lines.length - 1] ?? '') as { root: string; platform: string };
