@@ -5,7 +5,9 @@
  */
 import { describeValue } from '../describe.js';
 import { article, floatArray, invalidArgument, isBigIntArray, numericArray, sameType, type ElementOf, type FloatArray, type NumericArray } from './arrays.js';
-import { asyncOptions, runAsync, runSync, syncOptions, writeBack, type AsyncOptions } from './run.js';
+import { asyncOptions, runAsync, runSync, syncOptions, writeBack, type AsyncOptions, type Kernels } from './run.js';
+
+type Job = InstanceType<Kernels['KernelJob']>;
 
 /** Where an element-wise kernel writes: `out` (same type and length as the input; may be the input itself), else a new array. */
 export interface OutOptions<A extends NumericArray> {
@@ -56,12 +58,12 @@ function intoAsync<A extends NumericArray>(
   out: A | undefined,
   options: AsyncOptions,
   arrays: readonly NumericArray[],
-  start: (out: A | null, job: Parameters<Parameters<typeof runAsync>[3]>[1]) => Promise<unknown>,
+  start: (k: Kernels, out: A | null, job: Job) => Promise<unknown>,
   param = 'out',
 ): Promise<A> {
   // A Uint8ClampedArray result is written into one the facade makes (the kernels hand back Uint8Arrays).
   const target = out ?? (a instanceof Uint8ClampedArray ? newLike(a) : undefined);
-  return runAsync(what, options, target === undefined ? arrays : [...arrays, target], (_k, job) => start(target ?? null, job)).then((result) =>
+  return runAsync(what, options, target === undefined ? arrays : [...arrays, target], (k, job) => start(k, target ?? null, job)).then((result) =>
     target === undefined ? (result as A) : writeBack(what, param, target, result as A | undefined),
   );
 }
@@ -87,7 +89,7 @@ function binaryAsync<A extends NumericArray>(op: Binary, a: A, b: A, options?: O
     const opts = asyncOptions(what, options, ['out']);
     const out = outOf(what, a, opts);
     if (out !== undefined) noClamped(what, 'out', out);
-    return intoAsync(what, a, out, opts, [a, b], (o, job) => runSync(what, (k) => k.elementwiseAsync(op, a, b, o, undefined, undefined, job)));
+    return intoAsync(what, a, out, opts, [a, b], (k, o, job) => k.elementwiseAsync(op, a, b, o, undefined, undefined, job));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -168,7 +170,7 @@ export function scale<A extends FloatArray>(x: A, alpha: number, options?: OutOp
     finiteNumber(what, 'alpha', alpha);
     const opts = asyncOptions(what, options, ['out']);
     const out = outOf(what, x, opts, 'x');
-    return intoAsync(what, x, out, opts, [x], (o, job) => runSync(what, (k) => k.elementwiseAsync('scale', x, undefined, o, alpha, undefined, job)));
+    return intoAsync(what, x, out, opts, [x], (k, o, job) => k.elementwiseAsync('scale', x, undefined, o, alpha, undefined, job));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -205,7 +207,7 @@ export function clamp<A extends NumericArray>(a: A, lo: ElementOf<A>, hi: Elemen
     const [l, h] = bounds(what, a, lo, hi);
     const opts = asyncOptions(what, options, ['out']);
     const out = outOf(what, a, opts);
-    return intoAsync(what, a, out, opts, [a], (o, job) => runSync(what, (k) => k.elementwiseAsync('clamp', a, undefined, o, l, h, job)));
+    return intoAsync(what, a, out, opts, [a], (k, o, job) => k.elementwiseAsync('clamp', a, undefined, o, l, h, job));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -232,14 +234,14 @@ export function copy<A extends NumericArray>(src: A, dst: A, options?: AsyncOpti
     numericArray(what, 'dst', dst);
     sameType(what, src, 'dst', dst, true, 'src');
     const opts = asyncOptions(what, options);
-    return intoAsync(what, src, dst, opts, [src], (o, job) => runSync(what, (k) => k.elementwiseAsync('copy', src, undefined, o, undefined, undefined, job)), 'dst');
+    return intoAsync(what, src, dst, opts, [src], (k, o, job) => k.elementwiseAsync('copy', src, undefined, o, undefined, undefined, job), 'dst');
   } catch (err) {
     return Promise.reject(err);
   }
 }
 
-function inPlaceAsync<A extends NumericArray>(what: string, param: string, a: A, options: AsyncOptions, arrays: readonly NumericArray[], start: (job: never) => Promise<unknown>): Promise<A> {
-  return runAsync(what, options, arrays, (_k, job) => start(job as never)).then((result) => writeBack(what, param, a, result as A | undefined));
+function inPlaceAsync<A extends NumericArray>(what: string, param: string, a: A, options: AsyncOptions, arrays: readonly NumericArray[], start: (k: Kernels, job: Job) => Promise<unknown>): Promise<A> {
+  return runAsync(what, options, arrays, start).then((result) => writeBack(what, param, a, result as A | undefined));
 }
 
 /**
@@ -267,7 +269,7 @@ export function axpy<A extends FloatArray>(alpha: number, x: A, y: A, options?: 
     floatArray(what, 'y', y);
     sameType(what, x, 'y', y, true, 'x');
     const opts = asyncOptions(what, options);
-    return inPlaceAsync(what, 'y', y, opts, [x, y], (job) => runSync(what, (k) => k.inPlaceAsync('axpy', y, alpha, x, job)));
+    return inPlaceAsync(what, 'y', y, opts, [x, y], (k, job) => k.inPlaceAsync('axpy', y, alpha, x, job));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -294,7 +296,7 @@ export function fill<A extends NumericArray>(a: A, value: ElementOf<A>, options?
     numericArray(what, 'a', a);
     const v = asElement(what, 'value', a, value);
     const opts = asyncOptions(what, options);
-    return inPlaceAsync(what, 'a', a, opts, [a], (job) => runSync(what, (k) => k.inPlaceAsync('fill', a, v, undefined, job)));
+    return inPlaceAsync(what, 'a', a, opts, [a], (k, job) => k.inPlaceAsync('fill', a, v, undefined, job));
   } catch (err) {
     return Promise.reject(err);
   }

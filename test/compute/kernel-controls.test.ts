@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { compute } from '@weft/core';
 
 import { rejectsWith } from '../fixtures/pool-helpers.js';
-import { expectElements, random, randomArray, shared, TYPES } from '../fixtures/typed-arrays.js';
+import { expectElements, onThreadCounts, random, randomArray, shared, TYPES } from '../fixtures/typed-arrays.js';
 
 type Options = { signal?: AbortSignal; onProgress?: (done: number, total: number) => void };
 
@@ -278,17 +278,7 @@ describe('results do not depend on the thread count', () => {
       compute.axpySync(0.1, f64, f64.slice()),
       compute.fillSync(new Uint16Array(300_007), 7),
     ];
-    const before = compute.threads();
-    const results: unknown[][] = [];
-    try {
-      for (const n of [1, 2, 3]) {
-        compute.setThreads(n);
-        results.push(await runAll());
-      }
-    } finally {
-      compute.setThreads(before);
-    }
-    expect(compute.threads()).toBe(before);
+    const results = await onThreadCounts([1, 2, 3], runAll);
     for (const r of results.slice(1)) {
       r.forEach((x, i) => {
         const want = results[0]![i] as Record<string, ArrayLike<number | bigint>> | ArrayLike<number | bigint>;

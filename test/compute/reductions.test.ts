@@ -28,6 +28,7 @@ import {
   shared,
   smallArray,
   sumBound,
+  onThreadCounts,
   type ElementType,
 } from '../fixtures/typed-arrays.js';
 
@@ -375,17 +376,7 @@ describe('results do not depend on the thread count', () => {
       }
       return out;
     };
-    const before = compute.threads();
-    const results: unknown[][] = [];
-    try {
-      for (const n of [1, 2, 3]) {
-        compute.setThreads(n);
-        results.push(await runAll());
-      }
-    } finally {
-      compute.setThreads(before);
-    }
-    expect(compute.threads()).toBe(before);
+    const results = await onThreadCounts([1, 2, 3], runAll);
     for (const r of results.slice(1)) {
       r.forEach((x, i) => {
         const want = results[0]![i];

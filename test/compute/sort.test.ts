@@ -13,21 +13,9 @@ import { compute, type WeftError } from '@weft/core';
 
 import { makePool, rejectsWith, throwsWith } from '../fixtures/pool-helpers.js';
 import { random, randomInt } from '../fixtures/seeded.js';
+import type { NumericArray } from '@weft/core';
 
 type Num = number | bigint;
-type NumericArray =
-  | Float64Array
-  | Float32Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | BigInt64Array
-  | BigUint64Array;
-
 interface ArrayCtor {
   new (length: number): NumericArray;
   new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): NumericArray;
